@@ -1,0 +1,162 @@
+#include "fakes/cri/call_log.h"
+
+#include <sstream>
+
+#include "fakes/cri/status_names.h"
+
+namespace podlife::fakes {
+
+namespace {
+constexpr size_t kRequestTextLimit = 300;
+}  // namespace
+
+std::string CallRecord::Describe() const {
+  std::ostringstream out;
+  out << "#" << seq << " " << method << " deadline=";
+  if (deadline) {
+    out << deadline->count() << "ms";
+  } else {
+    out << "none";
+  }
+  out << " -> " << (finished ? StatusCodeName(code) : "(in progress)");
+  if (finished && code != grpc::StatusCode::OK) out << " \"" << status_message << "\"";
+  if (request) {
+    std::string text = request->ShortDebugString();
+    if (text.size() > kRequestTextLimit) text = text.substr(0, kRequestTextLimit) + "...";
+    out << " {" << text << "}";
+  }
+  return out.str();
+}
+
+uint64_t CallLog::Begin(CallRecord record) {
+  std::lock_guard lock(mu_);
+  record.seq = next_seq_++;
+  uint64_t seq = record.seq;
+  records_.push_back(std::move(record));
+  if (capacity_ > 0) {
+    while (records_.size() > capacity_) records_.pop_front();
+  }
+  cv_.notify_all();
+  return seq;
+}
+
+void CallLog::Finish(uint64_t seq, const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  if (records_.empty() || seq < records_.front().seq) return;  // evicted by the capacity
+  CallRecord& r = records_[seq - records_.front().seq];
+  r.finished = true;
+  r.code = status.error_code();
+  r.status_message = status.error_message();
+  cv_.notify_all();
+}
+
+std::vector<CallRecord> CallLog::Snapshot() const {
+  std::lock_guard lock(mu_);
+  return {records_.begin(), records_.end()};
+}
+
+std::vector<CallRecord> CallLog::Calls(std::string_view method) const {
+  std::lock_guard lock(mu_);
+  std::vector<CallRecord> out;
+  for (const auto& r : records_) {
+    if (r.method == method) out.push_back(r);
+  }
+  return out;
+}
+
+uint64_t CallLog::total() const {
+  std::lock_guard lock(mu_);
+  return next_seq_ - 1;
+}
+
+void CallLog::SetCapacity(size_t capacity) {
+  std::lock_guard lock(mu_);
+  capacity_ = capacity;
+  if (capacity_ > 0) {
+    while (records_.size() > capacity_) records_.pop_front();
+  }
+}
+
+void CallLog::Clear() {
+  std::lock_guard lock(mu_);
+  records_.clear();
+}
+
+WaitResult CallLog::WaitFor(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
+                            uint64_t after_seq) const {
+  return WaitImpl(matcher, timeout, found, after_seq, false);
+}
+
+WaitResult CallLog::WaitForFinished(const CallMatcher& matcher, std::chrono::milliseconds timeout,
+                                    CallRecord* found, uint64_t after_seq) const {
+  return WaitImpl(matcher, timeout, found, after_seq, true);
+}
+
+WaitResult CallLog::WaitImpl(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
+                             uint64_t after_seq, bool need_finished) const {
+  std::unique_lock lock(mu_);
+  const CallRecord* hit = nullptr;
+  auto search = [&] {
+    for (const auto& r : records_) {
+      if (r.seq > after_seq && matcher.Matches(r) && (!need_finished || r.finished)) {
+        hit = &r;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (!cv_.wait_for(lock, timeout, search)) {
+    std::ostringstream msg;
+    msg << "timed out after " << timeout.count() << "ms waiting for " << (need_finished ? "finished " : "")
+        << "call " << matcher.Describe();
+    if (after_seq > 0) msg << " after #" << after_seq;
+    msg << "\ncall log:\n" << FormatLocked();
+    return WaitResult::Failure(msg.str());
+  }
+  if (found) *found = *hit;
+  return WaitResult::Ok();
+}
+
+WaitResult CallLog::ExpectSubsequence(const std::vector<CallMatcher>& expected) const {
+  std::lock_guard lock(mu_);
+  size_t next = 0;
+  for (const auto& r : records_) {
+    if (next < expected.size() && expected[next].Matches(r)) ++next;
+  }
+  if (next == expected.size()) return WaitResult::Ok();
+  std::ostringstream msg;
+  msg << "expected calls in this order:\n";
+  for (size_t i = 0; i < expected.size(); ++i) {
+    msg << "  " << (i < next ? "[seen]    " : i == next ? "[MISSING] " : "[after]   ") << expected[i].Describe()
+        << "\n";
+  }
+  msg << "call log:\n" << FormatLocked();
+  return WaitResult::Failure(msg.str());
+}
+
+WaitResult CallLog::ExpectNoCall(const std::string& method) const {
+  std::lock_guard lock(mu_);
+  for (const auto& r : records_) {
+    if (r.method == method) {
+      return WaitResult::Failure("expected no " + method + " call, but saw " + r.Describe() + "\ncall log:\n" +
+                                 FormatLocked());
+    }
+  }
+  return WaitResult::Ok();
+}
+
+std::string CallLog::Format() const {
+  std::lock_guard lock(mu_);
+  return FormatLocked();
+}
+
+std::string CallLog::FormatLocked() const {
+  if (records_.empty()) return "  (no calls)\n";
+  std::ostringstream out;
+  if (records_.front().seq > 1) out << "  (" << records_.front().seq - 1 << " older calls evicted)\n";
+  for (const auto& r : records_) out << "  " << r.Describe() << "\n";
+  return out.str();
+}
+
+
+}  // namespace podlife::fakes

@@ -1,0 +1,107 @@
+// CallLog: the ordered record of every call a fake CRI server received.
+//
+// Contract: Begin() appends a record when a call arrives (so a test can see a call that is still
+// being served, e.g. one held at a gate) and Finish() adds its outcome. Records carry the method,
+// a copy of the request, the deadline the client set (as remaining time on arrival, or none), the
+// client metadata and the arrival time. With a capacity, only the newest `capacity` records are
+// kept (for long benchmark runs); sequence numbers keep counting. All members are thread-safe.
+// Waits block on a condition variable with a deadline, never on a sleep.
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/support/status.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fakes/cri/wait_result.h"
+
+namespace podlife::fakes {
+
+struct CallRecord {
+  uint64_t seq = 0;  // 1-based, in arrival order
+  std::string method;  // short rpc name, e.g. "ExecSync"
+  std::shared_ptr<const google::protobuf::Message> request;
+  std::optional<std::chrono::milliseconds> deadline;  // remaining on arrival; nullopt = none set
+  std::multimap<std::string, std::string> metadata;
+  std::chrono::system_clock::time_point received_at;
+  bool finished = false;
+  grpc::StatusCode code = grpc::StatusCode::OK;
+  std::string status_message;
+
+  // The request as its concrete type; throws std::bad_cast on a mismatch.
+  template <class T>
+  const T& Request() const {
+    return dynamic_cast<const T&>(*request);
+  }
+  // One line: "#3 ExecSync deadline=none -> OK {container_id: ...}".
+  std::string Describe() const;
+};
+
+// What a wait or an ordered check looks for: a method and optionally a predicate on the record.
+struct CallMatcher {
+  std::string method;
+  std::function<bool(const CallRecord&)> predicate;  // empty = any call of `method`
+  std::string description;                            // shown on failure
+
+  bool Matches(const CallRecord& r) const { return r.method == method && (!predicate || predicate(r)); }
+  std::string Describe() const { return description.empty() ? method : method + " where " + description; }
+};
+
+inline CallMatcher Call(std::string method) { return CallMatcher{std::move(method), nullptr, ""}; }
+inline CallMatcher Call(std::string method, std::function<bool(const CallRecord&)> predicate,
+                        std::string description) {
+  return CallMatcher{std::move(method), std::move(predicate), std::move(description)};
+}
+
+class CallLog {
+ public:
+  explicit CallLog(size_t capacity = 0) : capacity_(capacity) {}
+
+  uint64_t Begin(CallRecord record);
+  void Finish(uint64_t seq, const grpc::Status& status);
+
+  std::vector<CallRecord> Snapshot() const;
+  std::vector<CallRecord> Calls(std::string_view method) const;
+  uint64_t total() const;  // calls ever received, including those evicted by the capacity
+  void SetCapacity(size_t capacity);
+  void Clear();
+
+  // Waits until a call matching `matcher` with seq > after_seq is in the log. On success and
+  // when `found` is given, copies it there. On timeout the message holds the whole log.
+  WaitResult WaitFor(const CallMatcher& matcher, std::chrono::milliseconds timeout,
+                     CallRecord* found = nullptr, uint64_t after_seq = 0) const;
+  // Like WaitFor, but also waits for the call to finish (its outcome recorded).
+  WaitResult WaitForFinished(const CallMatcher& matcher, std::chrono::milliseconds timeout,
+                             CallRecord* found = nullptr, uint64_t after_seq = 0) const;
+  // Checks, now, that the log holds calls matching `expected` in this order (others may come
+  // between them).
+  WaitResult ExpectSubsequence(const std::vector<CallMatcher>& expected) const;
+  // Checks that no call of `method` is in the log.
+  WaitResult ExpectNoCall(const std::string& method) const;
+
+  std::string Format() const;
+
+ private:
+  WaitResult WaitImpl(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
+                      uint64_t after_seq, bool need_finished) const;
+  std::string FormatLocked() const;
+
+  mutable std::mutex mu_;
+  mutable std::condition_variable cv_;
+  std::deque<CallRecord> records_;
+  uint64_t next_seq_ = 1;
+  size_t capacity_;
+};
+
+}  // namespace podlife::fakes

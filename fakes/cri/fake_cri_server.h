@@ -1,0 +1,114 @@
+// FakeCriServer: a real CRI runtime.v1 gRPC server (RuntimeService and ImageService) on a unix
+// socket or 127.0.0.1, whose runtime is simulated, recorded and scriptable.
+//
+// Contract:
+// - Start() listens on a unix socket created mode 0600 in a fresh private (0700) directory, or on
+//   the address given; address() reads it back as `unix:///...` or `tcp://127.0.0.1:PORT`.
+// - State follows RuntimeState (containerd 1.6 behaviour). Every call is recorded in calls()
+//   before it is served; scripting (faults, gates, exec results, workloads, pod IPs) applies to
+//   calls that arrive after it was set.
+// - Blocking behaviour uses real time: StopContainer waits up to its timeout for a workload that
+//   ignores SIGTERM; a scripted exec runs for its delay; a request timeout shorter than that delay
+//   ends the exec with containerd's DEADLINE_EXCEEDED. Every wait also ends when the client's
+//   deadline passes, the client cancels, or the server shuts down: nothing hangs the server.
+// - Strict: Unconsumed() / VerifyAllConsumed() report one-shot script items nobody used.
+// - Thread-safe. Shutdown() (also run by the destructor) releases every gate and held call, stops
+//   the server and removes the private socket directory.
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/server.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fakes/cri/call_log.h"
+#include "fakes/cri/runtime_state.h"
+#include "fakes/cri/script.h"
+
+namespace podlife::fakes {
+
+struct FakeCriOptions {
+  // "" = a unix socket in a fresh private directory; or "unix:///path", "tcp://127.0.0.1:0".
+  std::string listen;
+  size_t call_log_capacity = 0;  // 0 = keep every call
+};
+
+class FakeCriServer {
+ public:
+  // Returns nullptr and sets *error when the server cannot listen.
+  static std::unique_ptr<FakeCriServer> Start(const FakeCriOptions& options, std::string* error);
+  ~FakeCriServer();
+  FakeCriServer(const FakeCriServer&) = delete;
+  FakeCriServer& operator=(const FakeCriServer&) = delete;
+
+  const std::string& address() const { return address_; }  // unix:///... or tcp://host:port
+  std::string grpc_target() const;
+  std::shared_ptr<grpc::Channel> NewChannel() const;
+
+  // Record.
+  CallLog& calls() { return log_; }
+
+  // Script: faults per method (short rpc name).
+  void FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times = 1);
+  void FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message);
+  void AddLatency(const std::string& method, Millis latency, int times = 0);
+  void HangUntilDeadline(const std::string& method, int times = 1);
+  void AddFault(Fault fault);
+  void ClearFaults(const std::string& method);
+  // Holds the next call of `method` until the gate is released.
+  std::shared_ptr<Gate> HoldNext(const std::string& method);
+  // Script: exec results, workloads, pod IPs.
+  void ScriptExec(std::vector<std::string> command, ExecResult result, int times = 0);
+  void SetDefaultExecResult(ExecResult result);
+  void ScriptWorkload(WorkloadRule rule);
+  void SetPodIps(std::vector<std::string> ips);
+
+  // The container's workload died: PID 1 exited with `exit_code`.
+  void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");
+  std::optional<ContainerRecord> Container(const std::string& container_id) const;
+  std::optional<SandboxRecord> Sandbox(const std::string& sandbox_id) const;
+  std::vector<ContainerRecord> Containers() const;
+
+  std::vector<std::string> Unconsumed() const;
+  WaitResult VerifyAllConsumed() const;
+
+  void Shutdown();
+
+ private:
+  class RuntimeServiceImpl;
+  class ImageServiceImpl;
+  friend class RuntimeServiceImpl;
+  friend class ImageServiceImpl;
+  class CallScope;
+
+  FakeCriServer();
+
+  template <class Req, class Body>
+  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body);
+  grpc::Status ApplyFaults(const std::string& method, CallScope& scope);
+
+  grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);
+  grpc::Status DoExecSync(CallScope& scope, const cri::ExecSyncRequest& req, cri::ExecSyncResponse* resp);
+
+  mutable std::mutex mu_;  // guards state_ and script_
+  std::condition_variable state_changed_;
+  RuntimeState state_;
+  Script script_;
+  CallLog log_;
+  std::atomic<bool> shutting_down_{false};
+
+  std::unique_ptr<RuntimeServiceImpl> runtime_service_;
+  std::unique_ptr<ImageServiceImpl> image_service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  std::string private_dir_;  // removed at shutdown when we created it
+  std::string socket_path_;
+};
+
+}  // namespace podlife::fakes

@@ -1,0 +1,379 @@
+#include "fakes/cri/runtime_state.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <random>
+
+namespace podlife::fakes {
+
+namespace {
+
+int64_t SystemNowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+grpc::Status Unknown(const std::string& message) { return {grpc::StatusCode::UNKNOWN, message}; }
+
+std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+
+bool LabelsMatch(const google::protobuf::Map<std::string, std::string>& selector,
+                 const google::protobuf::Map<std::string, std::string>& labels) {
+  for (const auto& [k, v] : selector) {
+    auto it = labels.find(k);
+    if (it == labels.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+std::string Sha256Like(const std::string& seed) {
+  // Image IDs look like containerd's (sha256: + 64 hex); the value is a stable hash of the
+  // reference, not a real digest: no registry or content exists.
+  char buf[17];
+  std::string out = "sha256:";
+  uint64_t h = std::hash<std::string>{}(seed);
+  for (int i = 0; i < 4; ++i) {
+    h = h * 6364136223846793005ULL + 1442695040888963407ULL;
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+    out += buf;
+  }
+  return out;
+}
+
+}  // namespace
+
+const char* ContainerStateName(cri::ContainerState state) {
+  switch (state) {
+    case cri::CONTAINER_CREATED: return "CONTAINER_CREATED";
+    case cri::CONTAINER_RUNNING: return "CONTAINER_RUNNING";
+    case cri::CONTAINER_EXITED: return "CONTAINER_EXITED";
+    default: return "CONTAINER_UNKNOWN";
+  }
+}
+
+RuntimeState::RuntimeState(NowNanos now) : now_(now ? std::move(now) : SystemNowNanos) {
+  id_salt_ = std::random_device{}();
+  id_salt_ = (id_salt_ << 32) ^ std::random_device{}();
+}
+
+std::string RuntimeState::NewId() {
+  // 64 hex characters, like containerd's IDs; unique per server.
+  char buf[17];
+  std::string id;
+  uint64_t x = id_salt_ ^ (++id_counter_ * 0x9E3779B97F4A7C15ULL);
+  for (int i = 0; i < 4; ++i) {
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(x));
+    id += buf;
+  }
+  return id;
+}
+
+grpc::Status RuntimeState::ContainerNotFound(const std::string& id) {
+  return {grpc::StatusCode::NOT_FOUND, "an error occurred when try to find container " + Quote(id) + ": not found"};
+}
+
+const ContainerRecord* RuntimeState::FindContainer(const std::string& id) const {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? nullptr : &it->second;
+}
+
+grpc::Status RuntimeState::RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id) {
+  const auto& config = req.config();
+  const auto& md = config.metadata();
+  if (md.name().empty() || md.namespace_().empty() || md.uid().empty()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "sandbox config must include metadata name, namespace and uid"};
+  }
+  const std::string name =
+      md.name() + "_" + md.namespace_() + "_" + md.uid() + "_" + std::to_string(md.attempt());
+  for (const auto& [sid, s] : sandboxes_) {
+    if (s.name == name) {
+      return Unknown("failed to reserve sandbox name " + Quote(name) + ": name " + Quote(name) +
+                     " is reserved for " + Quote(sid));
+    }
+  }
+  const bool host_network =
+      config.linux().security_context().namespace_options().network() == cri::NODE;
+  if (host_network && !config.hostname().empty()) {
+    // runc cannot set a hostname without a private UTS namespace (observed with containerd 1.6).
+    return Unknown(
+        "failed to create containerd task: failed to create shim task: OCI runtime create failed: runc create "
+        "failed: unable to start container process: unable to set hostname without a private UTS namespace");
+  }
+  SandboxRecord s;
+  s.id = NewId();
+  s.name = name;
+  s.config = config;
+  s.runtime_handler = req.runtime_handler();
+  s.created_at = now_();
+  if (!host_network) s.ips = pod_ips_;
+  *id = s.id;
+  sandboxes_.emplace(s.id, std::move(s));
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::StopPodSandbox(const std::string& id) {
+  auto it = sandboxes_.find(id);
+  if (it == sandboxes_.end()) {
+    return {grpc::StatusCode::NOT_FOUND,
+            "an error occurred when try to find sandbox " + Quote(id) + ": not found"};
+  }
+  // containerd stops every container of the sandbox forcibly (timeout 0: SIGKILL).
+  for (auto& [cid, c] : containers_) {
+    if (c.sandbox_id == id) ExitContainer(cid, kSigkillExitCode, kReasonError);
+  }
+  it->second.state = cri::SANDBOX_NOTREADY;
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::RemovePodSandbox(const std::string& id) {
+  auto it = sandboxes_.find(id);
+  if (it == sandboxes_.end()) return grpc::Status::OK;  // idempotent, as in containerd
+  if (it->second.state == cri::SANDBOX_READY) {
+    grpc::Status st = StopPodSandbox(id);  // containerd stops a ready sandbox forcibly first
+    if (!st.ok()) return st;
+  }
+  std::erase_if(containers_, [&](const auto& kv) { return kv.second.sandbox_id == id; });
+  sandboxes_.erase(it);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::PodSandboxStatus(const std::string& id, cri::PodSandboxStatus* out) const {
+  auto it = sandboxes_.find(id);
+  if (it == sandboxes_.end()) {
+    return {grpc::StatusCode::NOT_FOUND,
+            "an error occurred when try to find sandbox: not found"};
+  }
+  const SandboxRecord& s = it->second;
+  out->set_id(s.id);
+  *out->mutable_metadata() = s.config.metadata();
+  out->set_state(s.state);
+  out->set_created_at(s.created_at);
+  if (!s.ips.empty()) {
+    out->mutable_network()->set_ip(s.ips[0]);
+    for (size_t i = 1; i < s.ips.size(); ++i) out->mutable_network()->add_additional_ips()->set_ip(s.ips[i]);
+  } else {
+    out->mutable_network();  // containerd reports an empty network status for host-network pods
+  }
+  *out->mutable_linux()->mutable_namespaces()->mutable_options() =
+      s.config.linux().security_context().namespace_options();
+  *out->mutable_labels() = s.config.labels();
+  *out->mutable_annotations() = s.config.annotations();
+  out->set_runtime_handler(s.runtime_handler);
+  return grpc::Status::OK;
+}
+
+void RuntimeState::ListPodSandbox(const cri::PodSandboxFilter& filter, cri::ListPodSandboxResponse* out) const {
+  for (const auto& [id, s] : sandboxes_) {
+    if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) continue;
+    if (filter.has_state() && filter.state().state() != s.state) continue;
+    if (!LabelsMatch(filter.label_selector(), s.config.labels())) continue;
+    auto* item = out->add_items();
+    item->set_id(id);
+    *item->mutable_metadata() = s.config.metadata();
+    item->set_state(s.state);
+    item->set_created_at(s.created_at);
+    *item->mutable_labels() = s.config.labels();
+    *item->mutable_annotations() = s.config.annotations();
+    item->set_runtime_handler(s.runtime_handler);
+  }
+}
+
+grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& req, std::string* id) {
+  auto sit = sandboxes_.find(req.pod_sandbox_id());
+  if (sit == sandboxes_.end()) {
+    return {grpc::StatusCode::NOT_FOUND,
+            "failed to find sandbox id " + Quote(req.pod_sandbox_id()) + ": not found"};
+  }
+  const SandboxRecord& s = sit->second;
+  if (s.state != cri::SANDBOX_READY) {
+    // containerd needs the sandbox's task to create a container in its namespaces.
+    return {grpc::StatusCode::NOT_FOUND, "failed to get sandbox container task: no running task found: task " +
+                                             s.id + " not found: not found"};
+  }
+  const auto& config = req.config();
+  if (config.metadata().name().empty()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include metadata name"};
+  }
+  if (config.image().image().empty()) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include an image"};
+  }
+  auto image = FindImage(config.image().image());
+  if (!image) {
+    return {grpc::StatusCode::NOT_FOUND, "failed to resolve image " + Quote(config.image().image()) +
+                                             ": not found"};
+  }
+  const auto& smd = s.config.metadata();
+  const std::string name = config.metadata().name() + "_" + smd.name() + "_" + smd.namespace_() + "_" +
+                           smd.uid() + "_" + std::to_string(config.metadata().attempt());
+  for (const auto& [cid, c] : containers_) {
+    if (c.name == name) {
+      return Unknown("failed to reserve container name " + Quote(name) + ": name " + Quote(name) +
+                     " is reserved for " + Quote(cid));
+    }
+  }
+  ContainerRecord c;
+  c.id = NewId();
+  c.name = name;
+  c.sandbox_id = s.id;
+  c.config = config;
+  c.image_ref = image->id;
+  if (!s.config.log_directory().empty() && !config.log_path().empty()) {
+    c.log_path = (std::filesystem::path(s.config.log_directory()) / config.log_path()).string();
+  }
+  c.created_at = now_();
+  if (script_) c.workload = script_->WorkloadFor(config.metadata().name());
+  *id = c.id;
+  containers_.emplace(c.id, std::move(c));
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::StartContainer(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerNotFound(id);
+  ContainerRecord& c = it->second;
+  if (c.state != cri::CONTAINER_CREATED) {
+    return Unknown("failed to set starting state for container " + Quote(id) + ": container is in " +
+                   ContainerStateName(c.state) + " state");
+  }
+  auto sit = sandboxes_.find(c.sandbox_id);
+  if (sit == sandboxes_.end() || sit->second.state != cri::SANDBOX_READY) {
+    // containerd marks a container whose start failed as exited (128, StartError).
+    c.state = cri::CONTAINER_EXITED;
+    c.finished_at = now_();
+    c.exit_code = 128;
+    c.reason = "StartError";
+    c.message = "sandbox container " + Quote(c.sandbox_id) + " is not running";
+    return Unknown(c.message);
+  }
+  c.state = cri::CONTAINER_RUNNING;
+  c.started_at = now_();
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const {
+  const ContainerRecord* c = FindContainer(id);
+  if (!c) return ContainerNotFound(id);
+  if (c->state != cri::CONTAINER_RUNNING) {
+    plan->action = StopPlan::Action::kNothing;
+    return grpc::Status::OK;
+  }
+  if (timeout_seconds <= 0) {
+    *plan = {StopPlan::Action::kExitNow, kSigkillExitCode, kReasonError};  // SIGKILL at once
+  } else if (c->workload.ignores_sigterm) {
+    *plan = {StopPlan::Action::kKillAfterGrace, kSigkillExitCode, kReasonError};
+  } else {
+    const int code = c->workload.exit_code_on_term;
+    *plan = {StopPlan::Action::kExitNow, code, code == 0 ? kReasonCompleted : kReasonError};
+  }
+  return grpc::Status::OK;
+}
+
+void RuntimeState::ExitContainer(const std::string& id, int exit_code, const std::string& reason) {
+  auto it = containers_.find(id);
+  if (it == containers_.end() || it->second.state != cri::CONTAINER_RUNNING) return;
+  ContainerRecord& c = it->second;
+  c.state = cri::CONTAINER_EXITED;
+  c.exit_code = exit_code;
+  c.reason = reason.empty() ? (exit_code == 0 ? kReasonCompleted : kReasonError) : reason;
+  c.finished_at = now_();
+}
+
+bool RuntimeState::IsRunning(const std::string& id) const {
+  const ContainerRecord* c = FindContainer(id);
+  return c && c->state == cri::CONTAINER_RUNNING;
+}
+
+grpc::Status RuntimeState::RemoveContainer(const std::string& id) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return grpc::Status::OK;  // idempotent, as in containerd
+  // containerd stops a running container forcibly (timeout 0) before removing it.
+  ExitContainer(id, kSigkillExitCode, kReasonError);
+  containers_.erase(it);
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::ContainerStatus(const std::string& id, cri::ContainerStatus* out) const {
+  const ContainerRecord* c = FindContainer(id);
+  if (!c) return ContainerNotFound(id);
+  out->set_id(c->id);
+  *out->mutable_metadata() = c->config.metadata();
+  out->set_state(c->state);
+  out->set_created_at(c->created_at);
+  out->set_started_at(c->started_at);
+  out->set_finished_at(c->finished_at);
+  out->set_exit_code(c->exit_code);
+  *out->mutable_image() = c->config.image();
+  out->set_image_ref(c->image_ref);
+  out->set_reason(c->reason);
+  out->set_message(c->message);
+  *out->mutable_labels() = c->config.labels();
+  *out->mutable_annotations() = c->config.annotations();
+  *out->mutable_mounts() = c->config.mounts();
+  out->set_log_path(c->log_path);
+  return grpc::Status::OK;
+}
+
+void RuntimeState::ListContainers(const cri::ContainerFilter& filter, cri::ListContainersResponse* out) const {
+  for (const auto& [id, c] : containers_) {
+    if (!filter.id().empty() && id.rfind(filter.id(), 0) != 0) continue;
+    if (!filter.pod_sandbox_id().empty() && c.sandbox_id.rfind(filter.pod_sandbox_id(), 0) != 0) continue;
+    if (filter.has_state() && filter.state().state() != c.state) continue;
+    if (!LabelsMatch(filter.label_selector(), c.config.labels())) continue;
+    auto* item = out->add_containers();
+    item->set_id(id);
+    item->set_pod_sandbox_id(c.sandbox_id);
+    *item->mutable_metadata() = c.config.metadata();
+    *item->mutable_image() = c.config.image();
+    item->set_image_ref(c.image_ref);
+    item->set_state(c.state);
+    item->set_created_at(c.created_at);
+    *item->mutable_labels() = c.config.labels();
+    *item->mutable_annotations() = c.config.annotations();
+  }
+}
+
+grpc::Status RuntimeState::CheckExec(const std::string& id) const {
+  const ContainerRecord* c = FindContainer(id);
+  if (!c) return ContainerNotFound(id);
+  if (c->state != cri::CONTAINER_RUNNING) {
+    return Unknown(std::string("failed to exec in container: container is in ") + ContainerStateName(c->state) +
+                   " state");
+  }
+  return grpc::Status::OK;
+}
+
+std::string RuntimeState::PullImage(const std::string& reference) {
+  auto it = images_.find(reference);
+  if (it != images_.end()) return it->second.id;
+  ImageRecord image{Sha256Like(reference), reference};
+  images_.emplace(reference, image);
+  return image.id;
+}
+
+std::optional<ImageRecord> RuntimeState::FindImage(const std::string& reference_or_id) const {
+  auto it = images_.find(reference_or_id);
+  if (it != images_.end()) return it->second;
+  for (const auto& [ref, image] : images_) {
+    if (image.id == reference_or_id) return image;
+  }
+  return std::nullopt;
+}
+
+void RuntimeState::RemoveImage(const std::string& reference_or_id) {
+  std::erase_if(images_, [&](const auto& kv) {
+    return kv.first == reference_or_id || kv.second.id == reference_or_id;
+  });
+}
+
+std::vector<ImageRecord> RuntimeState::Images() const {
+  std::vector<ImageRecord> out;
+  for (const auto& [ref, image] : images_) out.push_back(image);
+  return out;
+}
+
+}  // namespace podlife::fakes

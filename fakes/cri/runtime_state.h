@@ -1,0 +1,132 @@
+// RuntimeState: the fake CRI runtime's sandboxes, containers and images, and the state machine
+// that moves them, faithful to containerd 1.6 as recorded in shared/spec/containerd-notes.md.
+//
+// Contract: every method is a pure state transition that returns the gRPC status containerd
+// returns in that situation (code and message); nothing here blocks or talks to the network.
+// Blocking behaviour (a stop that waits for the grace period, an exec that runs for a while) is
+// done by the server, which asks this class for a decision and then calls ExitContainer. Not
+// thread-safe: the server serialises all access with one lock.
+// Known differences from containerd are listed in fakes/cri/README.md.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fakes/cri/script.h"
+#include "runtime/v1/api.pb.h"
+
+namespace podlife::fakes {
+
+namespace cri = ::runtime::v1;
+
+// Exit codes and reasons as containerd reports them.
+inline constexpr int kSigkillExitCode = 137;
+inline constexpr const char* kReasonCompleted = "Completed";
+inline constexpr const char* kReasonError = "Error";
+
+struct SandboxRecord {
+  std::string id;
+  std::string name;  // containerd's reserved name: name_namespace_uid_attempt
+  cri::PodSandboxConfig config;
+  std::string runtime_handler;
+  cri::PodSandboxState state = cri::SANDBOX_READY;
+  int64_t created_at = 0;
+  std::vector<std::string> ips;
+};
+
+struct ContainerRecord {
+  std::string id;
+  std::string name;  // containerd's reserved name: container_pod_namespace_uid_attempt
+  std::string sandbox_id;
+  cri::ContainerConfig config;
+  std::string image_ref;
+  std::string log_path;
+  cri::ContainerState state = cri::CONTAINER_CREATED;
+  int64_t created_at = 0;
+  int64_t started_at = 0;
+  int64_t finished_at = 0;
+  int exit_code = 0;
+  std::string reason;
+  std::string message;
+  WorkloadRule workload;
+};
+
+struct ImageRecord {
+  std::string id;  // sha256:...
+  std::string reference;
+};
+
+// What a StopContainer call must do after the state has been consulted.
+struct StopPlan {
+  enum class Action {
+    kNothing,        // unknown to stop (already exited or never started): answer OK
+    kExitNow,        // the workload exits at once with `exit_code`
+    kKillAfterGrace  // the workload ignores TERM: SIGKILL (137) after the timeout unless it exits
+  };
+  Action action = Action::kNothing;
+  int exit_code = 0;
+  std::string reason;
+};
+
+class RuntimeState {
+ public:
+  using NowNanos = std::function<int64_t()>;
+  explicit RuntimeState(NowNanos now = nullptr);
+
+  // Pod IPs for sandboxes on the POD network created from now on. NODE (host) network sandboxes
+  // get none, as with containerd. Default: {"127.0.0.1"}, so hooks aimed at the pod IP stay on
+  // this machine.
+  void SetPodIps(std::vector<std::string> ips) { pod_ips_ = std::move(ips); }
+  void SetScript(const Script* script) { script_ = script; }
+
+  grpc::Status RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id);
+  grpc::Status StopPodSandbox(const std::string& id);
+  grpc::Status RemovePodSandbox(const std::string& id);
+  grpc::Status PodSandboxStatus(const std::string& id, cri::PodSandboxStatus* out) const;
+  void ListPodSandbox(const cri::PodSandboxFilter& filter, cri::ListPodSandboxResponse* out) const;
+
+  grpc::Status CreateContainer(const cri::CreateContainerRequest& req, std::string* id);
+  grpc::Status StartContainer(const std::string& id);
+  grpc::Status PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const;
+  grpc::Status RemoveContainer(const std::string& id);
+  grpc::Status ContainerStatus(const std::string& id, cri::ContainerStatus* out) const;
+  void ListContainers(const cri::ContainerFilter& filter, cri::ListContainersResponse* out) const;
+  // Checks an exec may run: the container exists and is running.
+  grpc::Status CheckExec(const std::string& id) const;
+
+  // The container's PID 1 exited (the workload died, or a stop ended it). No-op unless running.
+  void ExitContainer(const std::string& id, int exit_code, const std::string& reason);
+  bool IsRunning(const std::string& id) const;
+
+  std::string PullImage(const std::string& reference);
+  std::optional<ImageRecord> FindImage(const std::string& reference_or_id) const;
+  void RemoveImage(const std::string& reference_or_id);
+  std::vector<ImageRecord> Images() const;
+
+  const std::map<std::string, SandboxRecord>& sandboxes() const { return sandboxes_; }
+  const std::map<std::string, ContainerRecord>& containers() const { return containers_; }
+
+ private:
+  std::string NewId();
+  const ContainerRecord* FindContainer(const std::string& id) const;
+  static grpc::Status ContainerNotFound(const std::string& id);
+
+  NowNanos now_;
+  const Script* script_ = nullptr;
+  std::vector<std::string> pod_ips_{"127.0.0.1"};
+  std::map<std::string, SandboxRecord> sandboxes_;
+  std::map<std::string, ContainerRecord> containers_;
+  std::map<std::string, ImageRecord> images_;  // by reference
+  uint64_t id_counter_ = 0;
+  uint64_t id_salt_;
+};
+
+const char* ContainerStateName(cri::ContainerState state);
+
+}  // namespace podlife::fakes

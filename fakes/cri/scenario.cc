@@ -1,0 +1,205 @@
+#include "fakes/cri/scenario.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/status_names.h"
+
+namespace podlife::fakes {
+
+namespace {
+
+// Thrown inside the parser only; ParseScenario turns it into a ScenarioError.
+struct ParseFailure {
+  std::string message;
+};
+
+class Parser {
+ public:
+  explicit Parser(std::string source) : source_(std::move(source)) {}
+
+  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
+    std::ostringstream out;
+    out << source_;
+    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
+    out << ": " << path << ": " << what;
+    throw ParseFailure{out.str()};
+  }
+
+  void ExpectKeys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) const {
+    if (!map.IsMap()) Fail(map, path, "expected a mapping");
+    for (const auto& kv : map) {
+      const auto key = kv.first.as<std::string>();
+      if (!allowed.count(key)) {
+        std::string list;
+        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+        Fail(kv.first, path.empty() ? key : path + "." + key, "unknown field (expected one of: " + list + ")");
+      }
+    }
+  }
+
+  std::string String(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsScalar()) Fail(node, path, "expected a string");
+    return node.as<std::string>();
+  }
+
+  int64_t Int(const YAML::Node& node, const std::string& path, int64_t min, int64_t max) const {
+    if (!node.IsScalar()) Fail(node, path, "expected a whole number");
+    int64_t value = 0;
+    try {
+      value = node.as<int64_t>();
+    } catch (const YAML::Exception&) {
+      Fail(node, path, "expected a whole number, got '" + node.as<std::string>() + "'");
+    }
+    if (value < min || value > max) {
+      Fail(node, path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return value;
+  }
+
+  bool Bool(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsScalar()) Fail(node, path, "expected true or false");
+    try {
+      return node.as<bool>();
+    } catch (const YAML::Exception&) {
+      Fail(node, path, "expected true or false, got '" + node.as<std::string>() + "'");
+    }
+  }
+
+  std::vector<std::string> Strings(const YAML::Node& node, const std::string& path) const {
+    if (!node.IsSequence()) Fail(node, path, "expected a list of strings");
+    std::vector<std::string> out;
+    for (size_t i = 0; i < node.size(); ++i) out.push_back(String(node[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+
+  ExecResult Result(const YAML::Node& node, const std::string& path) const {
+    ExecResult r;
+    if (node["exitCode"]) r.exit_code = static_cast<int>(Int(node["exitCode"], path + ".exitCode", 0, 255));
+    if (node["stdout"]) r.stdout_text = String(node["stdout"], path + ".stdout");
+    if (node["stderr"]) r.stderr_text = String(node["stderr"], path + ".stderr");
+    if (node["delayMs"]) r.delay = Millis(Int(node["delayMs"], path + ".delayMs", 0, 24LL * 3600 * 1000));
+    return r;
+  }
+
+  Scenario Parse(const YAML::Node& root) const {
+    Scenario s;
+    if (root.IsNull()) return s;
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity"});
+    if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
+    if (root["callLogCapacity"]) {
+      s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
+    }
+    if (root["defaultExec"]) {
+      ExpectKeys(root["defaultExec"], "defaultExec", {"exitCode", "stdout", "stderr", "delayMs"});
+      s.default_exec = Result(root["defaultExec"], "defaultExec");
+    }
+    if (const auto exec = root["exec"]) {
+      if (!exec.IsSequence()) Fail(exec, "exec", "expected a list");
+      for (size_t i = 0; i < exec.size(); ++i) {
+        const std::string path = "exec[" + std::to_string(i) + "]";
+        const auto& n = exec[i];
+        ExpectKeys(n, path, {"command", "exitCode", "stdout", "stderr", "delayMs", "times"});
+        ExecRule rule;
+        if (n["command"]) rule.command = Strings(n["command"], path + ".command");
+        rule.result = Result(n, path);
+        if (n["times"]) rule.times = static_cast<int>(Int(n["times"], path + ".times", 1, 1000000));
+        s.exec_rules.push_back(std::move(rule));
+      }
+    }
+    if (const auto faults = root["faults"]) {
+      if (!faults.IsSequence()) Fail(faults, "faults", "expected a list");
+      for (size_t i = 0; i < faults.size(); ++i) {
+        const std::string path = "faults[" + std::to_string(i) + "]";
+        const auto& n = faults[i];
+        ExpectKeys(n, path, {"method", "code", "message", "latencyMs", "hangUntilDeadline", "times"});
+        Fault f;
+        if (!n["method"]) Fail(n, path + ".method", "required (an rpc name such as StartContainer)");
+        f.method = String(n["method"], path + ".method");
+        if (!kMethods.count(f.method)) Fail(n["method"], path + ".method", "unknown CRI method '" + f.method + "'");
+        if (n["code"]) {
+          auto code = ParseStatusCode(String(n["code"], path + ".code"));
+          if (!code || *code == grpc::StatusCode::OK) {
+            Fail(n["code"], path + ".code",
+                 "unknown gRPC status code '" + n["code"].as<std::string>() +
+                     "' (expected a name such as UNAVAILABLE, NOT_FOUND, DEADLINE_EXCEEDED)");
+          }
+          f.code = code;
+        }
+        if (n["message"]) f.message = String(n["message"], path + ".message");
+        if (n["latencyMs"]) f.latency = Millis(Int(n["latencyMs"], path + ".latencyMs", 0, 3600 * 1000));
+        if (n["hangUntilDeadline"]) f.hang_until_deadline = Bool(n["hangUntilDeadline"], path + ".hangUntilDeadline");
+        if (n["times"]) f.times = static_cast<int>(Int(n["times"], path + ".times", 1, 1000000));
+        if (!f.code && f.latency.count() == 0 && !f.hang_until_deadline) {
+          Fail(n, path, "a fault needs at least one of code, latencyMs, hangUntilDeadline");
+        }
+        s.faults.push_back(std::move(f));
+      }
+    }
+    if (const auto workloads = root["workloads"]) {
+      if (!workloads.IsSequence()) Fail(workloads, "workloads", "expected a list");
+      for (size_t i = 0; i < workloads.size(); ++i) {
+        const std::string path = "workloads[" + std::to_string(i) + "]";
+        const auto& n = workloads[i];
+        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm"});
+        WorkloadRule w;
+        if (n["container"]) w.container_name = String(n["container"], path + ".container");
+        if (n["ignoresSigterm"]) w.ignores_sigterm = Bool(n["ignoresSigterm"], path + ".ignoresSigterm");
+        if (n["exitCodeOnTerm"]) {
+          w.exit_code_on_term = static_cast<int>(Int(n["exitCodeOnTerm"], path + ".exitCodeOnTerm", 0, 255));
+        }
+        s.workloads.push_back(std::move(w));
+      }
+    }
+    return s;
+  }
+
+ private:
+  inline static const std::set<std::string> kMethods = {
+      "Version", "Status", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
+      "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
+      "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
+      "RemoveImage", "ImageFsInfo"};
+  std::string source_;
+};
+
+}  // namespace
+
+std::variant<Scenario, ScenarioError> ParseScenario(const std::string& yaml_text, const std::string& source_name) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return ScenarioError{source_name + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
+  }
+  try {
+    return Parser(source_name).Parse(root);
+  } catch (const ParseFailure& f) {
+    return ScenarioError{f.message};
+  } catch (const YAML::Exception& e) {
+    return ScenarioError{source_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
+  }
+}
+
+std::variant<Scenario, ScenarioError> LoadScenarioFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return ScenarioError{path + ": cannot read the scenario file"};
+  std::stringstream text;
+  text << in.rdbuf();
+  return ParseScenario(text.str(), path);
+}
+
+void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
+  if (scenario.pod_ips) server.SetPodIps(*scenario.pod_ips);
+  if (scenario.default_exec) server.SetDefaultExecResult(*scenario.default_exec);
+  for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);
+  for (const auto& fault : scenario.faults) server.AddFault(fault);
+  for (const auto& w : scenario.workloads) server.ScriptWorkload(w);
+  if (scenario.call_log_capacity > 0) server.calls().SetCapacity(scenario.call_log_capacity);
+}
+
+}  // namespace podlife::fakes

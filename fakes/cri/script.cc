@@ -1,0 +1,145 @@
+#include "fakes/cri/script.h"
+
+#include <algorithm>
+#include <sstream>
+
+#include "fakes/cri/status_names.h"
+
+namespace podlife::fakes {
+
+WaitResult Gate::WaitUntilHeld(Millis timeout, int count) {
+  std::unique_lock lock(mu_);
+  if (cv_.wait_for(lock, timeout, [&] { return arrived_ >= count; })) return WaitResult::Ok();
+  return WaitResult::Failure("timed out after " + std::to_string(timeout.count()) + "ms waiting for " +
+                             std::to_string(count) + " " + method_ + " call(s) at the gate; " +
+                             std::to_string(arrived_) + " arrived");
+}
+
+void Gate::Release() {
+  std::lock_guard lock(mu_);
+  released_ = true;
+  cv_.notify_all();
+}
+
+int Gate::held() const {
+  std::lock_guard lock(mu_);
+  return released_ ? 0 : arrived_;
+}
+
+bool Gate::released() const {
+  std::lock_guard lock(mu_);
+  return released_;
+}
+
+bool Gate::Park(const std::function<bool()>& abandon, Millis poll) {
+  std::unique_lock lock(mu_);
+  ++arrived_;
+  cv_.notify_all();
+  while (!released_) {
+    if (abandon()) return false;
+    cv_.wait_for(lock, poll);
+  }
+  return true;
+}
+
+bool Gate::TryClaim() {
+  std::lock_guard lock(mu_);
+  if (claimed_ || released_) return false;
+  claimed_ = true;
+  return true;
+}
+
+bool Gate::claimed() const {
+  std::lock_guard lock(mu_);
+  return claimed_;
+}
+
+void Gate::Wake() {
+  std::lock_guard lock(mu_);
+  cv_.notify_all();
+}
+
+void Script::ClearFaults(const std::string& method) {
+  std::erase_if(faults_, [&](const Fault& f) { return f.method == method; });
+}
+
+std::vector<Fault> Script::TakeFaults(const std::string& method) {
+  std::vector<Fault> out;
+  bool have_status = false;
+  for (auto& f : faults_) {
+    if (f.method != method) continue;
+    if (f.times > 0 && f.used >= f.times) continue;
+    if (f.code && have_status) continue;  // one status per call; later ones wait their turn
+    have_status = have_status || f.code.has_value();
+    ++f.used;
+    out.push_back(f);
+  }
+  return out;
+}
+
+std::shared_ptr<Gate> Script::AddGate(const std::string& method) {
+  auto gate = std::make_shared<Gate>(method);
+  gates_.push_back(gate);
+  return gate;
+}
+
+std::shared_ptr<Gate> Script::TakeGate(const std::string& method) {
+  // A gate holds exactly one call: the first call of its method that arrives after it was set.
+  for (auto& g : gates_) {
+    if (g->method() == method && g->TryClaim()) return g;
+  }
+  return nullptr;
+}
+
+ExecResult Script::TakeExecResult(const std::vector<std::string>& command) {
+  for (auto& rule : exec_rules_) {
+    if (!rule.command.empty() && rule.command != command) continue;
+    if (rule.times > 0 && rule.used >= rule.times) continue;
+    ++rule.used;
+    return rule.result;
+  }
+  return default_exec_;
+}
+
+WorkloadRule Script::WorkloadFor(const std::string& container_name) const {
+  for (const auto& w : workloads_) {
+    if (w.container_name.empty() || w.container_name == container_name) return w;
+  }
+  return WorkloadRule{};
+}
+
+std::vector<std::string> Script::Unconsumed() const {
+  std::vector<std::string> out;
+  for (const auto& f : faults_) {
+    if (f.times > 0 && f.used < f.times) {
+      std::ostringstream s;
+      s << "fault on " << f.method;
+      if (f.code) s << " (" << StatusCodeName(*f.code) << " \"" << f.message << "\")";
+      if (f.latency.count() > 0) s << " (latency " << f.latency.count() << "ms)";
+      if (f.hang_until_deadline) s << " (hang until deadline)";
+      s << " used " << f.used << " of " << f.times << " times";
+      out.push_back(s.str());
+    }
+  }
+  for (const auto& r : exec_rules_) {
+    if (r.times > 0 && r.used < r.times) {
+      out.push_back("exec result for [" + JoinCommand(r.command) + "] used " + std::to_string(r.used) + " of " +
+                    std::to_string(r.times) + " times");
+    }
+  }
+  for (const auto& g : gates_) {
+    if (!g->claimed()) out.push_back("gate on " + g->method() + " never reached");
+  }
+  return out;
+}
+
+std::string JoinCommand(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) {
+    if (!out.empty()) out += " ";
+    out += a;
+  }
+  return out;
+}
+
+}  // namespace podlife::fakes
