@@ -1,1 +1,114 @@
+// Unit tests of the call log: record, wait with a deadline, ordered checks, bounded capacity.
+#include "fakes/cri/call_log.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runtime/v1/api.pb.h"
+
+namespace podlife::fakes {
+namespace {
+
+using ::testing::HasSubstr;
+
+CallRecord Record(const std::string& method, const std::string& container_id = "") {
+  CallRecord r;
+  r.method = method;
+  auto req = std::make_shared<runtime::v1::StartContainerRequest>();
+  req->set_container_id(container_id);
+  r.request = req;
+  return r;
+}
+
+TEST(CallLogTest, WaitForSeesACallRecordedLaterByAnotherThread) {
+  CallLog log;
+  std::thread producer([&] {
+    log.Begin(Record("Version"));
+    log.Begin(Record("StartContainer", "abc"));
+  });
+  CallRecord found;
+  auto r = log.WaitFor(Call("StartContainer"), std::chrono::seconds(10), &found);
+  producer.join();
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(found.seq, 2u);
+  EXPECT_EQ(found.Request<runtime::v1::StartContainerRequest>().container_id(), "abc");
+}
+
+TEST(CallLogTest, FailedWaitNamesWhatWasExpectedAndPrintsTheLog) {
+  CallLog log;
+  log.Begin(Record("Version"));
+  auto r = log.WaitFor(Call("ExecSync"), std::chrono::milliseconds(20));
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), HasSubstr("waiting for call ExecSync"));
+  EXPECT_THAT(r.message(), HasSubstr("#1 Version"));
+}
+
+TEST(CallLogTest, WaitForHonoursPredicateAndAfterSeq) {
+  CallLog log;
+  log.Begin(Record("StartContainer", "a"));
+  log.Begin(Record("StartContainer", "b"));
+  auto is_b = Call(
+      "StartContainer",
+      [](const CallRecord& r) { return r.Request<runtime::v1::StartContainerRequest>().container_id() == "b"; },
+      "container_id == b");
+  CallRecord found;
+  ASSERT_TRUE(log.WaitFor(is_b, std::chrono::seconds(1), &found).ok());
+  EXPECT_EQ(found.seq, 2u);
+  auto r = log.WaitFor(Call("StartContainer"), std::chrono::milliseconds(10), &found, 2);
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), HasSubstr("after #2"));
+}
+
+TEST(CallLogTest, WaitForFinishedWaitsForTheOutcome) {
+  CallLog log;
+  uint64_t seq = log.Begin(Record("StopContainer"));
+  EXPECT_FALSE(log.WaitForFinished(Call("StopContainer"), std::chrono::milliseconds(10)).ok());
+  std::thread finisher([&] { log.Finish(seq, grpc::Status(grpc::StatusCode::NOT_FOUND, "gone")); });
+  CallRecord found;
+  auto r = log.WaitForFinished(Call("StopContainer"), std::chrono::seconds(10), &found);
+  finisher.join();
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_EQ(found.code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(found.status_message, "gone");
+}
+
+TEST(CallLogTest, ExpectSubsequenceAcceptsOrderWithGapsAndRejectsWrongOrder) {
+  CallLog log;
+  for (const char* m : {"RunPodSandbox", "PodSandboxStatus", "CreateContainer", "StartContainer"}) {
+    log.Begin(Record(m));
+  }
+  EXPECT_TRUE(log.ExpectSubsequence({Call("RunPodSandbox"), Call("StartContainer")}).ok());
+  auto r = log.ExpectSubsequence({Call("StartContainer"), Call("CreateContainer")});
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), HasSubstr("[MISSING] CreateContainer"));
+  EXPECT_TRUE(log.ExpectNoCall("StopContainer").ok());
+  EXPECT_FALSE(log.ExpectNoCall("CreateContainer").ok());
+}
+
+TEST(CallLogTest, BoundedLogKeepsTheNewestAndCountsEveryCall) {
+  CallLog log(3);
+  for (int i = 0; i < 10; ++i) log.Begin(Record("Version"));
+  auto calls = log.Snapshot();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls.front().seq, 8u);
+  EXPECT_EQ(log.total(), 10u);
+  log.Finish(1, grpc::Status::OK);  // an evicted call's outcome is dropped, not a crash
+  EXPECT_THAT(log.Format(), HasSubstr("7 older calls evicted"));
+}
+
+TEST(CallLogTest, DescribeShowsDeadlineOutcomeAndRequest) {
+  CallLog log;
+  auto r = Record("StartContainer", "abc");
+  r.deadline = std::chrono::milliseconds(1500);
+  uint64_t seq = log.Begin(r);
+  log.Finish(seq, grpc::Status(grpc::StatusCode::UNKNOWN, "boom"));
+  auto line = log.Snapshot()[0].Describe();
+  EXPECT_THAT(line, HasSubstr("deadline=1500ms"));
+  EXPECT_THAT(line, HasSubstr("UNKNOWN \"boom\""));
+  EXPECT_THAT(line, HasSubstr("container_id: \"abc\""));
+}
+
+}  // namespace
+}  // namespace podlife::fakes

@@ -1,1 +1,414 @@
+// End-to-end tests of the fake CRI server: a fresh server per test on a private unix socket,
+// driven through a real gRPC channel. Waits are conditions with deadlines; gates order races.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/tests/cri_test_client.h"
+
+namespace podlife::fakes {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::CriTestClient;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 10s;
+
+class FakeCriE2ETest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string error;
+    server_ = FakeCriServer::Start({}, &error);
+    ASSERT_TRUE(server_) << error;
+    client_ = std::make_unique<CriTestClient>(server_->NewChannel());
+  }
+  void TearDown() override {
+    if (server_) {
+      auto r = server_->VerifyAllConsumed();
+      EXPECT_TRUE(r.ok()) << r.message();
+    }
+  }
+
+  std::unique_ptr<FakeCriServer> server_;
+  std::unique_ptr<CriTestClient> client_;
+};
+
+TEST_F(FakeCriE2ETest, ServesAWholePodLifecycleOverAUnixSocket) {
+  cri::VersionResponse version;
+  ASSERT_TRUE(client_->runtime->Version(CriTestClient::Context().get(), {}, &version).ok());
+  EXPECT_EQ(version.runtime_api_version(), "v1");
+
+  std::string sandbox = client_->Pod();
+  std::string c = client_->Started(sandbox, "app");
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_RUNNING);
+  EXPECT_EQ(client_->StatusOf(c).log_path(), "/var/log/pods/default_pod/app/0.log");
+
+  cri::ExecSyncResponse exec;
+  ASSERT_TRUE(client_->Exec(c, {"true"}, 0, &exec).ok());
+  EXPECT_EQ(exec.exit_code(), 0);
+
+  ASSERT_TRUE(client_->Stop(c, 10).ok());
+  auto status = client_->StatusOf(c);
+  EXPECT_EQ(status.state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(status.exit_code(), 0);
+  EXPECT_EQ(status.reason(), "Completed");
+
+  cri::RemoveContainerRequest rm;
+  rm.set_container_id(c);
+  cri::RemoveContainerResponse rm_resp;
+  ASSERT_TRUE(client_->runtime->RemoveContainer(CriTestClient::Context().get(), rm, &rm_resp).ok());
+  cri::ContainerStatus gone;
+  EXPECT_EQ(client_->Status(c, &gone).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(sandbox);
+  cri::StopPodSandboxResponse stop_resp;
+  ASSERT_TRUE(client_->runtime->StopPodSandbox(CriTestClient::Context().get(), stop, &stop_resp).ok());
+  cri::RemovePodSandboxRequest rms;
+  rms.set_pod_sandbox_id(sandbox);
+  cri::RemovePodSandboxResponse rms_resp;
+  ASSERT_TRUE(client_->runtime->RemovePodSandbox(CriTestClient::Context().get(), rms, &rms_resp).ok());
+
+  auto order = server_->calls().ExpectSubsequence(
+      {Call("Version"), Call("RunPodSandbox"), Call("PullImage"), Call("CreateContainer"), Call("StartContainer"),
+       Call("ExecSync"), Call("StopContainer"), Call("RemoveContainer"), Call("StopPodSandbox"),
+       Call("RemovePodSandbox")});
+  EXPECT_TRUE(order.ok()) << order.message();
+}
+
+TEST_F(FakeCriE2ETest, SocketIsMode0600InsideAPrivateDirectory) {
+  ASSERT_THAT(server_->address(), ::testing::StartsWith("unix:///"));
+  std::string path = server_->address().substr(7);
+  struct stat sock {};
+  ASSERT_EQ(stat(path.c_str(), &sock), 0);
+  EXPECT_TRUE(S_ISSOCK(sock.st_mode));
+  EXPECT_EQ(sock.st_mode & 0777, 0600);
+  struct stat dir {};
+  ASSERT_EQ(stat(std::filesystem::path(path).parent_path().c_str(), &dir), 0);
+  EXPECT_EQ(dir.st_mode & 0777, 0700);
+  server_->Shutdown();
+  EXPECT_FALSE(std::filesystem::exists(std::filesystem::path(path).parent_path()));
+}
+
+TEST(FakeCriListenTest, ListensOnLoopbackTcpPortZero) {
+  std::string error;
+  auto server = FakeCriServer::Start({"tcp://127.0.0.1:0"}, &error);
+  ASSERT_TRUE(server) << error;
+  EXPECT_THAT(server->address(), ::testing::StartsWith("tcp://127.0.0.1:"));
+  EXPECT_NE(server->address(), "tcp://127.0.0.1:0");
+  CriTestClient client(server->NewChannel());
+  cri::VersionResponse version;
+  EXPECT_TRUE(client.runtime->Version(CriTestClient::Context().get(), {}, &version).ok());
+}
+
+TEST(FakeCriListenTest, BadListenAddressIsAClearError) {
+  std::string error;
+  EXPECT_FALSE(FakeCriServer::Start({"unix://relative/path.sock"}, &error));
+  EXPECT_THAT(error, HasSubstr("unix socket path must be absolute"));
+  EXPECT_FALSE(FakeCriServer::Start({"http://127.0.0.1:80"}, &error));
+  EXPECT_THAT(error, HasSubstr("unsupported scheme"));
+}
+
+TEST_F(FakeCriE2ETest, UnknownContainerIsNotFound) {
+  cri::ContainerStatus s;
+  auto st = client_->Status("0123", &s);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(st.error_message(), "an error occurred when try to find container \"0123\": not found");
+  EXPECT_EQ(client_->Start("0123").error_code(), grpc::StatusCode::NOT_FOUND);
+  cri::ExecSyncResponse exec;
+  EXPECT_EQ(client_->Exec("0123", {"true"}, 0, &exec).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(FakeCriE2ETest, ExecSyncReturnsTheResultScriptedForThatCommand) {
+  server_->ScriptExec({"sh", "-c", "echo hi; exit 3"}, {3, "hi\n", "oops\n", 0ms});
+  std::string c = client_->Started(client_->Pod(), "app");
+  cri::ExecSyncResponse exec;
+  auto st = client_->Exec(c, {"sh", "-c", "echo hi; exit 3"}, 0, &exec);
+  ASSERT_TRUE(st.ok()) << "a non-zero exit is not a gRPC error: " << st.error_message();
+  EXPECT_EQ(exec.exit_code(), 3);
+  EXPECT_EQ(exec.stdout(), "hi\n");
+  EXPECT_EQ(exec.stderr(), "oops\n");
+  cri::ExecSyncResponse other;
+  ASSERT_TRUE(client_->Exec(c, {"sh", "-c", "echo hi"}, 0, &other).ok());
+  EXPECT_EQ(other.exit_code(), 0);
+}
+
+TEST_F(FakeCriE2ETest, ExecLongerThanItsTimeoutEndsWithContainerdsDeadlineExceeded) {
+  server_->ScriptExec({"sleep", "10"}, {0, "", "", 10s});
+  std::string c = client_->Started(client_->Pod(), "app");
+  cri::ExecSyncResponse exec;
+  auto start = std::chrono::steady_clock::now();
+  auto st = client_->Exec(c, {"sleep", "10"}, 1, &exec);
+  auto elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_EQ(st.error_message(), "failed to exec in container: timeout 1s exceeded: context deadline exceeded");
+  EXPECT_GE(elapsed, 1s) << "the fake answers after the request timeout, not before";
+}
+
+TEST_F(FakeCriE2ETest, ExecWithoutTimeoutRunsUntilTheClientsDeadline) {
+  server_->ScriptExec({"sleep", "10"}, {0, "", "", 10s});
+  std::string c = client_->Started(client_->Pod(), "app");
+  cri::ExecSyncResponse exec;
+  auto st = client_->Exec(c, {"sleep", "10"}, 0, &exec, 200ms);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  // The server side gave up too: the call is recorded as finished, not left running.
+  CallRecord finished;
+  auto r = server_->calls().WaitForFinished(Call("ExecSync"), kWait, &finished);
+  ASSERT_TRUE(r.ok()) << r.message();
+}
+
+TEST_F(FakeCriE2ETest, ExecOnAnExitedContainerFailsAsInContainerd) {
+  std::string c = client_->Started(client_->Pod(), "app");
+  server_->ExitContainer(c, 1);
+  cri::ExecSyncResponse exec;
+  auto st = client_->Exec(c, {"true"}, 0, &exec);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(), "failed to exec in container: container is in CONTAINER_EXITED state");
+}
+
+TEST_F(FakeCriE2ETest, ARunningExecEndsWith137WhenItsContainerStops) {
+  server_->ScriptExec({"sleep", "100"}, {0, "", "", 100s});
+  std::string c = client_->Started(client_->Pod(), "app");
+  auto exec = std::async(std::launch::async, [&] {
+    cri::ExecSyncResponse resp;
+    auto st = client_->Exec(c, {"sleep", "100"}, 0, &resp);
+    return std::make_pair(st, resp);
+  });
+  ASSERT_TRUE(server_->calls().WaitFor(Call("ExecSync"), kWait).ok());
+  ASSERT_TRUE(client_->Stop(c, 0).ok());
+  auto [st, resp] = exec.get();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  EXPECT_EQ(resp.exit_code(), 137);
+}
+
+TEST_F(FakeCriE2ETest, RecordsTheClientsDeadlineOrItsAbsenceAndMetadata) {
+  auto with = CriTestClient::Context(30s);
+  with->AddMetadata("x-podlife-case", "deadline");
+  cri::VersionResponse v;
+  ASSERT_TRUE(client_->runtime->Version(with.get(), {}, &v).ok());
+  auto without = CriTestClient::Context(0ms);
+  ASSERT_TRUE(client_->runtime->Version(without.get(), {}, &v).ok());
+  auto calls = server_->calls().Calls("Version");
+  ASSERT_EQ(calls.size(), 2u);
+  ASSERT_TRUE(calls[0].deadline.has_value());
+  EXPECT_GT(*calls[0].deadline, 29s);
+  EXPECT_LE(*calls[0].deadline, 30s);
+  EXPECT_EQ(calls[0].metadata.count("x-podlife-case"), 1u);
+  EXPECT_EQ(calls[0].metadata.find("x-podlife-case")->second, "deadline");
+  EXPECT_FALSE(calls[1].deadline.has_value());
+}
+
+TEST_F(FakeCriE2ETest, OneShotFaultFailsOnceAndLeavesStateUntouched) {
+  server_->FailNext("StartContainer", grpc::StatusCode::UNAVAILABLE, "runtime restarting");
+  std::string c;
+  ASSERT_TRUE(client_->Create(client_->Pod(), "app", &c).ok());
+  auto st = client_->Start(c);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(st.error_message(), "runtime restarting");
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_CREATED);
+  EXPECT_TRUE(client_->Start(c).ok());
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_RUNNING);
+}
+
+TEST_F(FakeCriE2ETest, StickyFaultFailsEveryCallUntilCleared) {
+  server_->FailAlways("PullImage", grpc::StatusCode::NOT_FOUND, "pull access denied");
+  std::string c;
+  std::string sandbox = client_->Pod();
+  EXPECT_EQ(client_->Create(sandbox, "a", &c).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(client_->Create(sandbox, "a", &c).error_code(), grpc::StatusCode::NOT_FOUND);
+  server_->ClearFaults("PullImage");
+  EXPECT_TRUE(client_->Create(sandbox, "a", &c).ok());
+}
+
+TEST_F(FakeCriE2ETest, GateHoldsACallUntilReleased) {
+  std::string c;
+  ASSERT_TRUE(client_->Create(client_->Pod(), "app", &c).ok());
+  auto gate = server_->HoldNext("StartContainer");
+  auto start = std::async(std::launch::async, [&] { return client_->Start(c); });
+  auto held = gate->WaitUntilHeld(kWait);
+  ASSERT_TRUE(held.ok()) << held.message();
+  // Held: the call is recorded, in progress, and has not touched the state.
+  EXPECT_EQ(start.wait_for(0s), std::future_status::timeout);
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_CREATED);
+  gate->Release();
+  EXPECT_TRUE(start.get().ok());
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_RUNNING);
+}
+
+TEST_F(FakeCriE2ETest, HangUntilDeadlineEndsWithTheClientsDeadline) {
+  server_->HangUntilDeadline("Version");
+  cri::VersionResponse v;
+  auto st = client_->runtime->Version(CriTestClient::Context(100ms).get(), {}, &v);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  EXPECT_TRUE(client_->runtime->Version(CriTestClient::Context().get(), {}, &v).ok()) << "the hang was one-shot";
+}
+
+TEST_F(FakeCriE2ETest, LatencyDelaysTheAnswer) {
+  server_->AddLatency("Version", 200ms, 1);
+  cri::VersionResponse v;
+  auto start = std::chrono::steady_clock::now();
+  ASSERT_TRUE(client_->runtime->Version(CriTestClient::Context().get(), {}, &v).ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 200ms);
+}
+
+TEST_F(FakeCriE2ETest, WorkloadIgnoringSigtermIsKilledWith137AfterTheTimeout) {
+  server_->ScriptWorkload({"stubborn", true, 0});
+  std::string c = client_->Started(client_->Pod(), "stubborn");
+  auto start = std::chrono::steady_clock::now();
+  auto stop = std::async(std::launch::async, [&] { return client_->Stop(c, 1); });
+  ASSERT_TRUE(server_->calls().WaitFor(Call("StopContainer"), kWait).ok());
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_RUNNING) << "TERM is ignored during the grace period";
+  ASSERT_TRUE(stop.get().ok());
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 1s);
+  auto s = client_->StatusOf(c);
+  EXPECT_EQ(s.state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(s.exit_code(), 137);
+  EXPECT_EQ(s.reason(), "Error");
+}
+
+TEST_F(FakeCriE2ETest, StopEndsEarlyWhenTheWorkloadExitsDuringTheGracePeriod) {
+  server_->ScriptWorkload({"stubborn", true, 0});
+  std::string c = client_->Started(client_->Pod(), "stubborn");
+  auto stop = std::async(std::launch::async, [&] { return client_->Stop(c, 600); });
+  ASSERT_TRUE(server_->calls().WaitFor(Call("StopContainer"), kWait).ok());
+  server_->ExitContainer(c, 2);
+  EXPECT_EQ(stop.wait_for(kWait), std::future_status::ready);
+  EXPECT_TRUE(stop.get().ok());
+  EXPECT_EQ(client_->StatusOf(c).exit_code(), 2);
+}
+
+TEST_F(FakeCriE2ETest, StopWithTimeoutZeroKillsAtOnceAndStopIsIdempotent) {
+  std::string c = client_->Started(client_->Pod(), "app");
+  ASSERT_TRUE(client_->Stop(c, 0).ok());
+  EXPECT_EQ(client_->StatusOf(c).exit_code(), 137);
+  EXPECT_TRUE(client_->Stop(c, 0).ok());
+  EXPECT_EQ(client_->Stop("unknown", 0).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(FakeCriE2ETest, ClientDeadlineShorterThanTheGraceLeavesTheContainerRunning) {
+  server_->ScriptWorkload({"stubborn", true, 0});
+  std::string c = client_->Started(client_->Pod(), "stubborn");
+  auto st = client_->Stop(c, 60, 200ms);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(server_->calls().WaitForFinished(Call("StopContainer"), kWait).ok());
+  EXPECT_EQ(client_->StatusOf(c).state(), cri::CONTAINER_RUNNING);
+}
+
+TEST_F(FakeCriE2ETest, TheWorkloadCanDie) {
+  std::string c = client_->Started(client_->Pod(), "app");
+  server_->ExitContainer(c, 42);
+  auto s = client_->StatusOf(c);
+  EXPECT_EQ(s.state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(s.exit_code(), 42);
+  EXPECT_EQ(client_->Start(c).error_code(), grpc::StatusCode::UNKNOWN);
+}
+
+TEST_F(FakeCriE2ETest, StopPodSandboxKillsItsRunningContainers) {
+  std::string sandbox = client_->Pod();
+  std::string c = client_->Started(sandbox, "app");
+  cri::StopPodSandboxRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  cri::StopPodSandboxResponse resp;
+  ASSERT_TRUE(client_->runtime->StopPodSandbox(CriTestClient::Context().get(), req, &resp).ok());
+  EXPECT_EQ(client_->StatusOf(c).exit_code(), 137);
+  cri::PodSandboxStatusRequest sreq;
+  sreq.set_pod_sandbox_id(sandbox);
+  cri::PodSandboxStatusResponse sresp;
+  ASSERT_TRUE(client_->runtime->PodSandboxStatus(CriTestClient::Context().get(), sreq, &sresp).ok());
+  EXPECT_EQ(sresp.status().state(), cri::SANDBOX_NOTREADY);
+}
+
+TEST_F(FakeCriE2ETest, PodIpsAreConfigurableIncludingNone) {
+  server_->SetPodIps({});
+  std::string sandbox = client_->Pod("noip");
+  cri::PodSandboxStatusRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  cri::PodSandboxStatusResponse resp;
+  ASSERT_TRUE(client_->runtime->PodSandboxStatus(CriTestClient::Context().get(), req, &resp).ok());
+  EXPECT_EQ(resp.status().network().ip(), "");
+}
+
+TEST_F(FakeCriE2ETest, ImagesArePulledWithoutARegistryAndListed) {
+  cri::ImageStatusRequest sreq;
+  sreq.mutable_image()->set_image("example.invalid/app:1");
+  cri::ImageStatusResponse sresp;
+  ASSERT_TRUE(client_->images->ImageStatus(CriTestClient::Context().get(), sreq, &sresp).ok());
+  EXPECT_FALSE(sresp.has_image()) << "an absent image is an empty answer, not an error";
+
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image("example.invalid/app:1");
+  cri::PullImageResponse pulled;
+  ASSERT_TRUE(client_->images->PullImage(CriTestClient::Context().get(), pull, &pulled).ok());
+  EXPECT_THAT(pulled.image_ref(), ::testing::StartsWith("sha256:"));
+  ASSERT_TRUE(client_->images->ImageStatus(CriTestClient::Context().get(), sreq, &sresp).ok());
+  EXPECT_EQ(sresp.image().id(), pulled.image_ref());
+
+  cri::ListImagesResponse list;
+  ASSERT_TRUE(client_->images->ListImages(CriTestClient::Context().get(), {}, &list).ok());
+  ASSERT_EQ(list.images_size(), 1);
+  EXPECT_EQ(list.images(0).repo_tags(0), "example.invalid/app:1");
+
+  cri::ImageFsInfoResponse fs;
+  ASSERT_TRUE(client_->images->ImageFsInfo(CriTestClient::Context().get(), {}, &fs).ok());
+  EXPECT_EQ(fs.image_filesystems_size(), 1);
+
+  cri::RemoveImageRequest rm;
+  rm.mutable_image()->set_image("example.invalid/app:1");
+  cri::RemoveImageResponse rm_resp;
+  ASSERT_TRUE(client_->images->RemoveImage(CriTestClient::Context().get(), rm, &rm_resp).ok());
+  ASSERT_TRUE(client_->images->RemoveImage(CriTestClient::Context().get(), rm, &rm_resp).ok());
+  ASSERT_TRUE(client_->images->ListImages(CriTestClient::Context().get(), {}, &list).ok());
+  EXPECT_EQ(list.images_size(), 0);
+}
+
+TEST(FakeCriStrictTest, UnconsumedScriptIsReported) {
+  std::string error;
+  auto server = FakeCriServer::Start({}, &error);
+  ASSERT_TRUE(server) << error;
+  server->FailNext("StartContainer", grpc::StatusCode::UNKNOWN, "never used");
+  server->ScriptExec({"echo", "never"}, {}, 1);
+  auto r = server->VerifyAllConsumed();
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.message(), HasSubstr("fault on StartContainer"));
+  EXPECT_THAT(r.message(), HasSubstr("exec result for [echo never]"));
+}
+
+TEST(FakeCriShutdownTest, ShutdownReleasesHeldCallsInsteadOfHanging) {
+  std::string error;
+  auto server = FakeCriServer::Start({}, &error);
+  ASSERT_TRUE(server) << error;
+  CriTestClient client(server->NewChannel());
+  auto gate = server->HoldNext("Version");
+  auto call = std::async(std::launch::async, [&] {
+    cri::VersionResponse v;
+    return client.runtime->Version(CriTestClient::Context(60s).get(), {}, &v);
+  });
+  ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
+  server->Shutdown();
+  ASSERT_EQ(call.wait_for(kWait), std::future_status::ready);
+  EXPECT_FALSE(call.get().ok());
+}
+
+TEST(FakeCriCapacityTest, BoundedCallLogKeepsServing) {
+  std::string error;
+  FakeCriOptions options;
+  options.call_log_capacity = 5;
+  auto server = FakeCriServer::Start(options, &error);
+  ASSERT_TRUE(server) << error;
+  CriTestClient client(server->NewChannel());
+  for (int i = 0; i < 20; ++i) {
+    cri::VersionResponse v;
+    ASSERT_TRUE(client.runtime->Version(CriTestClient::Context().get(), {}, &v).ok());
+  }
+  EXPECT_EQ(server->calls().Snapshot().size(), 5u);
+  EXPECT_EQ(server->calls().total(), 20u);
+}
+
+}  // namespace
+}  // namespace podlife::fakes

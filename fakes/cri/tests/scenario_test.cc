@@ -1,1 +1,186 @@
+// Unit tests of scripting: scenario files (and their errors) and the Script's consumption rules.
+#include "fakes/cri/scenario.h"
+
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "fakes/cri/script.h"
+
+namespace podlife::fakes {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+Scenario ParseOk(const std::string& text) {
+  auto parsed = ParseScenario(text, "s.yaml");
+  if (auto* e = std::get_if<ScenarioError>(&parsed)) {
+    ADD_FAILURE() << e->message;
+    return {};
+  }
+  return std::get<Scenario>(parsed);
+}
+
+std::string ParseError(const std::string& text) {
+  auto parsed = ParseScenario(text, "s.yaml");
+  if (auto* e = std::get_if<ScenarioError>(&parsed)) return e->message;
+  ADD_FAILURE() << "expected a parse error";
+  return "";
+}
+
+TEST(ScenarioTest, ParsesEverySection) {
+  Scenario s = ParseOk(R"(
+podIPs: ["127.0.0.1"]
+callLogCapacity: 100
+defaultExec: {exitCode: 0, stdout: "ok"}
+exec:
+  - command: [sh, -c, "exit 3"]
+    exitCode: 3
+    stderr: boom
+    times: 1
+  - command: [sleep, "10"]
+    delayMs: 10000
+faults:
+  - method: StartContainer
+    code: unavailable
+    message: runtime down
+    times: 2
+  - method: ExecSync
+    latencyMs: 50
+  - method: StopContainer
+    hangUntilDeadline: true
+workloads:
+  - container: app
+    ignoresSigterm: true
+)");
+  ASSERT_TRUE(s.pod_ips.has_value());
+  EXPECT_EQ(*s.pod_ips, std::vector<std::string>{"127.0.0.1"});
+  EXPECT_EQ(s.call_log_capacity, 100u);
+  ASSERT_EQ(s.exec_rules.size(), 2u);
+  EXPECT_EQ(s.exec_rules[0].command, (std::vector<std::string>{"sh", "-c", "exit 3"}));
+  EXPECT_EQ(s.exec_rules[0].result.exit_code, 3);
+  EXPECT_EQ(s.exec_rules[0].result.stderr_text, "boom");
+  EXPECT_EQ(s.exec_rules[0].times, 1);
+  EXPECT_EQ(s.exec_rules[1].result.delay, Millis(10000));
+  ASSERT_EQ(s.faults.size(), 3u);
+  EXPECT_EQ(s.faults[0].code, grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(s.faults[0].times, 2);
+  EXPECT_EQ(s.faults[1].latency, Millis(50));
+  EXPECT_TRUE(s.faults[2].hang_until_deadline);
+  ASSERT_EQ(s.workloads.size(), 1u);
+  EXPECT_TRUE(s.workloads[0].ignores_sigterm);
+  EXPECT_EQ(s.default_exec->stdout_text, "ok");
+}
+
+TEST(ScenarioTest, EmptyDocumentScriptsNothing) {
+  Scenario s = ParseOk("");
+  EXPECT_TRUE(s.faults.empty());
+  EXPECT_FALSE(s.pod_ips.has_value());
+}
+
+TEST(ScenarioTest, UnknownFieldIsNamedWithItsPathAndLine) {
+  EXPECT_EQ(ParseError("exec:\n  - command: [true]\n    exitcode: 3\n"),
+            "s.yaml:3: exec[0].exitcode: unknown field (expected one of: command, delayMs, exitCode, stderr, "
+            "stdout, times)");
+}
+
+TEST(ScenarioTest, BadStatusCodeIsNamedWithItsPathAndLine) {
+  EXPECT_THAT(ParseError("faults:\n  - method: StartContainer\n    code: EXPLODED\n"),
+              StartsWith("s.yaml:3: faults[0].code: unknown gRPC status code 'EXPLODED'"));
+}
+
+TEST(ScenarioTest, UnknownMethodIsRejected) {
+  EXPECT_THAT(ParseError("faults:\n  - method: StartContainers\n    code: UNKNOWN\n"),
+              StartsWith("s.yaml:2: faults[0].method: unknown CRI method 'StartContainers'"));
+}
+
+TEST(ScenarioTest, FaultWithoutAnEffectIsRejected) {
+  EXPECT_THAT(ParseError("faults:\n  - method: StartContainer\n"),
+              HasSubstr("faults[0]: a fault needs at least one of code, latencyMs, hangUntilDeadline"));
+}
+
+TEST(ScenarioTest, WrongTypesAreNamed) {
+  EXPECT_THAT(ParseError("exec:\n  - exitCode: three\n"),
+              StartsWith("s.yaml:2: exec[0].exitCode: expected a whole number, got 'three'"));
+  EXPECT_THAT(ParseError("exec:\n  - exitCode: 300\n"), HasSubstr("exec[0].exitCode: must be between 0 and 255"));
+  EXPECT_THAT(ParseError("podIPs: 127.0.0.1\n"), StartsWith("s.yaml:1: podIPs: expected a list of strings"));
+  EXPECT_THAT(ParseError("workloads:\n  - ignoresSigterm: maybe\n"),
+              HasSubstr("workloads[0].ignoresSigterm: expected true or false, got 'maybe'"));
+}
+
+TEST(ScenarioTest, InvalidYamlNamesTheLine) {
+  EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), StartsWith("s.yaml:"));
+  EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), HasSubstr("invalid YAML"));
+}
+
+TEST(ScenarioTest, MissingFileIsAClearError) {
+  auto parsed = LoadScenarioFile("/nonexistent/scenario.yaml");
+  ASSERT_TRUE(std::holds_alternative<ScenarioError>(parsed));
+  EXPECT_EQ(std::get<ScenarioError>(parsed).message, "/nonexistent/scenario.yaml: cannot read the scenario file");
+}
+
+TEST(ScriptTest, ExecRulesMatchExactCommandInOrderAndCountTheirUses) {
+  Script script;
+  script.AddExecRule({{"sh", "-c", "exit 3"}, {3, "", "boom", Millis(0)}, 1, 0});
+  script.AddExecRule({{}, {7, "", "", Millis(0)}, 0, 0});
+  EXPECT_EQ(script.TakeExecResult({"sh", "-c", "exit 3"}).exit_code, 3);
+  EXPECT_EQ(script.TakeExecResult({"sh", "-c", "exit 3"}).exit_code, 7);  // one-shot used up
+  EXPECT_EQ(script.TakeExecResult({"other"}).exit_code, 7);
+  EXPECT_TRUE(script.Unconsumed().empty());
+}
+
+TEST(ScriptTest, UnscriptedExecUsesTheDefaultResult) {
+  Script script;
+  EXPECT_EQ(script.TakeExecResult({"true"}).exit_code, 0);
+  script.SetDefaultExecResult({1, "", "nope", Millis(0)});
+  EXPECT_EQ(script.TakeExecResult({"true"}).exit_code, 1);
+}
+
+TEST(ScriptTest, OneShotFaultsAreUsedOnceAndStickyOnesAlways) {
+  Script script;
+  Fault once;
+  once.method = "StartContainer";
+  once.code = grpc::StatusCode::UNAVAILABLE;
+  once.times = 1;
+  Fault sticky;
+  sticky.method = "StartContainer";
+  sticky.code = grpc::StatusCode::INTERNAL;
+  script.AddFault(once);
+  script.AddFault(sticky);
+  auto first = script.TakeFaults("StartContainer");
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_EQ(first[0].code, grpc::StatusCode::UNAVAILABLE);
+  for (int i = 0; i < 3; ++i) {
+    auto next = script.TakeFaults("StartContainer");
+    ASSERT_EQ(next.size(), 1u);
+    EXPECT_EQ(next[0].code, grpc::StatusCode::INTERNAL);
+  }
+  EXPECT_TRUE(script.TakeFaults("CreateContainer").empty());
+}
+
+TEST(ScriptTest, UnconsumedListsEveryUnusedOneShotItem) {
+  Script script;
+  Fault f;
+  f.method = "StopContainer";
+  f.code = grpc::StatusCode::UNKNOWN;
+  f.message = "x";
+  f.times = 2;
+  script.AddFault(f);
+  script.AddExecRule({{"echo", "hi"}, {}, 1, 0});
+  script.AddGate("StartContainer");
+  auto items = script.Unconsumed();
+  ASSERT_EQ(items.size(), 3u);
+  EXPECT_EQ(items[0], "fault on StopContainer (UNKNOWN \"x\") used 0 of 2 times");
+  EXPECT_EQ(items[1], "exec result for [echo hi] used 0 of 1 times");
+  EXPECT_EQ(items[2], "gate on StartContainer never reached");
+}
+
+TEST(ScriptTest, AGateHoldsOnlyOneCall) {
+  Script script;
+  auto gate = script.AddGate("StartContainer");
+  EXPECT_EQ(script.TakeGate("StartContainer"), gate);
+  EXPECT_EQ(script.TakeGate("StartContainer"), nullptr);
+}
+
+}  // namespace
+}  // namespace podlife::fakes

@@ -1,1 +1,172 @@
+// Tests of the standalone podlife-fake-cri program, started as a process and driven over its
+// socket: by our CRI client, by the podlife-cri-smoke driver, and by crictl when installed.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "fakes/cri/tests/child_process.h"
+#include "fakes/cri/tests/cri_test_client.h"
+
+namespace podlife::fakes {
+namespace {
+
+using ::testing::HasSubstr;
+using testing::ChildProcess;
+using testing::CriTestClient;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr auto kWait = 20s;
+
+class StandaloneFakeCriTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string tmpl = (fs::temp_directory_path() / "podlife-standalone-XXXXXX").string();
+    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    std::string path = (dir_ / name).string();
+    std::ofstream(path) << text;
+    return path;
+  }
+
+  // Starts the program and returns the address it announced.
+  std::string StartServer(ChildProcess& server, std::vector<std::string> extra = {}) {
+    std::vector<std::string> argv = {PODLIFE_FAKE_CRI_BIN, "--listen", "unix://" + (dir_ / "run/cri.sock").string()};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    EXPECT_TRUE(server.Start(argv));
+    auto line = server.ReadLine(kWait);
+    EXPECT_TRUE(line.has_value()) << "no announcement; stderr: " << server.DrainStderr();
+    const std::string prefix = "podlife-fake-cri: serving on ";
+    EXPECT_THAT(line.value_or(""), ::testing::StartsWith(prefix));
+    return line ? line->substr(prefix.size()) : "";
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(StandaloneFakeCriTest, ServesOnItsSocketAndStopsCleanlyOnSigterm) {
+  ChildProcess server;
+  std::string address = StartServer(server);
+  EXPECT_EQ(address, "unix://" + (dir_ / "run/cri.sock").string());
+  struct stat st {};
+  ASSERT_EQ(stat((dir_ / "run/cri.sock").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+  ASSERT_EQ(stat((dir_ / "run").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700);
+
+  CriTestClient client(grpc::CreateChannel("unix:" + (dir_ / "run/cri.sock").string(),
+                                           grpc::InsecureChannelCredentials()));
+  std::string sandbox = client.Pod();
+  std::string c = client.Started(sandbox, "app");
+  EXPECT_EQ(client.StatusOf(c).state(), runtime::v1::CONTAINER_RUNNING);
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0) << server.DrainStderr();
+}
+
+TEST_F(StandaloneFakeCriTest, TheSmokeDriverRunsAPodThroughIt) {
+  ChildProcess server;
+  std::string address = StartServer(server);
+  ChildProcess smoke;
+  ASSERT_TRUE(smoke.Start({PODLIFE_CRI_SMOKE_BIN, "--runtime-endpoint", address}));
+  ASSERT_EQ(smoke.Wait(kWait), 0) << smoke.DrainStdout() << smoke.DrainStderr();
+  std::string out = smoke.DrainStdout();
+  for (const char* step : {"RunPodSandbox", "CreateContainer", "StartContainer", "ExecSync", "StopContainer",
+                           "RemoveContainer", "StopPodSandbox", "RemovePodSandbox"}) {
+    EXPECT_THAT(out, HasSubstr(step));
+  }
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("FAIL")));
+  EXPECT_THAT(out, HasSubstr("CONTAINER_EXITED, exit 0, reason Completed"));
+  server.Signal(SIGINT);
+  EXPECT_EQ(server.Wait(kWait), 0);
+}
+
+TEST_F(StandaloneFakeCriTest, AScenarioFileScriptsIt) {
+  std::string scenario = WriteFile("scenario.yaml", R"(exec:
+  - command: [echo, hello]
+    stdout: "scripted hello\n"
+    times: 1
+)");
+  ChildProcess server;
+  std::string address = StartServer(server, {"--scenario", scenario});
+  ChildProcess smoke;
+  ASSERT_TRUE(smoke.Start({PODLIFE_CRI_SMOKE_BIN, "--runtime-endpoint", address}));
+  ASSERT_EQ(smoke.Wait(kWait), 0) << smoke.DrainStdout();
+  EXPECT_THAT(smoke.DrainStdout(), HasSubstr("stdout 'scripted hello'"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0) << "the one-shot exec result was consumed: " << server.DrainStderr();
+}
+
+TEST_F(StandaloneFakeCriTest, UnconsumedScenarioItemsMakeItExit3) {
+  std::string scenario = WriteFile("scenario.yaml", R"(faults:
+  - method: StartContainer
+    code: UNAVAILABLE
+    message: never reached
+    times: 1
+)");
+  ChildProcess server;
+  StartServer(server, {"--scenario", scenario});
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 3);
+  EXPECT_THAT(server.DrainStderr(), HasSubstr("fault on StartContainer (UNAVAILABLE \"never reached\") used 0 of 1"));
+}
+
+TEST_F(StandaloneFakeCriTest, AMalformedScenarioIsRejectedNamingFieldAndLine) {
+  std::string scenario = WriteFile("bad.yaml", "faults:\n  - method: StartContainer\n    code: EXPLODED\n");
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN, "--scenario", scenario}));
+  EXPECT_EQ(server.Wait(kWait), 2);
+  EXPECT_THAT(server.DrainStderr(), HasSubstr(scenario + ":3: faults[0].code: unknown gRPC status code 'EXPLODED'"));
+}
+
+TEST_F(StandaloneFakeCriTest, BadUsageExits2WithHelp) {
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN, "--bogus"}));
+  EXPECT_EQ(server.Wait(kWait), 2);
+  std::string err = server.DrainStderr();
+  EXPECT_THAT(err, HasSubstr("unknown argument '--bogus'"));
+  EXPECT_THAT(err, HasSubstr("usage: podlife-fake-cri"));
+
+  ChildProcess help;
+  ASSERT_TRUE(help.Start({PODLIFE_FAKE_CRI_BIN, "--help"}));
+  EXPECT_EQ(help.Wait(kWait), 0);
+  EXPECT_THAT(help.DrainStdout(), HasSubstr("--scenario FILE"));
+}
+
+TEST_F(StandaloneFakeCriTest, DefaultListenIsAPrivateSocket) {
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN}));
+  auto line = server.ReadLine(kWait);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_THAT(*line, HasSubstr("/podlife-cri-"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0);
+}
+
+// crictl (kubernetes-sigs/cri-tools) is the stock CRI client; it is not packaged in Debian 12,
+// so this runs only where someone has installed it.
+TEST_F(StandaloneFakeCriTest, CrictlDrivesIt) {
+  std::string crictl;
+  for (const char* dir : {"/usr/local/bin", "/usr/bin"}) {
+    if (fs::exists(fs::path(dir) / "crictl")) crictl = (fs::path(dir) / "crictl").string();
+  }
+  if (crictl.empty()) GTEST_SKIP() << "crictl is not installed (it is not packaged in Debian 12)";
+  ChildProcess server;
+  std::string address = StartServer(server);
+  ChildProcess version;
+  ASSERT_TRUE(version.Start({crictl, "--runtime-endpoint", address, "version"}));
+  EXPECT_EQ(version.Wait(kWait), 0) << version.DrainStderr();
+  EXPECT_THAT(version.DrainStdout(), HasSubstr("podlife-fake-cri"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0);
+}
+
+}  // namespace
+}  // namespace podlife::fakes

@@ -1,0 +1,124 @@
+// ChildProcess: runs a program with its stdout and stderr captured, for tests that drive the
+// project's binaries as a user would.
+//
+// Contract: Start() spawns argv[0] (a path) with argv; ReadLine() returns the next stdout line
+// or nullopt when the deadline passes or stdout closes; Wait() returns the exit status (or
+// 128+signal) or nullopt on timeout; the destructor kills a child still running. No sleeps.
+#pragma once
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <optional>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace podlife::fakes::testing {
+
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ChildProcess(const ChildProcess&) = delete;
+  ~ChildProcess() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      Wait(std::chrono::seconds(10));
+    }
+    if (out_ >= 0) close(out_);
+    if (err_ >= 0) close(err_);
+  }
+
+  bool Start(const std::vector<std::string>& argv) {
+    int out[2], err[2];
+    if (pipe(out) != 0 || pipe(err) != 0) return false;
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+    posix_spawn_file_actions_addclose(&actions, out[0]);
+    posix_spawn_file_actions_addclose(&actions, err[0]);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    int rc = posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(out[1]);
+    close(err[1]);
+    out_ = out[0];
+    err_ = err[0];
+    if (rc != 0) {
+      pid_ = -1;
+      return false;
+    }
+    waiter_ = std::async(std::launch::async, [pid = pid_] {
+      int status = 0;
+      waitpid(pid, &status, 0);
+      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    });
+    return true;
+  }
+
+  std::optional<std::string> ReadLine(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      auto nl = stdout_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = stdout_.substr(0, nl);
+        stdout_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !ReadSome(out_, &stdout_, left)) return std::nullopt;
+    }
+  }
+
+  void Signal(int sig) { kill(pid_, sig); }
+
+  std::optional<int> Wait(std::chrono::milliseconds timeout) {
+    if (exited_) return exit_code_;
+    if (!waiter_.valid() || waiter_.wait_for(timeout) != std::future_status::ready) return std::nullopt;
+    exited_ = true;
+    exit_code_ = waiter_.get();
+    return exit_code_;
+  }
+
+  // Everything the child wrote to stdout (not yet read as lines) and stderr, once it has exited.
+  std::string DrainStdout() {
+    while (ReadSome(out_, &stdout_, std::chrono::milliseconds(2000))) {
+    }
+    return stdout_;
+  }
+  std::string DrainStderr() {
+    while (ReadSome(err_, &stderr_, std::chrono::milliseconds(2000))) {
+    }
+    return stderr_;
+  }
+
+ private:
+  static bool ReadSome(int fd, std::string* into, std::chrono::milliseconds timeout) {
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return false;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof buf);
+    if (n <= 0) return false;
+    into->append(buf, static_cast<size_t>(n));
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  int out_ = -1, err_ = -1;
+  std::string stdout_, stderr_;
+  std::future<int> waiter_;
+  bool exited_ = false;
+  int exit_code_ = -1;
+};
+
+}  // namespace podlife::fakes::testing
