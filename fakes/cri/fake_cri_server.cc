@@ -12,7 +12,7 @@
 #include <system_error>
 
 #include "runtime/v1/api.grpc.pb.h"
-#include "src/endpoint.h"
+#include "src/core/endpoint.h"
 
 namespace podlife::fakes {
 

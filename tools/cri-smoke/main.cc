@@ -13,7 +13,7 @@
 #include <string>
 
 #include "runtime/v1/api.grpc.pb.h"
-#include "src/endpoint.h"
+#include "src/core/endpoint.h"
 
 namespace cri = ::runtime::v1;
 

@@ -1,4 +1,4 @@
-#include "src/endpoint.h"
+#include "src/core/endpoint.h"
 
 namespace podlife {
 

@@ -1,0 +1,116 @@
+// Clock and Notification: time as the engine sees it, injectable so unit tests of grace periods
+// and sleep hooks run in milliseconds.
+//
+// Contract: Notification is a one-shot, thread-safe "it happened" flag. Clock::Now() is monotonic.
+// Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
+// says which. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
+// Advance() is called, and lets a test wait, with a real deadline, until some thread is waiting
+// on it, so the test advances time only once the engine is actually waiting.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace podlife {
+
+using Duration = std::chrono::nanoseconds;
+using TimePoint = std::chrono::steady_clock::time_point;
+
+class Notification {
+ public:
+  void Notify() {
+    std::lock_guard lock(mu_);
+    notified_ = true;
+    cv_.notify_all();
+  }
+  bool HasBeenNotified() const {
+    std::lock_guard lock(mu_);
+    return notified_;
+  }
+  // Real-time wait; true if notified.
+  bool WaitFor(Duration d) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, d, [&] { return notified_; });
+  }
+  void Wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return notified_; });
+  }
+
+ private:
+  friend class FakeClock;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool notified_ = false;
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint Now() const = 0;
+  // True if `n` was notified before `d` passed.
+  virtual bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) = 0;
+};
+
+class RealClock final : public Clock {
+ public:
+  TimePoint Now() const override { return std::chrono::steady_clock::now(); }
+  bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) override { return n->WaitFor(d); }
+};
+
+class FakeClock final : public Clock {
+ public:
+  TimePoint Now() const override {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+
+  bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) override {
+    TimePoint deadline;
+    {
+      std::lock_guard lock(mu_);
+      deadline = now_ + d;
+      waiters_.push_back(n);
+      waiters_changed_.notify_all();
+    }
+    bool notified;
+    {
+      std::unique_lock nl(n->mu_);
+      n->cv_.wait(nl, [&] { return n->notified_ || Now() >= deadline; });
+      notified = n->notified_;
+    }
+    std::lock_guard lock(mu_);
+    std::erase(waiters_, n);
+    return notified;
+  }
+
+  void Advance(Duration d) {
+    std::vector<std::shared_ptr<Notification>> waiters;
+    {
+      std::lock_guard lock(mu_);
+      now_ += d;
+      waiters = waiters_;
+    }
+    for (auto& n : waiters) {
+      std::lock_guard nl(n->mu_);
+      n->cv_.notify_all();
+    }
+  }
+
+  // Waits (real time, up to `timeout`) until at least `count` threads wait on this clock.
+  bool WaitForWaiters(size_t count, std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return waiters_changed_.wait_for(lock, timeout, [&] { return waiters_.size() >= count; });
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable waiters_changed_;
+  TimePoint now_{std::chrono::hours(1)};
+  std::vector<std::shared_ptr<Notification>> waiters_;
+};
+
+}  // namespace podlife

@@ -1,0 +1,107 @@
+// CriClient: the engine's view of a CRI runtime (runtime.v1), and GrpcCriClient, its gRPC
+// implementation with the kubelet's deadline rules.
+//
+// Contract (GrpcCriClient; IDs CRI-01..CRI-07 in shared/spec/kubelet-lifecycle.md):
+// - Every call carries a deadline of the runtime request timeout (default 2 minutes), except:
+//   RunPodSandbox 2x the request timeout; StopContainer the request timeout + the grace seconds
+//   (request `timeout` = grace); PullImage none; ExecSync the request timeout + the exec timeout,
+//   or none when the exec timeout is 0 (every hook), with the request `timeout` = whole seconds.
+// - ExecSync: exit code 0 is success; a non-zero exit is an error
+//   `command '<cmd>' exited with <code>: <stderr>` (stdout/stderr still returned);
+//   DEADLINE_EXCEEDED becomes the profile's timeout error; other gRPC errors are returned as
+//   `rpc error: code = <Code> desc = <message>`, the way Go prints them.
+// - Max received message 16 MiB. Request timeout must be positive (Connect fails otherwise).
+// The interface exists so gmock can stand in for the runtime in unit tests of decision logic.
+#pragma once
+
+#include <absl/status/status.h>
+#include <absl/status/statusor.h>
+#include <grpcpp/channel.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/v1/api.grpc.pb.h"
+#include "src/core/profile.h"
+
+namespace podlife {
+
+namespace cri = ::runtime::v1;
+
+struct ExecResult {
+  std::string stdout_text;
+  std::string stderr_text;
+  int exit_code = 0;
+  absl::Status error;  // OK only when the command ran and exited 0
+
+  // RunInContainer's output: stdout then stderr (EX-02).
+  std::string CombinedOutput() const { return stdout_text + stderr_text; }
+};
+
+class CriClient {
+ public:
+  virtual ~CriClient() = default;
+  virtual absl::StatusOr<std::string> RunPodSandbox(const cri::PodSandboxConfig& config) = 0;
+  virtual absl::Status StopPodSandbox(const std::string& sandbox_id) = 0;
+  virtual absl::Status RemovePodSandbox(const std::string& sandbox_id) = 0;
+  virtual absl::StatusOr<cri::PodSandboxStatus> PodSandboxStatus(const std::string& sandbox_id) = 0;
+  virtual absl::StatusOr<bool> ImagePresent(const std::string& image) = 0;
+  virtual absl::StatusOr<std::string> PullImage(const std::string& image, const cri::PodSandboxConfig& config) = 0;
+  virtual absl::StatusOr<std::string> CreateContainer(const std::string& sandbox_id, const cri::ContainerConfig& config,
+                                                      const cri::PodSandboxConfig& sandbox_config) = 0;
+  virtual absl::Status StartContainer(const std::string& container_id) = 0;
+  virtual absl::Status StopContainer(const std::string& container_id, int64_t timeout_seconds) = 0;
+  virtual absl::Status RemoveContainer(const std::string& container_id) = 0;
+  virtual absl::StatusOr<cri::ContainerStatus> ContainerStatus(const std::string& container_id) = 0;
+  virtual ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                              std::chrono::seconds timeout) = 0;
+};
+
+struct CriClientOptions {
+  std::chrono::milliseconds request_timeout = std::chrono::minutes(2);  // --runtime-request-timeout
+};
+
+class GrpcCriClient final : public CriClient {
+ public:
+  // `endpoint` as users write it (unix:///path, tcp://host:port). Errors name what is wrong.
+  static absl::StatusOr<std::unique_ptr<GrpcCriClient>> Connect(const std::string& endpoint, const Profile& profile,
+                                                                const CriClientOptions& options = {});
+
+  absl::StatusOr<std::string> RunPodSandbox(const cri::PodSandboxConfig& config) override;
+  absl::Status StopPodSandbox(const std::string& sandbox_id) override;
+  absl::Status RemovePodSandbox(const std::string& sandbox_id) override;
+  absl::StatusOr<cri::PodSandboxStatus> PodSandboxStatus(const std::string& sandbox_id) override;
+  absl::StatusOr<bool> ImagePresent(const std::string& image) override;
+  absl::StatusOr<std::string> PullImage(const std::string& image, const cri::PodSandboxConfig& config) override;
+  absl::StatusOr<std::string> CreateContainer(const std::string& sandbox_id, const cri::ContainerConfig& config,
+                                              const cri::PodSandboxConfig& sandbox_config) override;
+  absl::Status StartContainer(const std::string& container_id) override;
+  absl::Status StopContainer(const std::string& container_id, int64_t timeout_seconds) override;
+  absl::Status RemoveContainer(const std::string& container_id) override;
+  absl::StatusOr<cri::ContainerStatus> ContainerStatus(const std::string& container_id) override;
+  ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                      std::chrono::seconds timeout) override;
+
+ private:
+  GrpcCriClient(std::shared_ptr<grpc::Channel> channel, const Profile& profile, CriClientOptions options);
+  std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds deadline) const;
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<cri::RuntimeService::Stub> runtime_;
+  std::unique_ptr<cri::ImageService::Stub> images_;
+  const Profile& profile_;
+  CriClientOptions options_;
+};
+
+// Go's rendering of a gRPC error: "rpc error: code = NotFound desc = ...".
+absl::Status FromGrpc(const grpc::Status& status);
+// The exec error texts (CRI-03, CRI-04).
+std::string ExecExitErrorText(const std::vector<std::string>& cmd, int exit_code, const std::string& stderr_text);
+std::string ExecTimeoutErrorText(const Profile& profile, const std::vector<std::string>& cmd,
+                                 std::chrono::seconds timeout);
+// Go's time.Duration String() for whole seconds: 1s, 2m0s, 1h0m0s.
+std::string GoDurationSeconds(int64_t seconds);
+
+}  // namespace podlife

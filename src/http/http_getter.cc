@@ -1,0 +1,1 @@
+#include "src/http/http_getter.h"

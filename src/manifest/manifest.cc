@@ -1,0 +1,1 @@
+#include "src/manifest/manifest.h"

@@ -1,0 +1,2 @@
+#pragma once
+#include "src/core/pod.h"
