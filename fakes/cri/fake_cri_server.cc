@@ -413,6 +413,7 @@ FakeCriServer::FakeCriServer() { state_.SetScript(&script_); }
 std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& options, std::string* error) {
   std::unique_ptr<FakeCriServer> server(new FakeCriServer());
   server->log_.SetCapacity(options.call_log_capacity);
+  server->script_.SetSimulateCommands(options.simulate_commands);
 
   std::string listen = options.listen;
   if (listen.empty()) {

@@ -37,6 +37,7 @@ struct FakeCriOptions {
   // "" = a unix socket in a fresh private directory; or "unix:///path", "tcp://127.0.0.1:0".
   std::string listen;
   size_t call_log_capacity = 0;  // 0 = keep every call
+  bool simulate_commands = false;  // unscripted ExecSync commands are simulated (simulated_exec.h)
 };
 
 class FakeCriServer {

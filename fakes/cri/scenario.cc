@@ -8,74 +8,15 @@
 
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/status_names.h"
+#include "src/manifest/yaml_reader.h"
 
 namespace podlife::fakes {
 
 namespace {
 
-// Thrown inside the parser only; ParseScenario turns it into a ScenarioError.
-struct ParseFailure {
-  std::string message;
-};
-
-class Parser {
+class Parser : public yaml::YamlReader {
  public:
-  explicit Parser(std::string source) : source_(std::move(source)) {}
-
-  [[noreturn]] void Fail(const YAML::Node& node, const std::string& path, const std::string& what) const {
-    std::ostringstream out;
-    out << source_;
-    if (node.IsDefined() && node.Mark().line >= 0) out << ":" << node.Mark().line + 1;
-    out << ": " << path << ": " << what;
-    throw ParseFailure{out.str()};
-  }
-
-  void ExpectKeys(const YAML::Node& map, const std::string& path, const std::set<std::string>& allowed) const {
-    if (!map.IsMap()) Fail(map, path, "expected a mapping");
-    for (const auto& kv : map) {
-      const auto key = kv.first.as<std::string>();
-      if (!allowed.count(key)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Fail(kv.first, path.empty() ? key : path + "." + key, "unknown field (expected one of: " + list + ")");
-      }
-    }
-  }
-
-  std::string String(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsScalar()) Fail(node, path, "expected a string");
-    return node.as<std::string>();
-  }
-
-  int64_t Int(const YAML::Node& node, const std::string& path, int64_t min, int64_t max) const {
-    if (!node.IsScalar()) Fail(node, path, "expected a whole number");
-    int64_t value = 0;
-    try {
-      value = node.as<int64_t>();
-    } catch (const YAML::Exception&) {
-      Fail(node, path, "expected a whole number, got '" + node.as<std::string>() + "'");
-    }
-    if (value < min || value > max) {
-      Fail(node, path, "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    }
-    return value;
-  }
-
-  bool Bool(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsScalar()) Fail(node, path, "expected true or false");
-    try {
-      return node.as<bool>();
-    } catch (const YAML::Exception&) {
-      Fail(node, path, "expected true or false, got '" + node.as<std::string>() + "'");
-    }
-  }
-
-  std::vector<std::string> Strings(const YAML::Node& node, const std::string& path) const {
-    if (!node.IsSequence()) Fail(node, path, "expected a list of strings");
-    std::vector<std::string> out;
-    for (size_t i = 0; i < node.size(); ++i) out.push_back(String(node[i], path + "[" + std::to_string(i) + "]"));
-    return out;
-  }
+  using YamlReader::YamlReader;
 
   ExecResult Result(const YAML::Node& node, const std::string& path) const {
     ExecResult r;
@@ -86,7 +27,7 @@ class Parser {
     return r;
   }
 
-  Scenario Parse(const YAML::Node& root) const {
+  Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
     ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity"});
@@ -164,22 +105,16 @@ class Parser {
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
       "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
       "RemoveImage", "ImageFsInfo"};
-  std::string source_;
 };
 
 }  // namespace
 
 std::variant<Scenario, ScenarioError> ParseScenario(const std::string& yaml_text, const std::string& source_name) {
-  YAML::Node root;
   try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    return ScenarioError{source_name + ":" + std::to_string(e.mark.line + 1) + ": invalid YAML: " + e.msg};
-  }
-  try {
-    return Parser(source_name).Parse(root);
-  } catch (const ParseFailure& f) {
-    return ScenarioError{f.message};
+    Parser parser(source_name);
+    return parser.ParseDocument(parser.Parse(yaml_text));
+  } catch (const yaml::YamlError& e) {
+    return ScenarioError{e.message};
   } catch (const YAML::Exception& e) {
     return ScenarioError{source_name + ":" + std::to_string(e.mark.line + 1) + ": " + e.msg};
   }

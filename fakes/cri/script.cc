@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "fakes/cri/simulated_exec.h"
 #include "fakes/cri/status_names.h"
 
 namespace podlife::fakes {
@@ -98,7 +99,7 @@ ExecResult Script::TakeExecResult(const std::vector<std::string>& command) {
     ++rule.used;
     return rule.result;
   }
-  return default_exec_;
+  return simulate_ ? SimulateCommand(command) : default_exec_;
 }
 
 WorkloadRule Script::WorkloadFor(const std::string& container_name) const {

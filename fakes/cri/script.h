@@ -105,6 +105,8 @@ class Script {
 
   void AddExecRule(ExecRule rule) { exec_rules_.push_back(std::move(rule)); }
   void SetDefaultExecResult(ExecResult result) { default_exec_ = std::move(result); }
+  // Unscripted commands are simulated (see simulated_exec.h) instead of getting the default.
+  void SetSimulateCommands(bool on) { simulate_ = on; }
   ExecResult TakeExecResult(const std::vector<std::string>& command);
 
   void AddWorkloadRule(WorkloadRule rule) { workloads_.push_back(std::move(rule)); }
@@ -118,6 +120,7 @@ class Script {
   std::vector<std::shared_ptr<Gate>> gates_;  // in creation order; a gate is used once
   std::vector<ExecRule> exec_rules_;
   ExecResult default_exec_;
+  bool simulate_ = false;
   std::vector<WorkloadRule> workloads_;
 };
 

@@ -103,6 +103,14 @@ std::unique_ptr<grpc::ClientContext> GrpcCriClient::Context(milliseconds deadlin
   return ctx;
 }
 
+absl::StatusOr<std::string> GrpcCriClient::Version() {
+  cri::VersionRequest req;
+  cri::VersionResponse resp;
+  auto st = runtime_->Version(Context(options_.request_timeout).get(), req, &resp);
+  if (!st.ok()) return FromGrpc(st);
+  return resp.runtime_name() + " " + resp.runtime_version();
+}
+
 absl::StatusOr<std::string> GrpcCriClient::RunPodSandbox(const cri::PodSandboxConfig& config) {
   cri::RunPodSandboxRequest req;
   *req.mutable_config() = config;

@@ -43,6 +43,8 @@ struct ExecResult {
 class CriClient {
  public:
   virtual ~CriClient() = default;
+  // "<runtime name> <version>", or the error that shows the runtime cannot be reached.
+  virtual absl::StatusOr<std::string> Version() = 0;
   virtual absl::StatusOr<std::string> RunPodSandbox(const cri::PodSandboxConfig& config) = 0;
   virtual absl::Status StopPodSandbox(const std::string& sandbox_id) = 0;
   virtual absl::Status RemovePodSandbox(const std::string& sandbox_id) = 0;
@@ -69,6 +71,7 @@ class GrpcCriClient final : public CriClient {
   static absl::StatusOr<std::unique_ptr<GrpcCriClient>> Connect(const std::string& endpoint, const Profile& profile,
                                                                 const CriClientOptions& options = {});
 
+  absl::StatusOr<std::string> Version() override;
   absl::StatusOr<std::string> RunPodSandbox(const cri::PodSandboxConfig& config) override;
   absl::Status StopPodSandbox(const std::string& sandbox_id) override;
   absl::Status RemovePodSandbox(const std::string& sandbox_id) override;

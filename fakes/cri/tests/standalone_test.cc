@@ -7,14 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
-#include "fakes/cri/tests/child_process.h"
+#include "testsupport/child_process.h"
 #include "fakes/cri/tests/cri_test_client.h"
 
 namespace podlife::fakes {
 namespace {
 
 using ::testing::HasSubstr;
-using testing::ChildProcess;
+using podlife::testsupport::ChildProcess;
 using testing::CriTestClient;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;

@@ -21,7 +21,7 @@
 
 extern char** environ;
 
-namespace podlife::fakes::testing {
+namespace podlife::testsupport {
 
 class ChildProcess {
  public:
@@ -121,4 +121,4 @@ class ChildProcess {
   int exit_code_ = -1;
 };
 
-}  // namespace podlife::fakes::testing
+}  // namespace podlife::testsupport

@@ -1,0 +1,37 @@
+// podlife: command-line entry point; dispatches subcommands.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/run_command.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: podlife <command> [options]
+
+podlife checks that a Kubernetes container-lifecycle implementation behaves like the kubelet
+(postStart/preStop hooks, container start and kill, pod sync ordering), and measures how fast.
+
+Commands:
+  run POD.yaml     run a pod through podlife's reference engine and print its events
+  help [COMMAND]   this text, or a command's
+
+Run `podlife run --help` for the run options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "help" && args[1] == "run") {
+    std::cout << podlife::cli::kRunUsage;
+    return 0;
+  }
+  if (args[0] == "run") return podlife::cli::RunCommand({args.begin() + 1, args.end()});
+  std::cerr << "podlife: unknown command '" << args[0] << "'\n" << kUsage;
+  return 2;
+}

@@ -1,0 +1,183 @@
+#include "src/engine/container_runtime.h"
+
+namespace podlife {
+
+namespace {
+constexpr int64_t kMinimumGracePeriodSeconds = 2;  // PR-01, PR-07
+}
+
+cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod) {
+  cri::PodSandboxConfig config;
+  auto* md = config.mutable_metadata();
+  md->set_name(pod.name);
+  md->set_namespace_(pod.namespace_);
+  md->set_uid(pod.uid);
+  md->set_attempt(0);
+  // A host-network sandbox has no UTS namespace of its own, so no hostname (containerd-notes).
+  if (!pod.host_network) config.set_hostname(pod.name);
+  config.set_log_directory("/var/log/pods/" + pod.namespace_ + "_" + pod.name + "_" + pod.uid);
+  for (const auto& [k, v] : pod.labels) (*config.mutable_labels())[k] = v;
+  (*config.mutable_labels())["io.kubernetes.pod.name"] = pod.name;
+  (*config.mutable_labels())["io.kubernetes.pod.namespace"] = pod.namespace_;
+  (*config.mutable_labels())["io.kubernetes.pod.uid"] = pod.uid;
+  for (const auto& [k, v] : pod.annotations) (*config.mutable_annotations())[k] = v;
+  if (pod.host_network) {
+    config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(cri::NODE);
+  }
+  return config;
+}
+
+cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int restart_count) {
+  cri::ContainerConfig config;
+  config.mutable_metadata()->set_name(c.name);
+  config.mutable_metadata()->set_attempt(restart_count);  // PS-04: attempt = restart count
+  config.mutable_image()->set_image(c.image);
+  for (const auto& s : c.command) config.add_command(s);
+  for (const auto& s : c.args) config.add_args(s);
+  for (const auto& e : c.env) {
+    auto* kv = config.add_envs();
+    kv->set_key(e.name);
+    kv->set_value(e.value);
+  }
+  (*config.mutable_labels())["io.kubernetes.container.name"] = c.name;
+  (*config.mutable_labels())["io.kubernetes.pod.name"] = pod.name;
+  (*config.mutable_labels())["io.kubernetes.pod.namespace"] = pod.namespace_;
+  (*config.mutable_labels())["io.kubernetes.pod.uid"] = pod.uid;
+  (*config.mutable_annotations())["io.kubernetes.container.restartCount"] = std::to_string(restart_count);
+  config.set_log_path(c.name + "/" + std::to_string(restart_count) + ".log");
+  // The kubelet gives each container its own PID namespace unless the pod shares one.
+  config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);
+  if (pod.host_network) {
+    config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(cri::NODE);
+  }
+  return config;
+}
+
+ContainerRuntime::~ContainerRuntime() {
+  std::vector<std::thread> threads;
+  {
+    std::lock_guard lock(hooks_mu_);
+    for (auto& cancel : hook_cancels_) cancel->Notify();
+    threads.swap(hook_threads_);
+  }
+  for (auto& t : threads) t.join();
+}
+
+void ContainerRuntime::Event(const Container& c, bool init, const std::string& type, const std::string& reason,
+                             const std::string& message) {
+  events_.Record({type, reason, ContainerFieldPath(c.name, init), message, {}});
+}
+
+int64_t ContainerRuntime::GracePeriod(const Pod& pod) {
+  // PR-01 (probe-specific overrides are not modelled: podlife has no probes).
+  if (pod.deletion_grace_period_seconds) return *pod.deletion_grace_period_seconds;
+  if (pod.termination_grace_period_seconds) return *pod.termination_grace_period_seconds;
+  return kMinimumGracePeriodSeconds;
+}
+
+StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init,
+                                             int restart_count) {
+  StartResult result;
+  // PS-01 step 2: the image.
+  auto present = cri_.ImagePresent(c.image);
+  if (!present.ok() || !*present) {
+    auto pulled = cri_.PullImage(c.image, sandbox.config);
+    if (!pulled.ok()) {
+      result.error_reason = "ErrImagePull";
+      result.message = std::string(pulled.status().message());
+      Event(c, init, "Warning", "Failed", "Error: " + result.message);
+      return result;
+    }
+  }
+  // Steps 5-8: config and CreateContainer.
+  auto created = cri_.CreateContainer(sandbox.id, MakeContainerConfig(pod, c, restart_count), sandbox.config);
+  if (!created.ok()) {
+    result.error_reason = "CreateContainerError";
+    result.message = std::string(created.status().message());
+    Event(c, init, "Warning", "Failed", "Error: " + result.message);
+    return result;
+  }
+  result.container_id = *created;
+  // Step 10: Created (EV-01).
+  Event(c, init, "Normal", "Created",
+        profile_.created_started_messages_generic ? "Container created" : "Created container " + c.name);
+  // Step 11: StartContainer.
+  if (auto st = cri_.StartContainer(result.container_id); !st.ok()) {
+    result.error_reason = "RunContainerError";
+    result.message = std::string(st.message());
+    Event(c, init, "Warning", "Failed", "Error: " + result.message);
+    return result;
+  }
+  // Step 12: Started (EV-02).
+  Event(c, init, "Normal", "Started",
+        profile_.created_started_messages_generic ? "Container started" : "Started container " + c.name);
+  // Step 14: postStart, synchronously (PS-05, PS-10).
+  if (c.lifecycle && c.lifecycle->post_start) {
+    HookTarget target{&pod, sandbox.id, &c, result.container_id};
+    HookOutcome hook = hooks_.Run(target, *c.lifecycle->post_start, nullptr);
+    if (hook.failed) {
+      // PS-06 / EV-04: the detail is withheld from the event since ≈1.26.
+      Event(c, init, "Warning", "FailedPostStartHook",
+            profile_.hook_failure_event_has_detail ? hook.message : "PostStartHook failed");
+      KillRequest kill;
+      kill.pod = &pod;
+      kill.sandbox = sandbox;
+      kill.spec = &c;
+      kill.init_container = init;
+      kill.container_id = result.container_id;
+      kill.message = "FailedPostStartHook";
+      (void)KillContainer(kill);  // a kill error is only logged by the kubelet
+      result.error_reason = "PostStartHookError";
+      result.message = hook.message;  // PS-07: the full message stays in the status
+      return result;
+    }
+  }
+  return result;
+}
+
+int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t grace) {
+  auto done = std::make_shared<Notification>();
+  auto cancel = std::make_shared<Notification>();
+  const TimePoint start = clock_.Now();
+  // The hook runs on its own thread and may outlive the wait (EX-06); its failure event is
+  // recorded from there, possibly after StopContainer (PR-06). It owns copies of what it reads.
+  auto pod = std::make_shared<Pod>(*request.pod);
+  auto container = std::make_shared<Container>(*request.spec);
+  HookTarget target{pod.get(), request.sandbox.id, container.get(), request.container_id};
+  LifecycleHandler handler = *container->lifecycle->pre_stop;
+  bool init = request.init_container;
+  {
+    std::lock_guard lock(hooks_mu_);
+    hook_cancels_.push_back(cancel);
+    hook_threads_.emplace_back([this, pod, container, target, handler, init, done, cancel] {
+      HookOutcome outcome = hooks_.Run(target, handler, cancel);
+      if (outcome.failed) {
+        Event(*container, init, "Warning", "FailedPreStopHook",
+              profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
+      }
+      done->Notify();
+    });
+  }
+  clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05
+  return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
+}
+
+absl::Status ContainerRuntime::KillContainer(const KillRequest& request) {
+  const Container& c = *request.spec;
+  int64_t grace = GracePeriod(*request.pod);
+  if (profile_.grace_override_before_prestop && request.grace_override) grace = *request.grace_override;  // PR-03
+  // PR-02: Killing before the hook.
+  Event(c, request.init_container, "Normal", "Killing",
+        request.message.empty() ? "Stopping container " + c.name : request.message);
+  // PR-04: the hook runs only with time to run it.
+  if (c.lifecycle && c.lifecycle->pre_stop && grace > 0) grace -= ExecutePreStopHook(request, grace);
+  // PR-12: sidecars wait for their turn within what is left.
+  if (request.wait_for_turn && grace > 0) grace -= request.wait_for_turn(grace);
+  if (grace < kMinimumGracePeriodSeconds) grace = kMinimumGracePeriodSeconds;  // PR-07
+  if (!profile_.grace_override_before_prestop && request.grace_override) grace = *request.grace_override;  // PR-03 Δ21
+  absl::Status st = cri_.StopContainer(request.container_id, grace);
+  if (!st.ok() && profile_.stop_not_found_is_success && absl::IsNotFound(st)) return absl::OkStatus();  // PR-13
+  return st;
+}
+
+}  // namespace podlife

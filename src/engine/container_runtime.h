@@ -1,0 +1,100 @@
+// ContainerRuntime: starting and killing one container the way the kubelet's kuberuntime does
+// (startContainer and killContainer; spec sections 5, 6 and 9).
+//
+// Contract:
+// - StartContainer follows PS-01's order: ensure the image (ImageStatus, PullImage), CRI
+//   CreateContainer, event Created, CRI StartContainer, event Started, postStart hook. A failure
+//   returns the kubelet's error reason (ErrImagePull, CreateContainerError, RunContainerError,
+//   PostStartHookError) with the runtime's message and records the PS-02 event; nothing is
+//   cleaned up (PS-03). A failed postStart records FailedPostStartHook, kills the container
+//   (reason message "FailedPostStartHook", preStop included) and returns PostStartHookError
+//   with the full hook message (PS-06, PS-07).
+// - KillContainer: grace from PR-01 (deletion grace, else terminationGracePeriodSeconds, else 2),
+//   the override applied before the hook (1.35) or after the floor (1.21) (PR-03); event Killing
+//   first (PR-02); preStop only when grace > 0 (PR-04), waited for at most the grace (PR-05),
+//   failure reported as FailedPreStopHook from the hook's own thread (PR-06, EX-06); remaining
+//   grace = grace - whole seconds elapsed, then the sidecar turn, floored at 2 (PR-07); then CRI
+//   StopContainer with that grace (PR-13 for its errors).
+// - A preStop hook that outlives its wait keeps running (EX-06) until the container stops; the
+//   destructor cancels and joins any still running. Thread-safe.
+#pragma once
+
+#include <absl/status/status.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "src/core/clock.h"
+#include "src/core/events.h"
+#include "src/core/pod.h"
+#include "src/core/profile.h"
+#include "src/cri/cri_client.h"
+#include "src/engine/handler_runner.h"
+
+namespace podlife {
+
+struct SandboxRef {
+  std::string id;
+  cri::PodSandboxConfig config;
+};
+
+struct StartResult {
+  std::string container_id;
+  std::string error_reason;  // "" on success, else ErrImagePull, CreateContainerError, ...
+  std::string message;
+
+  bool ok() const { return error_reason.empty(); }
+};
+
+struct KillRequest {
+  const Pod* pod = nullptr;
+  SandboxRef sandbox;
+  const Container* spec = nullptr;
+  bool init_container = false;
+  std::string container_id;
+  std::string message;  // Killing event message; "" = "Stopping container <name>"
+  std::optional<int64_t> grace_override;
+  // PR-12: a sidecar waits here, after its preStop, for its turn; returns the whole seconds it
+  // waited. Called only when set and grace > 0.
+  std::function<int64_t(int64_t remaining_grace)> wait_for_turn;
+};
+
+class ContainerRuntime {
+ public:
+  ContainerRuntime(CriClient& cri, HandlerRunner& hooks, Clock& clock, EventRecorder& events, const Profile& profile)
+      : cri_(cri), hooks_(hooks), clock_(clock), events_(events), profile_(profile) {}
+  ~ContainerRuntime();
+
+  StartResult StartContainer(const Pod& pod, const SandboxRef& sandbox, const Container& container,
+                             bool init_container, int restart_count);
+  absl::Status KillContainer(const KillRequest& request);
+
+  // PR-01: the grace period before any override.
+  static int64_t GracePeriod(const Pod& pod);
+
+ private:
+  void Event(const Container& c, bool init, const std::string& type, const std::string& reason,
+             const std::string& message);
+  // Runs the preStop hook, waiting at most `grace` seconds; returns the whole seconds waited.
+  int64_t ExecutePreStopHook(const KillRequest& request, int64_t grace);
+
+  CriClient& cri_;
+  HandlerRunner& hooks_;
+  Clock& clock_;
+  EventRecorder& events_;
+  const Profile& profile_;
+
+  std::mutex hooks_mu_;
+  std::vector<std::thread> hook_threads_;
+  std::vector<std::shared_ptr<Notification>> hook_cancels_;
+};
+
+cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod);
+cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& container, int restart_count);
+
+}  // namespace podlife

@@ -1,0 +1,108 @@
+#include "src/engine/handler_runner.h"
+
+#include "src/engine/go_format.h"
+#include "src/engine/http_hook.h"
+
+namespace podlife {
+
+namespace {
+
+std::string Where(const HookTarget& t) {
+  return " for Container " + GoQuote(t.container->name) + " in Pod " + GoQuote(t.pod->FormatForMessages()) +
+         " failed - error: ";
+}
+
+std::string JoinHostPort(const std::string& host, int port) {
+  return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
+                                             : host + ":" + std::to_string(port);
+}
+
+}  // namespace
+
+HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler& handler,
+                               const std::shared_ptr<Notification>& cancel) {
+  // HD-01: first non-nil wins; sleep exists only where the profile has it.
+  if (handler.exec) return RunExec(target, *handler.exec);
+  if (handler.http_get) return RunHttp(target, *handler.http_get, cancel);
+  if (handler.sleep && profile_.sleep_action) return RunSleep(target, *handler.sleep, cancel);
+  // HD-02: empty, tcpSocket-only (and, before sleep existed, sleep-only) handlers.
+  LifecycleHandler as_seen = handler;
+  if (!profile_.sleep_action) as_seen.sleep.reset();
+  return {true, "Cannot run handler: invalid handler: " + RenderHandler(as_seen, profile_)};
+}
+
+HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& exec) {
+  // EX-01: timeout 0, so CRI carries no deadline; EX-02: stdout then stderr.
+  ExecResult result = cri_.ExecSync(target.container_id, exec.command, std::chrono::seconds(0));
+  if (result.error.ok()) return {};
+  // EX-04
+  return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) +
+                    std::string(result.error.message()) + ", message: " + GoQuote(result.CombinedOutput())};
+}
+
+std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction& action,
+                                  const std::shared_ptr<Notification>& cancel, std::string* body) {
+  std::string host = action.host;
+  if (host.empty()) {
+    // HT-01: the pod's first IP, from the runtime's sandbox status.
+    auto status = cri_.PodSandboxStatus(target.sandbox_id);
+    if (!status.ok()) return std::string(status.status().message());
+    if (status->network().ip().empty()) {
+      return "failed to find networking container: &{ID:" + target.pod->uid + " Name:" + target.pod->name +
+             " Namespace:" + target.pod->namespace_ + " IPs:[] ContainerStatuses:[...] SandboxStatuses:[...]}";
+    }
+    host = status->network().ip();
+  }
+  auto port = ResolveHookPort(profile_, action.port, *target.container);
+  if (!port.ok()) return std::string(port.status().message());
+
+  http::Request request = BuildHookRequest(profile_, action, host, *port);
+  http::Options options;
+  options.redirects =
+      profile_.http_same_host_redirects_only ? http::RedirectPolicy::kSameHostOnly : http::RedirectPolicy::kGoDefault;
+  auto cancelled = [&] { return cancel && cancel->HasBeenNotified(); };
+  http::Result result = http_.Get(request, options, cancelled);
+  if (auto* error = std::get_if<http::Error>(&result)) {
+    if (!(profile_.http_https_fallback && error->kind == http::ErrorKind::kHttpResponseToHttps)) {
+      return error->message;
+    }
+    // HT-11: retry once over plain HTTP without credentials; on failure the HTTPS error stands.
+    http::Request retry = request;
+    retry.url.scheme = "http";
+    std::erase_if(retry.headers, [](const http::Header& h) { return h.name == "Authorization"; });
+    http::Result second = http_.Get(retry, options, cancelled);
+    if (std::holds_alternative<http::Error>(second)) return error->message;
+    events_.Record({"Warning", "LifecycleHTTPFallback", "",
+                    "request to HTTPS lifecycle hook " + JoinHostPort(host, *port) +
+                        " got HTTP response, retry with HTTP succeeded",
+                    {}});
+    *body = std::get<http::Response>(second).body;
+    return "";
+  }
+  // HT-08: any status code is success; HT-13: the body is at most 10 KiB.
+  *body = std::get<http::Response>(result).body;
+  return "";
+}
+
+HookOutcome HandlerRunner::RunHttp(const HookTarget& target, const HttpGetAction& action,
+                                   const std::shared_ptr<Notification>& cancel) {
+  std::string body;
+  std::string error = DoHttp(target, action, cancel, &body);
+  if (error.empty()) return {};
+  // HT-14
+  std::string message = profile_.http_failure_prefix + " lifecycle hook (" + action.path + ")" + Where(target) + error;
+  if (profile_.http_failure_has_body_message) message += ", message: " + GoQuote(body);
+  return {true, message};
+}
+
+HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction& sleep,
+                                    const std::shared_ptr<Notification>& cancel) {
+  // SL-01/SL-04: no CRI call; 0 returns at once. SL-03: cancellation ends it with an error.
+  if (sleep.seconds <= 0) return {};
+  auto stop = cancel ? cancel : std::make_shared<Notification>();
+  if (!clock_.WaitForNotification(stop, std::chrono::seconds(sleep.seconds))) return {};
+  return {true, "Sleep lifecycle hook (" + std::to_string(sleep.seconds) + ")" + Where(target) +
+                    "container terminated before sleep hook finished"};
+}
+
+}  // namespace podlife

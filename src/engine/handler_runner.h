@@ -1,0 +1,61 @@
+// HandlerRunner: runs one postStart or preStop handler the way the kubelet's handlerRunner does
+// (shared/spec/kubelet-lifecycle.md sections 1-4).
+//
+// Contract: Run() dispatches exec, then httpGet, then sleep (HD-01; sleep only where the profile
+// has it); anything else is `Cannot run handler: invalid handler: ...` (HD-02). It makes a single
+// attempt (HD-04) and returns an empty message on success (HD-03) or the failure message with the
+// profile's exact text (EX-04, HT-14, SL-03). exec goes through CRI ExecSync with timeout 0, so
+// no deadline (EX-01); httpGet goes to the handler's host, else the sandbox's first pod IP (HT-01).
+// `cancel` ends a sleep early (SL-03) and abandons a blocked HTTP request. Thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "src/core/clock.h"
+#include "src/core/events.h"
+#include "src/core/pod.h"
+#include "src/core/profile.h"
+#include "src/cri/cri_client.h"
+#include "src/http/http_getter.h"
+
+namespace podlife {
+
+struct HookOutcome {
+  bool failed = false;
+  std::string message;  // the kubelet's failure message; empty on success
+};
+
+struct HookTarget {
+  const Pod* pod = nullptr;
+  std::string sandbox_id;
+  const Container* container = nullptr;
+  std::string container_id;
+};
+
+class HandlerRunner {
+ public:
+  HandlerRunner(CriClient& cri, http::HttpGetter& http, Clock& clock, EventRecorder& events, const Profile& profile)
+      : cri_(cri), http_(http), clock_(clock), events_(events), profile_(profile) {}
+
+  HookOutcome Run(const HookTarget& target, const LifecycleHandler& handler,
+                  const std::shared_ptr<Notification>& cancel);
+
+ private:
+  HookOutcome RunExec(const HookTarget& target, const ExecAction& exec);
+  HookOutcome RunHttp(const HookTarget& target, const HttpGetAction& action,
+                      const std::shared_ptr<Notification>& cancel);
+  HookOutcome RunSleep(const HookTarget& target, const SleepAction& sleep,
+                       const std::shared_ptr<Notification>& cancel);
+  // Returns an error message, or "" with *response filled.
+  std::string DoHttp(const HookTarget& target, const HttpGetAction& action, const std::shared_ptr<Notification>& cancel,
+                     std::string* body);
+
+  CriClient& cri_;
+  http::HttpGetter& http_;
+  Clock& clock_;
+  EventRecorder& events_;
+  const Profile& profile_;
+};
+
+}  // namespace podlife

@@ -1,0 +1,201 @@
+// Pod sync ordering (SP-, PS-10/11/14, PR-11/12) against the real fake CRI server over its unix
+// socket. Gates on the fake make each ordering deterministic; no sleeps.
+#include "src/engine/pod_sync.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "fakes/cri/fake_cri_server.h"
+
+namespace podlife {
+namespace {
+
+using fakes::Call;
+using fakes::CallRecord;
+using ::testing::HasSubstr;
+using namespace std::chrono_literals;
+
+constexpr auto kWait = 10s;
+
+auto CreateOf(const std::string& name) {
+  return Call(
+      "CreateContainer",
+      [name](const CallRecord& r) { return r.Request<cri::CreateContainerRequest>().config().metadata().name() == name; },
+      "name == " + name);
+}
+
+class PodSyncTest : public ::testing::Test {
+ protected:
+  void Build(const Profile& profile) {
+    std::string error;
+    fake_ = fakes::FakeCriServer::Start({}, &error);
+    ASSERT_TRUE(fake_) << error;
+    auto client = GrpcCriClient::Connect(fake_->address(), profile);
+    ASSERT_TRUE(client.ok());
+    cri_ = std::move(*client);
+    http_ = http::NewHttpGetter();
+    hooks_ = std::make_unique<HandlerRunner>(*cri_, *http_, clock_, events_, profile);
+    runtime_ = std::make_unique<ContainerRuntime>(*cri_, *hooks_, clock_, events_, profile);
+    sync_ = std::make_unique<PodSync>(*cri_, *runtime_, clock_, events_, profile);
+  }
+  void TearDown() override {
+    sync_.reset();
+    runtime_.reset();
+    if (fake_) {
+      auto r = fake_->VerifyAllConsumed();
+      EXPECT_TRUE(r.ok()) << r.message();
+    }
+  }
+
+  static Container Named(const std::string& name) {
+    Container c;
+    c.name = name;
+    c.image = "busybox";
+    return c;
+  }
+  static LifecycleHandler ExecHook(std::vector<std::string> cmd) {
+    LifecycleHandler h;
+    h.exec = ExecAction{std::move(cmd)};
+    return h;
+  }
+  Pod MakePod() {
+    Pod pod;
+    pod.name = "web";
+    pod.uid = "uid-1";
+    pod.termination_grace_period_seconds = 30;
+    return pod;
+  }
+  std::string IdOf(const std::string& name) {
+    for (const auto& c : fake_->Containers()) {
+      if (c.config.metadata().name() == name) return c.id;
+    }
+    return "";
+  }
+
+  RealClock clock_;
+  EventLog events_;
+  std::unique_ptr<fakes::FakeCriServer> fake_;
+  std::unique_ptr<GrpcCriClient> cri_;
+  std::unique_ptr<http::HttpGetter> http_;
+  std::unique_ptr<HandlerRunner> hooks_;
+  std::unique_ptr<ContainerRuntime> runtime_;
+  std::unique_ptr<PodSync> sync_;
+};
+
+TEST_F(PodSyncTest, InitContainersRunToCompletionBeforeTheContainers) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.init_containers = {Named("setup")};
+  pod.containers = {Named("app")};
+  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  ASSERT_TRUE(fake_->calls().WaitForFinished(Call("StartContainer"), kWait).ok());
+  // setup runs; app must not be created while it does.
+  ASSERT_TRUE(fake_->calls().WaitFor(Call("ContainerStatus"), kWait).ok());
+  EXPECT_TRUE(fake_->calls().WaitFor(CreateOf("app"), 0ms).ok() == false);
+  fake_->ExitContainer(IdOf("setup"), 0);
+  PodSyncResult r = result.get();
+  EXPECT_TRUE(r.ok()) << r.error;
+  auto order = fake_->calls().ExpectSubsequence({CreateOf("setup"), Call("StartContainer"), CreateOf("app")});
+  EXPECT_TRUE(order.ok()) << order.message();
+}
+
+TEST_F(PodSyncTest, AFailedInitContainerAbortsTheSync) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.init_containers = {Named("setup")};
+  pod.containers = {Named("app")};
+  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  ASSERT_TRUE(fake_->calls().WaitForFinished(Call("StartContainer"), kWait).ok());
+  fake_->ExitContainer(IdOf("setup"), 1);
+  PodSyncResult r = result.get();
+  EXPECT_EQ(r.error, "init container setup exited with 1");
+  EXPECT_FALSE(fake_->calls().WaitFor(CreateOf("app"), 0ms).ok());
+}
+
+TEST_F(PodSyncTest, APostStartHookBlocksTheNextContainer) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.containers = {Named("first"), Named("second")};
+  pod.containers[0].lifecycle = Lifecycle{ExecHook({"wait-ready"}), std::nullopt};
+  auto gate = fake_->HoldNext("ExecSync");
+  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
+  EXPECT_FALSE(fake_->calls().WaitFor(CreateOf("second"), 0ms).ok()) << "second created during first's postStart";
+  gate->Release();
+  EXPECT_TRUE(result.get().ok());
+  EXPECT_TRUE(fake_->calls().ExpectSubsequence({Call("ExecSync"), CreateOf("second")}).ok());
+}
+
+TEST_F(PodSyncTest, AFailedContainerStartDoesNotStopTheNextOne) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.containers = {Named("first"), Named("second")};
+  fake_->FailNext("StartContainer", grpc::StatusCode::UNKNOWN, "no such binary");
+  PodSyncResult r = sync_->SyncPod(pod, nullptr);
+  EXPECT_EQ(r.error, "container first: RunContainerError");
+  EXPECT_TRUE(fake_->calls().WaitFor(CreateOf("second"), 0ms).ok());
+  EXPECT_TRUE(r.containers[1].start.ok());
+}
+
+TEST_F(PodSyncTest, PreStopHooksOfAPodStartConcurrentlyThenTheSandboxStops) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.containers = {Named("a"), Named("b")};
+  pod.containers[0].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain-a"})};
+  pod.containers[1].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain-b"})};
+  ASSERT_TRUE(sync_->SyncPod(pod, nullptr).ok());
+  auto gate_one = fake_->HoldNext("ExecSync");
+  auto gate_two = fake_->HoldNext("ExecSync");
+  auto killed = std::async(std::launch::async, [&] { return sync_->KillPod(pod, std::nullopt); });
+  // Both hooks are in flight at once: PR-11.
+  ASSERT_TRUE(gate_one->WaitUntilHeld(kWait).ok());
+  ASSERT_TRUE(gate_two->WaitUntilHeld(kWait).ok());
+  EXPECT_TRUE(fake_->calls().ExpectNoCall("StopContainer").ok()) << "StopContainer before the preStop finished";
+  gate_one->Release();
+  gate_two->Release();
+  EXPECT_TRUE(killed.get().ok());
+  auto stops = fake_->calls().Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 2u);
+  for (const auto& s : stops) EXPECT_EQ(s.Request<cri::StopContainerRequest>().timeout(), 30);
+  EXPECT_TRUE(fake_->calls().ExpectSubsequence({Call("StopContainer"), Call("StopContainer"), Call("StopPodSandbox")}).ok());
+}
+
+TEST_F(PodSyncTest, SidecarsStopAfterTheMainContainersIn135) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  Container proxy = Named("proxy");
+  proxy.restart_policy = "Always";
+  pod.init_containers = {proxy};
+  pod.containers = {Named("app")};
+  PodSyncResult r = sync_->SyncPod(pod, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error;
+  auto gate = fake_->HoldNext("StopContainer");  // the first stop must be the app's
+  auto killed = std::async(std::launch::async, [&] { return sync_->KillPod(pod, std::nullopt); });
+  CallRecord first;
+  ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
+  ASSERT_TRUE(fake_->calls().WaitFor(Call("StopContainer"), kWait, &first).ok());
+  EXPECT_EQ(first.Request<cri::StopContainerRequest>().container_id(), IdOf("app"));
+  gate->Release();
+  EXPECT_TRUE(killed.get().ok());
+  auto stops = fake_->calls().Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 2u);
+  EXPECT_EQ(stops[1].Request<cri::StopContainerRequest>().container_id(), IdOf("proxy"));
+}
+
+TEST_F(PodSyncTest, HostNetworkPodsAskForTheNodeNetworkAndNoHostname) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.host_network = true;
+  pod.containers = {Named("app")};
+  ASSERT_TRUE(sync_->SyncPod(pod, nullptr).ok());
+  CallRecord run;
+  ASSERT_TRUE(fake_->calls().WaitFor(Call("RunPodSandbox"), kWait, &run).ok());
+  const auto& config = run.Request<cri::RunPodSandboxRequest>().config();
+  EXPECT_EQ(config.linux().security_context().namespace_options().network(), cri::NODE);
+  EXPECT_EQ(config.hostname(), "");
+}
+
+}  // namespace
+}  // namespace podlife
