@@ -81,6 +81,7 @@ std::string EventLog::Format() const {
   return out.empty() ? "  (no events)\n" : out;
 }
 
+// EV-10: the involvedObject fieldPath GenerateContainerRef gives a container.
 std::string ContainerFieldPath(const std::string& name, bool init_container) {
   return std::string(init_container ? "spec.initContainers{" : "spec.containers{") + name + "}";
 }

@@ -83,7 +83,7 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
   if (!present.ok() || !*present) {
     auto pulled = cri_.PullImage(c.image, sandbox.config);
     if (!pulled.ok()) {
-      result.error_reason = "ErrImagePull";
+      result.error_reason = "ErrImagePull";  // PS-02, EV-03
       result.message = std::string(pulled.status().message());
       Event(c, init, "Warning", "Failed", "Error: " + result.message);
       return result;
@@ -92,7 +92,7 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
   // Steps 5-8: config and CreateContainer.
   auto created = cri_.CreateContainer(sandbox.id, MakeContainerConfig(pod, c, restart_count), sandbox.config);
   if (!created.ok()) {
-    result.error_reason = "CreateContainerError";
+    result.error_reason = "CreateContainerError";  // PS-02, EV-03
     result.message = std::string(created.status().message());
     Event(c, init, "Warning", "Failed", "Error: " + result.message);
     return result;
@@ -103,7 +103,7 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
         profile_.created_started_messages_generic ? "Container created" : "Created container " + c.name);
   // Step 11: StartContainer.
   if (auto st = cri_.StartContainer(result.container_id); !st.ok()) {
-    result.error_reason = "RunContainerError";
+    result.error_reason = "RunContainerError";  // PS-02, EV-03
     result.message = std::string(st.message());
     Event(c, init, "Warning", "Failed", "Error: " + result.message);
     return result;
@@ -119,6 +119,7 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
       // PS-06 / EV-04: the detail is withheld from the event since ≈1.26.
       Event(c, init, "Warning", "FailedPostStartHook",
             profile_.hook_failure_event_has_detail ? hook.message : "PostStartHook failed");
+      // PS-08: the ordinary grace selection, no override, Killing says why.
       KillRequest kill;
       kill.pod = &pod;
       kill.sandbox = sandbox;
@@ -152,7 +153,7 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
     hook_threads_.emplace_back([this, pod, container, target, handler, init, done, cancel] {
       HookOutcome outcome = hooks_.Run(target, handler, cancel);
       if (outcome.failed) {
-        Event(*container, init, "Warning", "FailedPreStopHook",
+        Event(*container, init, "Warning", "FailedPreStopHook",  // EV-05
               profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
       }
       done->Notify();
@@ -166,7 +167,7 @@ absl::Status ContainerRuntime::KillContainer(const KillRequest& request) {
   const Container& c = *request.spec;
   int64_t grace = GracePeriod(*request.pod);
   if (profile_.grace_override_before_prestop && request.grace_override) grace = *request.grace_override;  // PR-03
-  // PR-02: Killing before the hook.
+  // PR-02, EV-06: Killing before the hook.
   Event(c, request.init_container, "Normal", "Killing",
         request.message.empty() ? "Stopping container " + c.name : request.message);
   // PR-04: the hook runs only with time to run it.

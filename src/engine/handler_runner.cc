@@ -34,7 +34,7 @@ HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler&
 HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& exec) {
   // EX-01: timeout 0, so CRI carries no deadline; EX-02: stdout then stderr.
   ExecResult result = cri_.ExecSync(target.container_id, exec.command, std::chrono::seconds(0));
-  if (result.error.ok()) return {};
+  if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
   // EX-04
   return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) +
                     std::string(result.error.message()) + ", message: " + GoQuote(result.CombinedOutput())};
@@ -44,7 +44,8 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
                                   const std::shared_ptr<Notification>& cancel, std::string* body) {
   std::string host = action.host;
   if (host.empty()) {
-    // HT-01: the pod's first IP, from the runtime's sandbox status.
+    // HT-01: the pod's first IP, from the runtime's sandbox status (empty for hostNetwork pods on
+    // containerd, hence HT-02's "failed to find networking container").
     auto status = cri_.PodSandboxStatus(target.sandbox_id);
     if (!status.ok()) return std::string(status.status().message());
     if (status->network().ip().empty()) {
@@ -72,7 +73,7 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
     std::erase_if(retry.headers, [](const http::Header& h) { return h.name == "Authorization"; });
     http::Result second = http_.Get(retry, options, cancelled);
     if (std::holds_alternative<http::Error>(second)) return error->message;
-    events_.Record({"Warning", "LifecycleHTTPFallback", "",
+    events_.Record({"Warning", "LifecycleHTTPFallback", "",  // EV-08: on the pod, no field path
                     "request to HTTPS lifecycle hook " + JoinHostPort(host, *port) +
                         " got HTTP response, retry with HTTP succeeded",
                     {}});

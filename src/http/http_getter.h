@@ -13,7 +13,7 @@
 // - No timeout unless options.timeout > 0 (the kubelet sets none); a server that never answers
 //   blocks the call until `cancelled()` turns true (checked at least every 100 ms), then it ends
 //   with kind kCancelled.
-// - Errors carry a Go-style text `Get "<url>": <cause>` and a kind; kind kHttpResponseToHttps is
+// - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind; kind kHttpResponseToHttps is
 //   returned when an https URL reached a server that answered in plain HTTP (Go's "server gave
 //   HTTP response to HTTPS client"), which is what triggers the kubelet's HTTPS->HTTP fallback.
 // Any HTTP status code is a response, not an error. Thread-safe: one getter serves many calls.

@@ -41,3 +41,8 @@ inline cri::PodSandboxStatus SandboxWithIp(const std::string& ip) {
 }
 
 }  // namespace podlife::testing
+
+namespace podlife {
+// Parameterised tests print their profile by name (ctest names them "... # GetParam() = 1.35").
+inline void PrintTo(const Profile* profile, std::ostream* os) { *os << profile->name; }
+}  // namespace podlife
