@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/implement_command.h"
 #include "cli/run_command.h"
 
 namespace {
@@ -14,6 +15,7 @@ podlife checks that a Kubernetes container-lifecycle implementation behaves like
 
 Commands:
   run POD.yaml     run a pod through podlife's reference engine and print its events
+  implement        serve the engine over the conformance command protocol (stdin/stdout)
   help [COMMAND]   this text, or a command's
 
 Run `podlife run --help` for the run options.
@@ -31,7 +33,12 @@ int main(int argc, char** argv) {
     std::cout << podlife::cli::kRunUsage;
     return 0;
   }
+  if (args[0] == "help" && args[1] == "implement") {
+    std::cout << podlife::cli::kImplementUsage;
+    return 0;
+  }
   if (args[0] == "run") return podlife::cli::RunCommand({args.begin() + 1, args.end()});
+  if (args[0] == "implement") return podlife::cli::ImplementCommand({args.begin() + 1, args.end()}, std::cin, std::cout);
   std::cerr << "podlife: unknown command '" << args[0] << "'\n" << kUsage;
   return 2;
 }

@@ -7,7 +7,6 @@
 #include <iostream>
 #include <memory>
 #include <optional>
-#include <random>
 #include <thread>
 
 #include "fakes/cri/fake_cri_server.h"
@@ -15,11 +14,7 @@
 #include "src/core/clock.h"
 #include "src/core/events.h"
 #include "src/core/profile.h"
-#include "src/cri/cri_client.h"
-#include "src/engine/container_runtime.h"
-#include "src/engine/handler_runner.h"
-#include "src/engine/pod_sync.h"
-#include "src/http/http_getter.h"
+#include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
 
 namespace podlife::cli {
@@ -149,17 +144,6 @@ RunOptions ParseArgs(const std::vector<std::string>& args) {
   return o;
 }
 
-std::string RandomUid() {
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  const char* hex = "0123456789abcdef";
-  std::string uid = "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx";
-  for (char& c : uid) {
-    if (c == 'x') c = hex[gen() % 16];
-  }
-  return uid;
-}
-
 // Prints events as they are recorded, like the Events table of `kubectl describe pod`.
 class EventPrinter {
  public:
@@ -224,9 +208,7 @@ int RunCommand(const std::vector<std::string>& args) {
     return 2;
   }
   Pod pod = std::get<Pod>(loaded);
-  // Defaults the API server would have applied before the kubelet saw the pod.
-  if (pod.uid.empty()) pod.uid = RandomUid();
-  if (!pod.termination_grace_period_seconds) pod.termination_grace_period_seconds = 30;
+  manifest::ApplyApiServerDefaults(pod);
 
   // Stop signals: blocked here so every thread inherits the mask; one thread waits for them.
   sigset_t stop_signals;
@@ -258,27 +240,22 @@ int RunCommand(const std::vector<std::string>& args) {
     endpoint = fake->address();
   }
 
-  CriClientOptions cri_options;
-  cri_options.request_timeout = options.request_timeout;
-  auto client = GrpcCriClient::Connect(endpoint, *options.profile, cri_options);
-  if (!client.ok()) {
-    std::cerr << "podlife run: --runtime-endpoint: " << client.status().message() << "\n";
-    return 3;
-  }
-
-  if (auto version = (*client)->Version(); !version.ok()) {
-    std::cerr << "podlife run: cannot reach the CRI runtime at " << endpoint << ": " << version.status().message()
-              << "\n";
-    return 3;
-  }
-
   EventPrinter printer(options.json);
   EventLog events([&](const Event& e) { printer.Print(e); });
-  RealClock clock;
-  auto http = http::NewHttpGetter();
-  HandlerRunner hooks(**client, *http, clock, events, *options.profile);
-  auto containers = std::make_unique<ContainerRuntime>(**client, hooks, clock, events, *options.profile);
-  PodSync sync(**client, *containers, clock, events, *options.profile);
+  EngineSessionOptions session_options;
+  session_options.endpoint = endpoint;
+  session_options.profile = options.profile;
+  session_options.request_timeout = options.request_timeout;
+  auto connected = EngineSession::Connect(session_options, events);
+  if (!connected.ok()) {
+    std::cerr << "podlife run: --runtime-endpoint: " << connected.status().message() << "\n";
+    return 3;
+  }
+  EngineSession& engine = **connected;
+  if (auto reachable = engine.CheckReachable(); !reachable.ok()) {
+    std::cerr << "podlife run: cannot reach the CRI runtime at " << endpoint << ": " << reachable.message() << "\n";
+    return 3;
+  }
 
   auto stop = std::make_shared<Notification>();
   std::thread signal_thread([&] {
@@ -291,7 +268,7 @@ int RunCommand(const std::vector<std::string>& args) {
   printer.Note("pod " + pod.FormatForMessages() + ", profile " + options.profile->name + ", runtime " +
                (fake ? "embedded fake (" + endpoint + ")" : endpoint));
   printer.Header();
-  PodSyncResult result = sync.SyncPod(pod, stop);
+  PodSyncResult result = engine.Sync(pod, stop);
   printer.Note(result.ok() ? "pod synced: every container started" : "pod failed: " + result.error);
 
   if (!result.sandbox_id.empty()) {
@@ -299,16 +276,16 @@ int RunCommand(const std::vector<std::string>& args) {
       printer.Note("running; Ctrl-C terminates the pod");
       stop->Wait();
     } else if (options.terminate_after > 0) {
-      clock.WaitForNotification(stop, std::chrono::seconds(options.terminate_after));
+      engine.clock().WaitForNotification(stop, std::chrono::seconds(options.terminate_after));
     }
     printer.Note("terminating the pod" +
                  (options.grace_period ? " with grace period " + std::to_string(*options.grace_period) + "s" : ""));
   }
-  absl::Status killed = sync.KillPod(pod, options.grace_period);
+  absl::Status killed = engine.Kill(pod, options.grace_period);
   if (!killed.ok()) printer.Note("termination failed: " + std::string(killed.message()));
-  containers.reset();  // joins preStop hooks that outlived their wait (EX-06)
+  engine.JoinHooks();  // preStop hooks that outlived their wait (EX-06)
   if (!options.keep) {
-    if (auto st = sync.RemovePod(); !st.ok()) printer.Note("removing the sandbox failed: " + std::string(st.message()));
+    if (auto st = engine.Remove(); !st.ok()) printer.Note("removing the sandbox failed: " + std::string(st.message()));
   }
   printer.Note(result.ok() && killed.ok() ? "pod terminated" : "done, with failures");
 

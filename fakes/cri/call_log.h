@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-#include "fakes/cri/wait_result.h"
+#include "fakes/common/wait_result.h"
 
 namespace podlife::fakes {
 

@@ -8,57 +8,6 @@
 
 namespace podlife::fakes {
 
-WaitResult Gate::WaitUntilHeld(Millis timeout, int count) {
-  std::unique_lock lock(mu_);
-  if (cv_.wait_for(lock, timeout, [&] { return arrived_ >= count; })) return WaitResult::Ok();
-  return WaitResult::Failure("timed out after " + std::to_string(timeout.count()) + "ms waiting for " +
-                             std::to_string(count) + " " + method_ + " call(s) at the gate; " +
-                             std::to_string(arrived_) + " arrived");
-}
-
-void Gate::Release() {
-  std::lock_guard lock(mu_);
-  released_ = true;
-  cv_.notify_all();
-}
-
-int Gate::held() const {
-  std::lock_guard lock(mu_);
-  return released_ ? 0 : arrived_;
-}
-
-bool Gate::released() const {
-  std::lock_guard lock(mu_);
-  return released_;
-}
-
-bool Gate::Park(const std::function<bool()>& abandon, Millis poll) {
-  std::unique_lock lock(mu_);
-  ++arrived_;
-  cv_.notify_all();
-  while (!released_) {
-    if (abandon()) return false;
-    cv_.wait_for(lock, poll);
-  }
-  return true;
-}
-
-bool Gate::TryClaim() {
-  std::lock_guard lock(mu_);
-  if (claimed_ || released_) return false;
-  claimed_ = true;
-  return true;
-}
-
-bool Gate::claimed() const {
-  std::lock_guard lock(mu_);
-  return claimed_;
-}
-
-void Gate::Wake() {
-  std::lock_guard lock(mu_);
-  cv_.notify_all();
-}
 
 void Script::ClearFaults(const std::string& method) {
   std::erase_if(faults_, [&](const Fault& f) { return f.method == method; });

@@ -26,41 +26,12 @@
 #include <string>
 #include <vector>
 
-#include "fakes/cri/wait_result.h"
+#include "fakes/common/gate.h"
+#include "fakes/common/wait_result.h"
 
 namespace podlife::fakes {
 
 using Millis = std::chrono::milliseconds;
-
-// A gate parks calls until Release(). Thread-safe.
-class Gate {
- public:
-  explicit Gate(std::string method) : method_(std::move(method)) {}
-
-  // Waits until at least `count` calls are parked at (or have passed) this gate.
-  WaitResult WaitUntilHeld(Millis timeout, int count = 1);
-  void Release();
-  int held() const;
-  bool released() const;
-  const std::string& method() const { return method_; }
-
-  // Server side: parks the calling thread until Release() or `abandon()` turns true (checked
-  // whenever Wake() is called, and at least every `poll` while waiting). Returns false if
-  // abandoned.
-  bool Park(const std::function<bool()>& abandon, Millis poll);
-  void Wake();
-  // Server side: a gate holds exactly one call; the first caller to claim it gets it.
-  bool TryClaim();
-  bool claimed() const;
-
- private:
-  std::string method_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  int arrived_ = 0;
-  bool released_ = false;
-  bool claimed_ = false;
-};
 
 struct Fault {
   std::string method;

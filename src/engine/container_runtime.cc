@@ -53,11 +53,14 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int
   return config;
 }
 
-ContainerRuntime::~ContainerRuntime() {
+ContainerRuntime::~ContainerRuntime() { CancelAndJoinHooks(); }
+
+void ContainerRuntime::CancelAndJoinHooks() {
   std::vector<std::thread> threads;
   {
     std::lock_guard lock(hooks_mu_);
     for (auto& cancel : hook_cancels_) cancel->Notify();
+    hook_cancels_.clear();
     threads.swap(hook_threads_);
   }
   for (auto& t : threads) t.join();

@@ -69,6 +69,8 @@ class ContainerRuntime {
   ContainerRuntime(CriClient& cri, HandlerRunner& hooks, Clock& clock, EventRecorder& events, const Profile& profile)
       : cri_(cri), hooks_(hooks), clock_(clock), events_(events), profile_(profile) {}
   ~ContainerRuntime();
+  // Cancels preStop hooks still running after their wait (EX-06) and joins their threads.
+  void CancelAndJoinHooks();
 
   StartResult StartContainer(const Pod& pod, const SandboxRef& sandbox, const Container& container,
                              bool init_container, int restart_count);

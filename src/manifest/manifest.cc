@@ -4,6 +4,7 @@
 #include <cstring>
 #include <fstream>
 #include <limits>
+#include <random>
 #include <set>
 #include <sstream>
 
@@ -240,6 +241,20 @@ std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::st
     // A conversion the reader did not anticipate; still a clean error, never a crash.
     return ManifestError{source + ": " + e.what()};
   }
+}
+
+void ApplyApiServerDefaults(Pod& pod) {
+  if (pod.uid.empty()) {
+    std::random_device rd;
+    std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+    const char* hex = "0123456789abcdef";
+    std::string uid = "xxxxxxxx-xxxx-4xxx-8xxx-xxxxxxxxxxxx";  // a version-4 UUID, as the API server makes
+    for (char& c : uid) {
+      if (c == 'x') c = hex[gen() % 16];
+    }
+    pod.uid = uid;
+  }
+  if (!pod.termination_grace_period_seconds) pod.termination_grace_period_seconds = 30;
 }
 
 std::variant<Pod, ManifestError> LoadPodFile(const std::string& path) {

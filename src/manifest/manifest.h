@@ -30,4 +30,8 @@ std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::st
 // Reads and parses a file; an unreadable file is a ManifestError naming it.
 std::variant<Pod, ManifestError> LoadPodFile(const std::string& path);
 
+// What the API server fills in before a kubelet sees a pod: a random metadata.uid when absent and
+// terminationGracePeriodSeconds 30 when absent.
+void ApplyApiServerDefaults(Pod& pod);
+
 }  // namespace podlife::manifest

@@ -1,0 +1,163 @@
+#include "cli/implement_command.h"
+
+#include <nlohmann/json.hpp>
+
+#include <iostream>
+#include <mutex>
+
+#include "src/engine/engine_session.h"
+#include "src/manifest/manifest.h"
+
+namespace podlife::cli {
+
+const char* const kImplementUsage = R"(usage: podlife implement
+
+Serves podlife's reference lifecycle engine over the conformance command protocol: JSON lines on
+stdin (requests: sync, kill, remove, exec), JSON lines on stdout (hello, events, results). One pod
+per process; the process ends when stdin closes. See conformance/PROTOCOL.md. Used as
+
+  podlife conformance --implementation "command:podlife implement"
+)";
+
+namespace {
+
+using nlohmann::json;
+
+// Serialises writes: events come from hook threads while results come from the request loop.
+class LineWriter {
+ public:
+  explicit LineWriter(std::ostream& out) : out_(out) {}
+  void Write(const json& message) {
+    std::lock_guard lock(mu_);
+    out_ << message.dump() << "\n" << std::flush;
+  }
+
+ private:
+  std::ostream& out_;
+  std::mutex mu_;
+};
+
+class EventForwarder final : public EventRecorder {
+ public:
+  explicit EventForwarder(LineWriter& writer) : writer_(writer) {}
+  void Record(Event e) override {
+    writer_.Write({{"event",
+                    {{"type", e.type},
+                     {"reason", e.reason},
+                     {"object", e.field_path.empty() ? "pod" : e.field_path},
+                     {"message", e.message}}}});
+  }
+
+ private:
+  LineWriter& writer_;
+};
+
+class Server {
+ public:
+  explicit Server(LineWriter& writer) : writer_(writer), events_(writer) {}
+
+  json Handle(const json& request) {
+    const std::string op = request.value("op", "");
+    if (op == "sync") return Sync(request);
+    if (op == "kill" || op == "remove" || op == "exec") {
+      if (!engine_) return Fail(op, "no pod: send sync first");
+      if (op == "kill") {
+        std::optional<int64_t> grace;
+        if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
+        return Done(op, engine_->Kill(pod_, grace));
+      }
+      if (op == "remove") {
+        absl::Status st = engine_->Remove();
+        engine_->JoinHooks();
+        return Done(op, st);
+      }
+      ExecResult r = engine_->cri().ExecSync(request.value("containerId", ""), request.value("command", std::vector<std::string>{}),
+                                            std::chrono::seconds(request.value("timeoutSeconds", 0)));
+      return {{"op", op}, {"exitCode", r.exit_code}, {"stdout", r.stdout_text}, {"stderr", r.stderr_text},
+              {"error", r.error.ok() ? "" : std::string(r.error.message())}};
+    }
+    return Fail(op, "unknown op '" + op + "' (want sync, kill, remove or exec)");
+  }
+
+ private:
+  static json Fail(const std::string& op, const std::string& error) { return {{"op", op}, {"ok", false}, {"error", error}}; }
+  static json Done(const std::string& op, const absl::Status& st) {
+    return {{"op", op}, {"ok", st.ok()}, {"error", st.ok() ? "" : std::string(st.message())}};
+  }
+
+  json Sync(const json& request) {
+    if (engine_) return Fail("sync", "this process already has a pod");
+    auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
+    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return Fail("sync", e->message);
+    pod_ = std::get<Pod>(parsed);
+    manifest::ApplyApiServerDefaults(pod_);
+    const std::string profile = request.value("profile", "1.35");
+    EngineSessionOptions options;
+    if (profile == "1.21") {
+      options.profile = &Profile121();
+    } else if (profile != "1.35") {
+      return Fail("sync", "unsupported profile '" + profile + "'");
+    }
+    options.endpoint = request.value("runtimeEndpoint", "");
+    options.request_timeout = std::chrono::milliseconds(request.value("runtimeRequestTimeoutMs", 120000));
+    auto connected = EngineSession::Connect(options, events_);
+    if (!connected.ok()) return Fail("sync", std::string(connected.status().message()));
+    engine_ = std::move(*connected);
+    PodSyncResult r = engine_->Sync(pod_, cancel_);
+    json containers = json::array();
+    for (const auto& c : r.containers) {
+      containers.push_back({{"name", c.name},
+                            {"init", c.init_container},
+                            {"containerId", c.start.container_id},
+                            {"reason", c.start.error_reason},
+                            {"message", c.start.message}});
+    }
+    return {{"op", "sync"}, {"ok", r.ok()}, {"error", r.error}, {"containers", containers}};
+  }
+
+  LineWriter& writer_;
+  EventForwarder events_;
+  Pod pod_;
+  std::unique_ptr<EngineSession> engine_;
+  std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();
+};
+
+}  // namespace
+
+int ImplementCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out) {
+  for (const auto& a : args) {
+    if (a == "-h" || a == "--help") {
+      out << kImplementUsage;
+      return 0;
+    }
+  }
+  if (!args.empty()) {
+    std::cerr << "podlife implement: takes no arguments, got '" << args[0] << "'\n\n" << kImplementUsage;
+    return 2;
+  }
+  LineWriter writer(out);
+  writer.Write({{"hello",
+                 {{"protocol", 1},
+                  {"name", "podlife"},
+                  {"profiles", {"1.21", "1.35"}},
+                  {"capabilities", {"probe-exec"}}}}});
+  Server server(writer);
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    json request = json::parse(line, nullptr, false);
+    json result;
+    if (request.is_discarded() || !request.is_object()) {
+      result = {{"op", ""}, {"ok", false}, {"error", "request is not a JSON object: " + line.substr(0, 200)}};
+    } else {
+      try {
+        result = server.Handle(request);
+      } catch (const json::exception& e) {
+        result = {{"op", request.value("op", "")}, {"ok", false}, {"error", std::string("bad request field: ") + e.what()}};
+      }
+    }
+    writer.Write({{"result", result}});
+  }
+  return 0;
+}
+
+}  // namespace podlife::cli

@@ -1,0 +1,438 @@
+// The runtime backends (fake, cri) and implementations (builtin, command) behind the framework's
+// interfaces. The command implementation speaks PROTOCOL.md to a child process.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "conformance/framework.h"
+#include "src/core/profile.h"
+#include "src/engine/engine_session.h"
+#include "src/manifest/manifest.h"
+
+extern char** environ;
+
+namespace podlife::conformance {
+
+namespace {
+
+using nlohmann::json;
+
+// --- runtimes --------------------------------------------------------------------------------
+
+class FakeRuntime : public RuntimeBackend {
+ public:
+  explicit FakeRuntime(std::unique_ptr<fakes::FakeCriServer> server, std::string image)
+      : server_(std::move(server)), image_(std::move(image)) {}
+  std::string name() const override { return "fake"; }
+  std::string endpoint() const override { return server_->address(); }
+  bool Has(Capability c) const override { return true; }
+  std::string image() const override { return image_; }
+  fakes::FakeCriServer* fake() override { return server_.get(); }
+  void IgnoreSigterm(const std::string& container) override {
+    fakes::WorkloadRule rule;
+    rule.container_name = container;
+    rule.ignores_sigterm = true;
+    server_->ScriptWorkload(rule);
+  }
+
+ private:
+  std::unique_ptr<fakes::FakeCriServer> server_;
+  std::string image_;
+};
+
+class CriRuntime : public RuntimeBackend {
+ public:
+  CriRuntime(std::string endpoint, std::string image) : endpoint_(std::move(endpoint)), image_(std::move(image)) {}
+  std::string name() const override { return endpoint_; }
+  std::string endpoint() const override { return endpoint_; }
+  bool Has(Capability c) const override { return false; }  // observed only through CRI and HTTP
+  std::string image() const override { return image_; }
+
+ private:
+  std::string endpoint_;
+  std::string image_;
+};
+
+// --- builtin: the engine in-process ---------------------------------------------------------
+
+class BuiltinPod : public PodUnderTest {
+ public:
+  static std::unique_ptr<BuiltinPod> Create(const std::string& manifest, const std::string& endpoint,
+                                            const std::string& profile, const PodOptions& options, std::string* error) {
+    auto parsed = manifest::ParsePod(manifest, "pod.yaml");
+    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) {
+      *error = e->message;
+      return nullptr;
+    }
+    std::unique_ptr<BuiltinPod> p(new BuiltinPod());
+    p->pod_ = std::get<podlife::Pod>(parsed);
+    manifest::ApplyApiServerDefaults(p->pod_);
+    EngineSessionOptions session;
+    session.endpoint = endpoint;
+    session.profile = profile == "1.21" ? &Profile121() : &Profile135();
+    session.request_timeout = options.runtime_request_timeout;
+    auto connected = EngineSession::Connect(session, p->events_);
+    if (!connected.ok()) {
+      *error = std::string(connected.status().message());
+      return nullptr;
+    }
+    p->engine_ = std::move(*connected);
+    return p;
+  }
+  ~BuiltinPod() override {
+    cancel_->Notify();
+    engine_.reset();
+  }
+
+  SyncReport Sync() override {
+    PodSyncResult r = engine_->Sync(pod_, cancel_);
+    SyncReport out;
+    out.ok = r.ok();
+    out.error = r.error;
+    for (const auto& c : r.containers) {
+      out.containers.push_back({c.name, c.init_container, c.start.container_id, c.start.error_reason, c.start.message});
+    }
+    return out;
+  }
+  std::string Kill(std::optional<int64_t> grace_override) override {
+    auto st = engine_->Kill(pod_, grace_override);
+    return st.ok() ? "" : std::string(st.message());
+  }
+  std::string Remove() override {
+    auto st = engine_->Remove();
+    return st.ok() ? "" : std::string(st.message());
+  }
+  void Cancel() override { cancel_->Notify(); }
+  ExecReport Exec(const std::string& id, const std::vector<std::string>& cmd, int timeout_seconds) override {
+    ExecResult r = engine_->cri().ExecSync(id, cmd, std::chrono::seconds(timeout_seconds));
+    return {r.exit_code, r.stdout_text, r.stderr_text, r.error.ok() ? "" : std::string(r.error.message())};
+  }
+
+ private:
+  BuiltinPod() = default;
+  podlife::Pod pod_;
+  std::unique_ptr<EngineSession> engine_;
+  std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();
+};
+
+class BuiltinImplementation : public Implementation {
+ public:
+  std::string name() const override { return "builtin"; }
+  bool Has(Capability c) const override { return true; }
+  bool Supports(const std::string& profile) const override { return profile == "1.21" || profile == "1.35"; }
+  std::unique_ptr<PodUnderTest> Create(const std::string& manifest, const std::string& endpoint,
+                                       const std::string& profile, const PodOptions& options,
+                                       std::string* error) override {
+    return BuiltinPod::Create(manifest, endpoint, profile, options, error);
+  }
+};
+
+// --- command: a child process speaking PROTOCOL.md -------------------------------------------
+
+constexpr auto kResultTimeout = std::chrono::seconds(120);
+
+// One child process: writes requests to its stdin, reads JSON lines from its stdout on a thread.
+class ProtocolChild {
+ public:
+  static std::unique_ptr<ProtocolChild> Spawn(const std::string& command, std::string* error) {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
+      *error = "pipe failed";
+      return nullptr;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
+    pid_t pid = 0;
+    const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char**>(argv), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    close(in[0]);
+    close(out[1]);
+    if (rc != 0) {
+      close(in[1]);
+      close(out[0]);
+      *error = "cannot start `" + command + "`";
+      return nullptr;
+    }
+    std::unique_ptr<ProtocolChild> c(new ProtocolChild());
+    c->pid_ = pid;
+    c->to_child_ = in[1];
+    c->from_child_ = out[0];
+    c->command_ = command;
+    c->reader_ = std::thread([p = c.get()] { p->ReadLoop(); });
+    return c;
+  }
+
+  ~ProtocolChild() {
+    if (to_child_ >= 0) close(to_child_);  // EOF: the implementation exits
+    int status = 0;
+    bool exited = false;
+    for (int i = 0; i < 100 && !exited; ++i) {  // up to 5 s, polled with waitpid's own blocking
+      exited = waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!exited) {
+        pollfd p{from_child_, 0, 0};
+        poll(&p, 1, 50);
+      }
+    }
+    if (!exited) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
+    if (reader_.joinable()) reader_.join();
+    close(from_child_);
+  }
+
+  void set_events(EventLog* events) { events_ = events; }
+
+  // SIGKILLs the child when a request is outstanding (a Sync blocked in the implementation).
+  void KillIfBusy() {
+    if (busy_) kill(pid_, SIGKILL);
+  }
+
+  bool Send(const json& request) {
+    busy_ = true;
+    const std::string line = request.dump() + "\n";
+    return write(to_child_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  }
+
+  // The next message with `key` ("hello" or "result"), or an error text.
+  std::optional<json> Next(const std::string& key, std::string* error) {
+    std::unique_lock lock(mu_);
+    if (!cv_.wait_for(lock, kResultTimeout, [&] { return !messages_.empty() || closed_; })) {
+      *error = "no " + key + " from `" + command_ + "` within " + std::to_string(kResultTimeout.count()) + "s";
+      return std::nullopt;
+    }
+    if (messages_.empty()) {
+      *error = "`" + command_ + "` closed its output before sending a " + key + (bad_line_.empty() ? "" : "; last bad line: " + bad_line_);
+      return std::nullopt;
+    }
+    json m = std::move(messages_.front());
+    messages_.pop_front();
+    busy_ = false;
+    if (!m.contains(key)) {
+      *error = "expected a " + key + " message, got " + m.dump();
+      return std::nullopt;
+    }
+    return m[key];
+  }
+
+ private:
+  ProtocolChild() = default;
+
+  void ReadLoop() {
+    std::string buffer;
+    char chunk[4096];
+    while (true) {
+      const ssize_t n = read(from_child_, chunk, sizeof(chunk));
+      if (n <= 0) break;
+      buffer.append(chunk, static_cast<size_t>(n));
+      for (size_t nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
+        Handle(buffer.substr(0, nl));
+        buffer.erase(0, nl + 1);
+      }
+    }
+    std::lock_guard lock(mu_);
+    closed_ = true;
+    cv_.notify_all();
+  }
+
+  void Handle(const std::string& line) {
+    if (line.empty()) return;
+    json m = json::parse(line, nullptr, false);
+    std::lock_guard lock(mu_);
+    if (m.is_discarded() || !m.is_object()) {
+      bad_line_ = line;
+      return;
+    }
+    if (m.contains("event") && events_ != nullptr) {
+      const json& e = m["event"];
+      const std::string object = e.value("object", "pod");
+      events_->Record({e.value("type", ""), e.value("reason", ""), object == "pod" ? "" : object, e.value("message", ""), {}});
+      return;
+    }
+    messages_.push_back(std::move(m));
+    cv_.notify_all();
+  }
+
+  pid_t pid_ = 0;
+  std::atomic<bool> busy_{false};
+  int to_child_ = -1;
+  int from_child_ = -1;
+  std::string command_;
+  std::thread reader_;
+  EventLog* events_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<json> messages_;
+  bool closed_ = false;
+  std::string bad_line_;
+};
+
+struct Hello {
+  std::string name;
+  std::vector<std::string> profiles;
+  std::vector<std::string> capabilities;
+};
+
+std::optional<Hello> ReadHello(ProtocolChild& child, std::string* error) {
+  auto hello = child.Next("hello", error);
+  if (!hello) return std::nullopt;
+  Hello h;
+  h.name = hello->value("name", "?");
+  if (hello->value("protocol", 0) != 1) {
+    *error = "implementation speaks protocol " + hello->value("protocol", json(0)).dump() + ", want 1";
+    return std::nullopt;
+  }
+  for (const auto& p : hello->value("profiles", json::array())) h.profiles.push_back(p.get<std::string>());
+  for (const auto& c : hello->value("capabilities", json::array())) h.capabilities.push_back(c.get<std::string>());
+  return h;
+}
+
+class CommandPod : public PodUnderTest {
+ public:
+  CommandPod(std::unique_ptr<ProtocolChild> child) : child_(std::move(child)) { child_->set_events(&events_); }
+  ~CommandPod() override { child_.reset(); }
+
+  std::optional<json> Call(const json& request, std::string* error) {
+    std::lock_guard lock(call_mu_);
+    if (!child_->Send(request)) {
+      *error = "cannot write to the implementation";
+      return std::nullopt;
+    }
+    return child_->Next("result", error);
+  }
+
+  SyncReport Sync() override {
+    SyncReport out;
+    std::string error;
+    auto r = Call(sync_request_, &error);
+    if (!r) {
+      out.error = error;
+      return out;
+    }
+    out.ok = r->value("ok", false);
+    out.error = r->value("error", "");
+    for (const auto& c : r->value("containers", json::array())) {
+      out.containers.push_back({c.value("name", ""), c.value("init", false), c.value("containerId", ""),
+                                c.value("reason", ""), c.value("message", "")});
+    }
+    return out;
+  }
+  std::string Kill(std::optional<int64_t> grace_override) override {
+    json req = {{"op", "kill"}};
+    if (grace_override) req["gracePeriodOverride"] = *grace_override;
+    return Simple(req);
+  }
+  std::string Remove() override { return Simple({{"op", "remove"}}); }
+  // The protocol has no cancel: a pod still syncing is ended by ending its process.
+  void Cancel() override { child_->KillIfBusy(); }
+  ExecReport Exec(const std::string& id, const std::vector<std::string>& cmd, int timeout_seconds) override {
+    std::string error;
+    auto r = Call({{"op", "exec"}, {"containerId", id}, {"command", cmd}, {"timeoutSeconds", timeout_seconds}}, &error);
+    if (!r) return {-1, "", "", error};
+    return {r->value("exitCode", -1), r->value("stdout", ""), r->value("stderr", ""), r->value("error", "")};
+  }
+
+  json sync_request_;
+
+ private:
+  std::string Simple(const json& request) {
+    std::string error;
+    auto r = Call(request, &error);
+    if (!r) return error;
+    return r->value("ok", false) ? "" : r->value("error", std::string("failed without an error text"));
+  }
+
+  std::mutex call_mu_;
+  std::unique_ptr<ProtocolChild> child_;
+};
+
+class CommandImplementation : public Implementation {
+ public:
+  explicit CommandImplementation(std::string command, Hello hello) : command_(std::move(command)), hello_(std::move(hello)) {}
+  std::string name() const override { return "command:" + hello_.name; }
+  bool Has(Capability c) const override {
+    for (const auto& name : hello_.capabilities) {
+      if (name == CapabilityName(c)) return true;
+    }
+    return false;
+  }
+  bool Supports(const std::string& profile) const override {
+    for (const auto& p : hello_.profiles) {
+      if (p == profile) return true;
+    }
+    return false;
+  }
+  std::unique_ptr<PodUnderTest> Create(const std::string& manifest, const std::string& endpoint,
+                                       const std::string& profile, const PodOptions& options,
+                                       std::string* error) override {
+    auto child = ProtocolChild::Spawn(command_, error);
+    if (!child) return nullptr;
+    if (!ReadHello(*child, error)) return nullptr;
+    auto pod = std::make_unique<CommandPod>(std::move(child));
+    pod->sync_request_ = {{"op", "sync"},
+                          {"profile", profile},
+                          {"runtimeEndpoint", endpoint},
+                          {"runtimeRequestTimeoutMs", options.runtime_request_timeout.count()},
+                          {"pod", manifest}};
+    return pod;
+  }
+
+ private:
+  std::string command_;
+  Hello hello_;
+};
+
+}  // namespace
+
+std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std::string* error) {
+  if (spec == "builtin") return std::make_unique<BuiltinImplementation>();
+  if (spec.rfind("command:", 0) == 0 && spec.size() > 8) {
+    static std::mutex mu;
+    static std::map<std::string, Hello> hellos;  // one handshake per command per process
+    std::lock_guard lock(mu);
+    const std::string command = spec.substr(8);
+    auto it = hellos.find(command);
+    if (it == hellos.end()) {
+      auto child = ProtocolChild::Spawn(command, error);
+      if (!child) return nullptr;
+      auto hello = ReadHello(*child, error);
+      if (!hello) return nullptr;
+      it = hellos.emplace(command, *hello).first;
+    }
+    return std::make_unique<CommandImplementation>(command, it->second);
+  }
+  *error = "--implementation: want builtin or command:CMD, got '" + spec + "'";
+  return nullptr;
+}
+
+std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error) {
+  if (selection.runtime == "fake") {
+    fakes::FakeCriOptions options;
+    options.simulate_commands = true;  // shell-like exec results, so cases run unchanged on real runtimes
+    auto server = fakes::FakeCriServer::Start(options, error);
+    if (!server) return nullptr;
+    server->SetPodIps({"127.0.0.1"});  // the pod IP reaches the host's loopback, where hook endpoints listen
+    return std::make_unique<FakeRuntime>(std::move(server), selection.image);
+  }
+  if (selection.runtime.rfind("unix://", 0) == 0 || selection.runtime.rfind("tcp://", 0) == 0) {
+    return std::make_unique<CriRuntime>(selection.runtime, selection.image);
+  }
+  *error = "--runtime: want fake or unix:///path/to/cri.sock, got '" + selection.runtime + "'";
+  return nullptr;
+}
+
+}  // namespace podlife::conformance

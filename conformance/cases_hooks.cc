@@ -1,0 +1,312 @@
+// Cases for handler dispatch, exec, HTTP and sleep hooks (spec sections 1-4).
+#include <gmock/gmock.h>
+
+#include "conformance/framework.h"
+#include "runtime/v1/api.pb.h"
+
+namespace podlife::conformance {
+namespace {
+
+namespace cri = ::runtime::v1;
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// One container "app" that sleeps, with the given postStart handler (YAML, indented 10 spaces).
+std::string AppWithPostStart(const std::string& handler, const std::string& extra = "") {
+  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n" + extra +
+         "    lifecycle:\n      postStart:\n" + handler;
+}
+
+// Hook failure message of the postStart of "app", failing the case when it did not fail.
+std::string FailureOf(const SyncReport& r) {
+  const ContainerReport* app = r.Find("app");
+  if (app == nullptr) return "<no report for app>";
+  EXPECT_EQ(app->reason, "PostStartHookError");
+  return app->message;
+}
+
+int UnusedLoopbackPort() {
+  std::string error;
+  auto silent = fakes::SilentTcpListener::Start(&error);
+  return silent ? silent->port() : 1;  // closed again when `silent` goes
+}
+
+PODLIFE_AREA(Handlers);
+
+PODLIFE_CASE(Handlers, TcpSocketIsAnInvalidHandler,
+             {.ids = "HD-02 HD-03 PS-06", .must = "A tcpSocket postStart handler MUST fail as `Cannot run handler: invalid handler: ...` and kill the container."}) {
+  SyncReport r = Pod(AppWithPostStart("        tcpSocket:\n          port: 80\n")).Sync();
+  EXPECT_FALSE(r.ok);
+  EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: &"));
+  EXPECT_THAT(FailureOf(r), HasSubstr(v135() ? "&LifecycleHandler{" : "&Handler{"));
+  EXPECT_TRUE(WaitForEvent("Killing"));
+}
+
+PODLIFE_CASE(Handlers, EmptyHandlerIsInvalid,
+             {.ids = "HD-01 HD-02", .must = "A postStart handler with no action MUST fail as an invalid handler."}) {
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+                     "    lifecycle:\n      postStart: {}\n").Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
+}
+
+PODLIFE_CASE(Handlers, ExecWinsWhenSeveralActionsAreSet,
+             {.ids = "HD-01", .needs = {Capability::kCallLog},
+              .must = "A handler with exec and httpGet set MUST run the exec and send no HTTP request."}) {
+  SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"true\"]\n"
+                                      "        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /never\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(Calls("ExecSync").size(), 1u);
+  EXPECT_TRUE(http().Requests().empty()) << http().Describe();
+}
+
+PODLIFE_AREA(Exec);
+
+PODLIFE_CASE(Exec, HookRunsThroughExecSyncWithoutDeadline,
+             {.ids = "EX-01 HD-05 CRI-01 CRI-02", .needs = {Capability::kCallLog},
+              .must = "An exec hook MUST call ExecSync on the started container with the command, timeout 0 and no gRPC deadline."}) {
+  SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo hello\"]\n")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto calls = Calls("ExecSync");
+  ASSERT_EQ(calls.size(), 1u);
+  const auto& req = RequestOf<cri::ExecSyncRequest>(calls[0]);
+  EXPECT_EQ(req.container_id(), r.Find("app")->container_id);
+  EXPECT_THAT(std::vector<std::string>(req.cmd().begin(), req.cmd().end()),
+              ::testing::ElementsAre("sh", "-c", "echo hello"));
+  EXPECT_EQ(req.timeout(), 0);
+  EXPECT_FALSE(calls[0].deadline.has_value()) << calls[0].Describe();
+}
+
+PODLIFE_CASE(Exec, NonZeroExitFailsWithTheKubeletsMessage,
+             {.ids = "EX-02 EX-03 EX-04 CRI-04 PS-07 HD-06",
+              .must = "An exec hook exiting non-zero MUST fail with `Exec lifecycle hook ([cmd]) for Container \"c\" in Pod \"p\" failed - error: command '<cmd>' exited with N: <stderr>, message: \"<output>\"`."}) {
+  SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo out; exit 3\"]\n")).Sync();
+  EXPECT_EQ(FailureOf(r), "Exec lifecycle hook ([sh -c echo out; exit 3]) for Container \"app\" in Pod \"" + PodRef() +
+                              "\" failed - error: command 'sh -c echo out; exit 3' exited with 3: , message: \"out\\n\"");
+}
+
+PODLIFE_CASE(Exec, ZeroExitSucceedsWhateverTheOutput,
+             {.ids = "EX-03", .must = "An exec hook exiting 0 MUST succeed even when it prints."}) {
+  SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo error: nothing\"]\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(Reasons(), Not(::testing::Contains("FailedPostStartHook")));
+}
+
+PODLIFE_AREA(Http);
+
+PODLIFE_CASE(Http, EmptyHostGoesToTheFirstPodIp,
+             {.ids = "HT-01 HT-06", .needs = {Capability::kPodIp},
+              .must = "An httpGet hook without host MUST send GET to the pod's first IP."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          port: {HTTP_PORT}\n          path: users\n"), 30, {},
+                     /*host_network=*/false).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest("/users", 10s, &got).ok()) << http().Describe();
+  EXPECT_EQ(got.method, "GET");
+}
+
+PODLIFE_CASE(Http, ExplicitHostSkipsThePodStatusLookup,
+             {.ids = "HT-01", .needs = {Capability::kCallLog},
+              .must = "An httpGet hook with host MUST NOT look up the pod status before sending the request."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: h\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(http().WaitForRequest("/h", 10s).ok());
+  const int start = CallIndex("StartContainer");
+  auto log = fake().calls().Snapshot();
+  for (size_t i = start + 1; i < log.size(); ++i) EXPECT_NE(log[i].method, "PodSandboxStatus") << log[i].Describe();
+}
+
+PODLIFE_CASE(Http, NoPodIpFailsWithFailedToFindNetworkingContainer,
+             {.ids = "HT-01 HT-02 HT-14",
+              .must = "An httpGet hook without host in a pod without IP (hostNetwork) MUST fail with `failed to find networking container`."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          port: {HTTP_PORT}\n          path: /x\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("lifecycle hook (/x) for Container \"app\" in Pod \"" + PodRef() +
+                                      "\" failed - error: failed to find networking container"));
+  EXPECT_TRUE(http().Requests().empty());
+}
+
+PODLIFE_CASE(Http, EmptyPortIs80,
+             {.ids = "HT-04", .profiles = Profiles::k121Only,
+              .must = "In 1.21 an httpGet hook without port MUST go to port 80."}) {
+  std::string error;
+  auto port80 = fakes::FakeHttpEndpoint::StartOn(fakes::FakeHttpEndpoint::Scheme::kHttp, "127.0.0.2", 80, &error);
+  if (!port80) GTEST_SKIP() << "cannot listen on 127.0.0.2:80 here: " << error;
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.2\n          path: /p80\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(port80->WaitForRequest("//p80", 10s).ok()) << port80->Describe();
+}
+
+PODLIFE_CASE(Http, EmptyPortIsAnError,
+             {.ids = "HT-04", .profiles = Profiles::k135Only,
+              .must = "In 1.35 an httpGet hook without port MUST fail with `strconv.Atoi: parsing \"\": invalid syntax`."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          path: /x\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: strconv.Atoi: parsing \"\": invalid syntax"));
+}
+
+PODLIFE_CASE(Http, NamedPortResolvesToTheContainerPort,
+             {.ids = "HT-04", .must = "An httpGet port naming a container port MUST use that port's number."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: web\n          path: /named\n",
+                                      "    ports:\n    - name: web\n      containerPort: {HTTP_PORT}\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(http().WaitForRequest(v135() ? "/named" : "//named", 10s).ok()) << http().Describe();
+}
+
+PODLIFE_CASE(Http, OutOfRangePortIsAnError,
+             {.ids = "HT-04", .profiles = Profiles::k135Only,
+              .must = "In 1.35 an httpGet port outside 1-65535 MUST fail with `invalid port number: N`."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: 70000\n          path: /x\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: invalid port number: 70000"));
+}
+
+PODLIFE_CASE(Http, StatusCodesNeverFailAHook,
+             {.ids = "HT-08", .must = "An httpGet hook answered 500 MUST succeed."}) {
+  http().Script("/err", {500, {}, "internal error", 0ms, ""});
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /err\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(http().Requests().size(), 1u);
+}
+
+PODLIFE_CASE(Http, PathFormsTheUrlPerProfile,
+             {.ids = "HT-05", .must = "The request target MUST be the path with its query (1.35), or `/` + path (1.21, so `/foo` becomes `//foo`)."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /foo?k=v\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest(v135() ? "/foo" : "//foo", 10s, &got).ok()) << http().Describe();
+  EXPECT_EQ(got.target, v135() ? "/foo?k=v" : "//foo?k=v");
+}
+
+PODLIFE_CASE(Http, HeadersAndUserAgentPerProfile,
+             {.ids = "HT-07", .must = "1.35 MUST send httpHeaders (duplicates kept) and User-Agent kube-lifecycle/1.35; 1.21 MUST ignore httpHeaders and send Go-http-client/1.1."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /hdr\n"
+                                      "          httpHeaders:\n          - {name: x-token, value: a}\n          - {name: X-Token, value: b}\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest(v135() ? "/hdr" : "//hdr", 10s, &got).ok()) << http().Describe();
+  EXPECT_EQ(got.HeaderCount("X-Token"), v135() ? 2 : 0);
+  EXPECT_EQ(got.Header("User-Agent").value_or(""), v135() ? "kube-lifecycle/1.35" : "Go-http-client/1.1");
+}
+
+PODLIFE_CASE(Http, HostHeaderSetsTheVirtualHost,
+             {.ids = "HT-07", .profiles = Profiles::k135Only,
+              .must = "In 1.35 a Host httpHeader MUST become the request's Host while the connection goes to host:port."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /vh\n"
+                                      "          httpHeaders:\n          - {name: Host, value: example.test}\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest("/vh", 10s, &got).ok());
+  EXPECT_EQ(got.Header("Host").value_or(""), "example.test");
+}
+
+PODLIFE_CASE(Http, ConnectionRefusedFailsWithGoError,
+             {.ids = "HT-14 HT-17 EX-05", .must = "An httpGet hook to a closed port MUST fail with `<Http|HTTP> lifecycle hook (path) ... failed - error: Get \"url\": dial tcp host:port: connect: connection refused`."}) {
+  const int port = UnusedLoopbackPort();
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: " + std::to_string(port) +
+                                      "\n          path: /closed\n")).Sync();
+  const std::string hp = "127.0.0.1:" + std::to_string(port);
+  const std::string url = v135() ? "http://" + hp + "/closed" : "http://" + hp + "//closed";
+  const std::string expected = std::string(v135() ? "HTTP" : "Http") + " lifecycle hook (/closed) for Container \"app\" in Pod \"" +
+                               PodRef() + "\" failed - error: Get \"" + url + "\": dial tcp " + hp + ": connect: connection refused" +
+                               (v135() ? "" : ", message: \"\"");
+  EXPECT_EQ(FailureOf(r), expected);
+}
+
+PODLIFE_CASE(Http, RedirectsPerProfile,
+             {.ids = "HT-10 HT-09", .must = "A cross-host redirect MUST be followed in 1.21 and MUST NOT be (the 3xx is success) in 1.35."}) {
+  http().Script("/start", {302, {}, "", 0ms, "http://localhost:" + std::to_string(http().port()) + "/final"});
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: start\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  if (v135()) {
+    EXPECT_TRUE(http().RequestsTo("/final").empty()) << http().Describe();
+  } else {
+    EXPECT_TRUE(http().WaitForRequest("/final", 10s).ok()) << http().Describe();
+  }
+}
+
+PODLIFE_CASE(Http, TenRedirectsFailTheHook,
+             {.ids = "HT-10", .must = "An endless same-host redirect MUST fail the hook with `stopped after 10 redirects` after 10 requests."}) {
+  http().Script("/loop", {302, {}, "", 0ms, "/loop"});
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: loop\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("stopped after 10 redirects"));
+  EXPECT_EQ(http().Requests().size(), 10u) << http().Describe();
+}
+
+PODLIFE_CASE(Http, HttpsWithoutCertificateVerification,
+             {.ids = "HT-03 HT-09", .profiles = Profiles::k135Only,
+              .must = "In 1.35 scheme HTTPS MUST be used, without verifying the server's certificate."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTPS_PORT}\n          path: /tls\n          scheme: HTTPS\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(https().WaitForRequest("/tls", 10s).ok()) << https().Describe();
+}
+
+PODLIFE_CASE(Http, SchemeIgnored,
+             {.ids = "HT-03", .profiles = Profiles::k121Only, .must = "In 1.21 scheme HTTPS MUST be ignored: the request goes over plain HTTP."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /plain\n          scheme: HTTPS\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(http().WaitForRequest("//plain", 10s).ok()) << http().Describe();
+  EXPECT_THAT(Reasons(), Not(::testing::Contains("LifecycleHTTPFallback")));
+}
+
+PODLIFE_CASE(Http, UnknownSchemeFails,
+             {.ids = "HT-03", .profiles = Profiles::k135Only, .must = "In 1.35 an unknown scheme MUST fail with `unsupported protocol scheme`."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /x\n          scheme: baz\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("unsupported protocol scheme \"baz\""));
+}
+
+PODLIFE_CASE(Http, HttpsFallbackDropsAuthorization,
+             {.ids = "HT-11 EV-08", .profiles = Profiles::k135Only,
+              .must = "In 1.35 an HTTPS hook answered in plain HTTP MUST be retried once over HTTP without Authorization and record LifecycleHTTPFallback on the pod."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /fb\n          scheme: HTTPS\n"
+                                      "          httpHeaders:\n          - {name: Authorization, value: Bearer secret}\n          - {name: X-Keep, value: \"1\"}\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest("/fb", 10s, &got).ok()) << http().Describe();
+  EXPECT_FALSE(got.Header("Authorization").has_value());
+  EXPECT_EQ(got.Header("X-Keep").value_or(""), "1");
+  auto fallback = EventsWithReason("LifecycleHTTPFallback");
+  ASSERT_EQ(fallback.size(), 1u);
+  EXPECT_EQ(fallback[0].type, "Warning");
+  EXPECT_EQ(fallback[0].field_path, "");  // on the pod, not a container
+  EXPECT_EQ(fallback[0].message, "request to HTTPS lifecycle hook 127.0.0.1:" + std::to_string(http().port()) +
+                                     " got HTTP response, retry with HTTP succeeded");
+}
+
+PODLIFE_CASE(Http, AServerClosingWithoutAnswerFailsTheHook,
+             {.ids = "HT-08 HT-17", .must = "An httpGet hook whose server closes without answering MUST fail with a transport error."}) {
+  std::string error;
+  auto silent = fakes::SilentTcpListener::Start(&error);
+  ASSERT_TRUE(silent) << error;
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: " + std::to_string(silent->port()) +
+                                      "\n          path: /drop\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr(": EOF"));
+}
+
+PODLIFE_AREA(Sleep);
+
+PODLIFE_CASE(Sleep, SleepIsAnInvalidHandler,
+             {.ids = "SL-01 HD-01", .profiles = Profiles::k121Only,
+              .must = "In 1.21 (no sleep action) a sleep-only handler MUST fail as an invalid handler."}) {
+  SyncReport r = Pod(AppWithPostStart("        sleep:\n          seconds: 1\n")).Sync();
+  EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
+}
+
+PODLIFE_CASE(Sleep, ZeroSecondsSucceedsAtOnce,
+             {.ids = "SL-01 SL-04", .profiles = Profiles::k135Only, .must = "In 1.35 a sleep hook of 0 seconds MUST succeed."}) {
+  SyncReport r = Pod(AppWithPostStart("        sleep:\n          seconds: 0\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+}
+
+PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
+             {.ids = "SL-07 PS-10", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
+              .must = "In 1.35 a postStart sleep of N seconds MUST delay the next container's creation by at least N seconds."}) {
+  SyncReport r = Pod("  containers:\n  - name: first\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+                     "    lifecycle:\n      postStart:\n        sleep:\n          seconds: 1\n"
+                     "  - name: second\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n").Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto creates = Calls("CreateContainer");
+  auto starts = Calls("StartContainer");
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_GE(creates[1].received_at - starts[0].received_at, 1s);
+}
+
+}  // namespace
+}  // namespace podlife::conformance

@@ -1,0 +1,293 @@
+// Cases for startContainer, killContainer and SyncPod ordering (spec sections 5-7, 9).
+#include <gmock/gmock.h>
+
+#include <future>
+
+#include "conformance/framework.h"
+#include "runtime/v1/api.pb.h"
+
+namespace podlife::conformance {
+namespace {
+
+namespace cri = ::runtime::v1;
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr char kSleeper[] = "    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n";
+
+std::string Container(const std::string& name, const std::string& lifecycle = "") {
+  return "  - name: " + name + "\n" + kSleeper + (lifecycle.empty() ? "" : "    lifecycle:\n" + lifecycle);
+}
+std::string ExecHandler(const std::string& hook, const std::string& script) {
+  return "      " + hook + ":\n        exec:\n          command: [sh, -c, \"" + script + "\"]\n";
+}
+
+// StopContainer's requested timeout for a container.
+std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
+  for (const auto& s : stops) {
+    const auto& req = RequestOf<cri::StopContainerRequest>(s);
+    if (req.container_id() == id) return req.timeout();
+  }
+  return std::nullopt;
+}
+
+PODLIFE_AREA(PostStart);
+
+PODLIFE_CASE(PostStart, StepOrder,
+             {.ids = "PS-01 PS-05 EV-01 EV-02", .needs = {Capability::kCallLog},
+              .must = "startContainer MUST run ImageStatus/PullImage, CreateContainer, Created, StartContainer, Started, then the postStart hook."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "true"))).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  const int image = CallIndex("ImageStatus");
+  const int create = CallIndex("CreateContainer");
+  const int start = CallIndex("StartContainer");
+  const int exec = CallIndex("ExecSync");
+  EXPECT_LT(image, create);
+  EXPECT_LT(create, start);
+  EXPECT_LT(start, exec);
+  EXPECT_THAT(Reasons(), ElementsAre("Created", "Started"));
+}
+
+PODLIFE_CASE(PostStart, CreatedAndStartedEventsPerProfile,
+             {.ids = "EV-01 EV-02 EV-10", .must = "Created/Started MUST carry `Container created`/`Container started` (1.35) or `Created container c`/`Started container c` (1.21) on spec.containers{c}."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto events = pod().events().Events();
+  ASSERT_GE(events.size(), 2u);
+  EXPECT_EQ(events[0].message, v135() ? "Container created" : "Created container app");
+  EXPECT_EQ(events[1].message, v135() ? "Container started" : "Started container app");
+  EXPECT_EQ(events[0].field_path, "spec.containers{app}");
+  EXPECT_EQ(events[0].type, "Normal");
+}
+
+PODLIFE_CASE(PostStart, FailingHookKillsTheContainer,
+             {.ids = "PS-06 PS-08 EV-04 EV-06 PR-02", .needs = {Capability::kCallLog},
+              .must = "A failing postStart MUST record FailedPostStartHook, then Killing `FailedPostStartHook`, then StopContainer the container, and report PostStartHookError."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "exit 3")), 30).Sync();
+  const ContainerReport* app = r.Find("app");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(app->reason, "PostStartHookError");
+  EXPECT_THAT(Reasons(), ElementsAre("Created", "Started", "FailedPostStartHook", "Killing"));
+  auto failed = EventsWithReason("FailedPostStartHook");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].type, "Warning");
+  EXPECT_EQ(failed[0].message, v135() ? "PostStartHook failed" : app->message);
+  EXPECT_EQ(EventsWithReason("Killing")[0].message, "FailedPostStartHook");
+  EXPECT_EQ(StopTimeout(Calls("StopContainer"), app->container_id), 30);
+  EXPECT_LT(CallIndex("ExecSync"), CallIndex("StopContainer", app->container_id));
+}
+
+PODLIFE_CASE(PostStart, FailingHookRunsThePreStopBeforeStopping,
+             {.ids = "PS-06 PR-04 PR-10", .needs = {Capability::kCallLog},
+              .must = "When a failing postStart kills its container, the container's preStop hook MUST run before StopContainer."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "exit 3") + ExecHandler("preStop", "echo bye"))).Sync();
+  const ContainerReport* app = r.Find("app");
+  ASSERT_NE(app, nullptr);
+  auto execs = Calls("ExecSync");
+  ASSERT_EQ(execs.size(), 2u);
+  EXPECT_EQ(RequestOf<cri::ExecSyncRequest>(execs[1]).cmd(2), "echo bye");
+  EXPECT_LT(CallIndex("ExecSync"), CallIndex("StopContainer", app->container_id));
+  EXPECT_LT(execs[1].seq, Calls("StopContainer")[0].seq);
+}
+
+PODLIFE_CASE(PostStart, BlocksTheNextContainer,
+             {.ids = "PS-10 PS-05 SP-03", .needs = {Capability::kCallLog, Capability::kFaults},
+              .must = "The next container MUST NOT be created while the previous container's postStart hook runs."}) {
+  GateGuard hold{fake().HoldNext("ExecSync")};
+  PodUnderTest& p = Pod("  containers:\n" + Container("first", ExecHandler("postStart", "true")) + Container("second"));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_TRUE(hold.gate->WaitUntilHeld(10s).ok());
+  EXPECT_EQ(Calls("CreateContainer").size(), 1u);  // only "first", while its hook is held
+  hold.gate->Release();
+  SyncReport r = sync.get();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(Calls("CreateContainer").size(), 2u);
+}
+
+PODLIFE_CASE(PostStart, CreateFailureIsCreateContainerError,
+             {.ids = "PS-02 PS-03 EV-03", .needs = {Capability::kFaults},
+              .must = "A CreateContainer error MUST be reported as CreateContainerError with a Warning `Failed` event `Error: <err>`."}) {
+  fake().FailNext("CreateContainer", grpc::StatusCode::UNKNOWN, "disk full");
+  SyncReport r = Pod("  containers:\n" + Container("app")).Sync();
+  const ContainerReport* app = r.Find("app");
+  ASSERT_NE(app, nullptr);
+  EXPECT_EQ(app->reason, "CreateContainerError");
+  auto failed = EventsWithReason("Failed");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0].type, "Warning");
+  EXPECT_THAT(failed[0].message, HasSubstr("Error: "));
+  EXPECT_THAT(failed[0].message, HasSubstr("disk full"));
+}
+
+PODLIFE_CASE(PostStart, StartFailureIsRunContainerErrorAndTheNextStillStarts,
+             {.ids = "PS-02 SP-03 EV-03", .needs = {Capability::kFaults},
+              .must = "A StartContainer error MUST be reported as RunContainerError after Created, and the next container MUST still start."}) {
+  fake().FailNext("StartContainer", grpc::StatusCode::UNKNOWN, "exec format error");
+  SyncReport r = Pod("  containers:\n" + Container("first") + Container("second")).Sync();
+  ASSERT_NE(r.Find("first"), nullptr);
+  EXPECT_EQ(r.Find("first")->reason, "RunContainerError");
+  ASSERT_NE(r.Find("second"), nullptr);
+  EXPECT_EQ(r.Find("second")->reason, "");
+  EXPECT_THAT(Reasons(), ElementsAre("Created", "Failed", "Created", "Started"));
+}
+
+PODLIFE_AREA(PodSync);
+
+PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
+             {.ids = "SP-08 PS-11 SP-01", .needs = {Capability::kCallLog, Capability::kFaults},
+              .must = "No regular container MUST be created before every init container exited 0, one init container at a time."}) {
+  PodUnderTest& p = Pod("  initContainers:\n" + Container("init1") + Container("init2") + "  containers:\n" + Container("app"));
+  auto sync = Background([&] { return p.Sync(); });
+  for (const char* init : {"init1", "init2"}) {
+    ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
+    auto starts = Calls("StartContainer");
+    const std::string id = RequestOf<cri::StartContainerRequest>(starts.back()).container_id();
+    EXPECT_EQ(Calls("CreateContainer").size(), starts.size()) << "nothing else created while " << init << " runs";
+    fake().ExitContainer(id, 0);
+    if (std::string(init) == "init1") {
+      ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s, nullptr, starts.back().seq).ok());
+    }
+  }
+  SyncReport r = sync.get();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(Calls("CreateContainer").size(), 3u);
+}
+
+PODLIFE_CASE(PodSync, AFailedInitContainerStopsTheSync,
+             {.ids = "SP-08", .needs = {Capability::kCallLog, Capability::kFaults},
+              .must = "An init container exiting non-zero MUST fail the sync before any regular container is created."}) {
+  PodUnderTest& p = Pod("  initContainers:\n" + Container("init") + "  containers:\n" + Container("app"));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
+  fake().ExitContainer(RequestOf<cri::StartContainerRequest>(Calls("StartContainer")[0]).container_id(), 1);
+  SyncReport r = sync.get();
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(Calls("CreateContainer").size(), 1u);
+}
+
+PODLIFE_CASE(PodSync, SidecarStartsBeforeTheAppAndStopsAfterIt,
+             {.ids = "SP-05 PS-14 PR-12", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
+              .must = "In 1.35 a sidecar MUST start before the app container and be stopped after it."}) {
+  SyncReport r = Pod("  initContainers:\n  - name: proxy\n    restartPolicy: Always\n" + std::string(kSleeper) +
+                     "  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 2u);
+  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[0]).container_id(), r.Find("app")->container_id);
+  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[1]).container_id(), r.Find("proxy")->container_id);
+}
+
+PODLIFE_CASE(PodSync, TerminationStopsTheSandboxLast,
+             {.ids = "SP-09 PR-11", .needs = {Capability::kCallLog},
+              .must = "Pod termination MUST stop every container, then stop the sandbox."}) {
+  SyncReport r = Pod("  containers:\n" + Container("a") + Container("b")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  auto stops = Calls("StopContainer");
+  auto sandbox = Calls("StopPodSandbox");
+  ASSERT_EQ(stops.size(), 2u);
+  ASSERT_EQ(sandbox.size(), 1u);
+  EXPECT_GT(sandbox[0].seq, std::max(stops[0].seq, stops[1].seq));
+}
+
+PODLIFE_AREA(PreStop);
+
+PODLIFE_CASE(PreStop, KillingThenHookThenStop,
+             {.ids = "PR-01 PR-02 PR-10 EV-06", .needs = {Capability::kCallLog},
+              .must = "Killing a container MUST record Killing `Stopping container c`, run its preStop, then StopContainer with the pod's grace period."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "echo bye")), 30).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  auto killing = EventsWithReason("Killing");
+  ASSERT_EQ(killing.size(), 1u);
+  EXPECT_EQ(killing[0].message, "Stopping container app");
+  auto execs = Calls("ExecSync");
+  ASSERT_EQ(execs.size(), 1u);
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_LT(execs[0].seq, stops[0].seq);
+  EXPECT_EQ(StopTimeout(stops, r.Find("app")->container_id), 30);
+}
+
+PODLIFE_CASE(PreStop, ZeroGraceSkipsTheHook,
+             {.ids = "PR-04 PR-07", .needs = {Capability::kCallLog},
+              .must = "With a grace period of 0 the preStop hook MUST NOT run, and StopContainer MUST get the 2 s floor."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "echo bye")), 0).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  EXPECT_TRUE(Calls("ExecSync").empty());
+  EXPECT_EQ(StopTimeout(Calls("StopContainer"), r.Find("app")->container_id), 2);
+}
+
+PODLIFE_CASE(PreStop, FailedHookDoesNotStopTheKill,
+             {.ids = "PR-06 EV-05 HD-04", .needs = {Capability::kCallLog},
+              .must = "A failing preStop MUST record FailedPreStopHook and the container MUST still be stopped; the hook is not retried."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "exit 1"))).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  ASSERT_TRUE(WaitForEvent("FailedPreStopHook"));
+  auto failed = EventsWithReason("FailedPreStopHook");
+  EXPECT_EQ(failed[0].type, "Warning");
+  if (v135()) {
+    EXPECT_EQ(failed[0].message, "PreStopHook failed");
+  } else {
+    EXPECT_THAT(failed[0].message, HasSubstr("Exec lifecycle hook ([sh -c exit 1]) for Container \"app\""));
+  }
+  EXPECT_EQ(Calls("StopContainer").size(), 1u);
+  EXPECT_EQ(Calls("ExecSync").size(), 1u);
+}
+
+PODLIFE_CASE(PreStop, HookTimeIsSubtractedFromTheGrace,
+             {.ids = "PR-07 PR-08 PR-05", .needs = {Capability::kCallLog},
+              .must = "StopContainer MUST get the grace period minus the whole seconds the preStop hook took."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "sleep 1")), 5).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  auto timeout = StopTimeout(Calls("StopContainer"), r.Find("app")->container_id);
+  ASSERT_TRUE(timeout.has_value());
+  EXPECT_EQ(*timeout, 4);  // 5 - 1 (a 1 s hook, never 2 whole seconds on an idle machine)
+}
+
+PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
+             {.ids = "PR-05 PR-07 EX-06", .needs = {Capability::kCallLog},
+              .must = "A preStop hook outlasting the grace period MUST NOT delay StopContainer past the grace, which then gets the 2 s floor."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "sleep 60")), 2).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[0]).timeout(), 2);
+  auto execs = Calls("ExecSync");
+  ASSERT_EQ(execs.size(), 1u);
+  EXPECT_LT(stops[0].received_at - execs[0].received_at, 10s);  // not the hook's 60 s
+}
+
+PODLIFE_CASE(PreStop, HooksOfAPodStartConcurrently,
+             {.ids = "PR-11", .needs = {Capability::kCallLog, Capability::kFaults},
+              .must = "Terminating a pod MUST start the preStop hooks of all its containers without waiting for each other."}) {
+  SyncReport r = Pod("  containers:\n" + Container("a", ExecHandler("preStop", "echo a")) +
+                     Container("b", ExecHandler("preStop", "echo b"))).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  GateGuard first{fake().HoldNext("ExecSync")};
+  GateGuard second{fake().HoldNext("ExecSync")};
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  EXPECT_TRUE(first.gate->WaitUntilHeld(10s).ok());
+  EXPECT_TRUE(second.gate->WaitUntilHeld(10s).ok()) << "the second preStop did not start while the first was held";
+  first.gate->Release();
+  second.gate->Release();
+  EXPECT_EQ(kill.get(), "");
+}
+
+PODLIFE_CASE(PreStop, GraceOverrideReplacesThePodsGrace,
+             {.ids = "PR-03 PR-09", .needs = {Capability::kCallLog},
+              .must = "A kill with a grace-period override MUST stop the container with the override, not the pod's grace."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app"), 30).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(5), "");
+  EXPECT_EQ(StopTimeout(Calls("StopContainer"), r.Find("app")->container_id), 5);
+}
+
+}  // namespace
+}  // namespace podlife::conformance

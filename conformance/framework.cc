@@ -1,0 +1,175 @@
+#include "conformance/framework.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <map>
+
+namespace podlife::conformance {
+
+std::string CapabilityName(Capability c) {
+  switch (c) {
+    case Capability::kCallLog: return "call-log";
+    case Capability::kFaults: return "faults";
+    case Capability::kPodIp: return "pod-ip";
+    case Capability::kProbeExec: return "probe-exec";
+  }
+  return "?";
+}
+
+namespace {
+std::vector<RegisteredCase>& Registry() {
+  static std::vector<RegisteredCase> cases;
+  return cases;
+}
+bool IsImplementationCapability(Capability c) { return c == Capability::kProbeExec; }
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  return s;
+}
+}  // namespace
+
+const std::vector<RegisteredCase>& AllCases() { return Registry(); }
+
+CaseRegistration::CaseRegistration(const char* area, const char* name, Contract contract) {
+  Registry().push_back({area, name, std::move(contract)});
+}
+
+const ContainerReport* SyncReport::Find(const std::string& name) const {
+  for (const auto& c : containers) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+Selection& CurrentSelection() {
+  static Selection selection;
+  return selection;
+}
+
+std::vector<std::string> ProfilesUnderTest() { return CurrentSelection().profiles; }
+
+std::string ProfileParamName(const ::testing::TestParamInfo<std::string>& info) {
+  return info.param == "1.21" ? "v121" : "v135";
+}
+
+void CaseFixture::SetUp() {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string area = info->test_suite_name();
+  if (auto slash = area.find('/'); slash != std::string::npos) area = area.substr(slash + 1);
+  std::string name = info->name();
+  name = name.substr(0, name.find('/'));
+  const RegisteredCase* found = nullptr;
+  for (const auto& c : AllCases()) {
+    if (c.area == area && c.name == name) found = &c;
+  }
+  ASSERT_NE(found, nullptr) << "case " << area << "." << name << " has no contract block";
+  const Contract& contract = found->contract;
+  if (contract.profiles == Profiles::k121Only && profile() != "1.21") GTEST_SKIP() << "applies to profile 1.21 only";
+  if (contract.profiles == Profiles::k135Only && profile() != "1.35") GTEST_SKIP() << "applies to profile 1.35 only";
+
+  std::string error;
+  implementation_ = MakeImplementation(CurrentSelection().implementation, &error);
+  ASSERT_TRUE(implementation_) << error;
+  runtime_ = MakeRuntime(CurrentSelection(), &error);
+  ASSERT_TRUE(runtime_) << error;
+  if (!implementation_->Supports(profile())) {
+    GTEST_SKIP() << "implementation " << implementation_->name() << " does not support profile " << profile();
+  }
+  for (Capability c : contract.needs) {
+    if (IsImplementationCapability(c)) {
+      if (!implementation_->Has(c)) {
+        GTEST_SKIP() << "needs " << CapabilityName(c) << ", which implementation " << implementation_->name() << " lacks";
+      }
+    } else if (!runtime_->Has(c)) {
+      GTEST_SKIP() << "needs " << CapabilityName(c) << ", which runtime " << runtime_->name() << " lacks";
+    }
+  }
+  RecordProperty("spec_ids", contract.ids);
+}
+
+void CaseFixture::TearDown() {
+  if (pod_) pod_->Cancel();
+  for (auto& join : background_) join();
+  background_.clear();
+  if (pod_) {
+    // Whatever the case left running is stopped and removed, so cases do not leak into each other.
+    (void)pod_->Kill(0);
+    (void)pod_->Remove();
+    pod_.reset();
+  }
+}
+
+fakes::FakeHttpEndpoint& CaseFixture::http() {
+  if (!http_) {
+    std::string error;
+    http_ = fakes::FakeHttpEndpoint::Start(fakes::FakeHttpEndpoint::Scheme::kHttp, &error);
+    if (!http_) throw std::runtime_error("cannot start the HTTP hook endpoint: " + error);
+  }
+  return *http_;
+}
+
+fakes::FakeHttpEndpoint& CaseFixture::https() {
+  if (!https_) {
+    std::string error;
+    https_ = fakes::FakeHttpEndpoint::Start(fakes::FakeHttpEndpoint::Scheme::kHttps, &error);
+    if (!https_) throw std::runtime_error("cannot start the HTTPS hook endpoint: " + error);
+  }
+  return *https_;
+}
+
+std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
+  static std::atomic<int> counter{0};
+  pod_name_ = "podlife-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  std::string spec = Replace(spec_yaml, "{IMAGE}", runtime_->image());
+  if (spec.find("{HTTP_PORT}") != std::string::npos) spec = Replace(spec, "{HTTP_PORT}", std::to_string(http().port()));
+  if (spec.find("{HTTPS_PORT}") != std::string::npos) spec = Replace(spec, "{HTTPS_PORT}", std::to_string(https().port()));
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + pod_name_ + "\n  uid: uid-" + pod_name_ +
+         "\nspec:\n  hostNetwork: " + (host_network ? "true" : "false") +
+         "\n  terminationGracePeriodSeconds: " + std::to_string(grace_seconds) + "\n" + spec;
+}
+
+PodUnderTest& CaseFixture::Pod(const std::string& spec_yaml, int64_t grace_seconds, PodOptions options,
+                               bool host_network) {
+  const std::string manifest = Manifest(spec_yaml, grace_seconds, host_network);
+  std::string error;
+  pod_ = implementation_->Create(manifest, runtime_->endpoint(), profile(), options, &error);
+  if (!pod_) {
+    throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
+  }
+  return *pod_;
+}
+
+std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {
+  std::vector<Event> out;
+  for (auto& e : pod_->events().Events()) {
+    if (e.reason == reason) out.push_back(e);
+  }
+  return out;
+}
+
+::testing::AssertionResult CaseFixture::WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout,
+                                                     size_t count) {
+  if (pod_->events().WaitForReason(reason, timeout, count)) return ::testing::AssertionSuccess();
+  std::string seen;
+  for (const auto& r : Reasons()) seen += (seen.empty() ? "" : ", ") + r;
+  return ::testing::AssertionFailure() << "no " << count << "x " << reason << " event within " << timeout.count()
+                                       << "ms; events so far: [" << seen << "]";
+}
+
+std::vector<fakes::CallRecord> CaseFixture::Calls(const std::string& method) { return fake().calls().Calls(method); }
+
+int CaseFixture::CallIndex(const std::string& method, const std::string& container_id) {
+  auto log = fake().calls().Snapshot();
+  for (size_t i = 0; i < log.size(); ++i) {
+    if (log[i].method != method) continue;
+    if (container_id.empty()) return static_cast<int>(i);
+    const auto& req = *log[i].request;
+    const auto* field = req.GetDescriptor()->FindFieldByName("container_id");
+    if (field && req.GetReflection()->GetString(req, field) == container_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+}  // namespace podlife::conformance

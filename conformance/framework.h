@@ -1,0 +1,227 @@
+// The conformance framework: cases written once, run against any implementation of the kubelet's
+// container lifecycle (the builtin engine, or an external program through the command protocol,
+// PROTOCOL.md) and any CRI runtime (the fake, or a real one such as containerd).
+//
+// Contract:
+// - A case is `PODLIFE_CASE(Area, Name, {.ids, .profiles, .needs, .must})` followed by its body. The
+//   contract block is registered before main and is the source of CASES.md (`--cases-markdown`).
+// - Each case runs once per selected profile. SetUp skips it, with the reason, when the contract
+//   excludes the profile or a required capability is missing from the runtime or implementation.
+//   No case branches on a backend: it asks for capabilities and uses the fixture's interfaces.
+// - Every case gets a fresh runtime backend (a new fake server, or the shared real endpoint) and
+//   fresh hook endpoints; pods get unique names so cases do not see each other (shuffle- and
+//   shard-safe). Every wait has a deadline.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <functional>
+#include <future>
+#include <memory>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fakes/cri/fake_cri_server.h"
+#include "fakes/http/fake_http_endpoint.h"
+#include "src/core/events.h"
+
+namespace podlife::conformance {
+
+using namespace std::chrono_literals;
+
+enum class Capability {
+  kCallLog,         // the runtime records every CRI call with its request and deadline
+  kFaults,          // the runtime can fail, delay or hold (gate) chosen CRI calls
+  kPodIp,           // the runtime reports a pod IP that reaches the host's loopback
+  kProbeExec,       // the implementation runs a probe-style ExecSync with a timeout (protocol op "exec")
+};
+std::string CapabilityName(Capability c);
+
+enum class Profiles { kBoth, k121Only, k135Only };
+
+struct Contract {
+  std::string ids;   // spec IDs, space-separated
+  Profiles profiles = Profiles::kBoth;
+  std::vector<Capability> needs;
+  std::string must;  // one MUST sentence
+};
+
+struct RegisteredCase {
+  std::string area;
+  std::string name;
+  Contract contract;
+};
+const std::vector<RegisteredCase>& AllCases();
+struct CaseRegistration {
+  CaseRegistration(const char* area, const char* name, Contract contract);
+};
+
+// --- runtime backends ----------------------------------------------------------------------
+class RuntimeBackend {
+ public:
+  virtual ~RuntimeBackend() = default;
+  virtual std::string name() const = 0;
+  virtual std::string endpoint() const = 0;
+  virtual bool Has(Capability c) const = 0;
+  virtual std::string image() const = 0;
+  // The fake server behind the endpoint (cases that need kCallLog or kFaults), else nullptr.
+  virtual fakes::FakeCriServer* fake() { return nullptr; }
+  // Makes the named container's workload ignore SIGTERM (the manifest's command does the same on
+  // a real runtime: `trap '' TERM`).
+  virtual void IgnoreSigterm(const std::string& container) {}
+};
+
+// --- implementations under test -----------------------------------------------------------
+struct ContainerReport {
+  std::string name;
+  bool init = false;
+  std::string container_id;
+  std::string reason;   // "" = started; else PostStartHookError, CreateContainerError, ...
+  std::string message;  // the full error message (what the kubelet puts in the status)
+};
+
+struct SyncReport {
+  bool ok = false;
+  std::string error;
+  std::vector<ContainerReport> containers;
+  const ContainerReport* Find(const std::string& name) const;
+};
+
+struct ExecReport {
+  int exit_code = 0;
+  std::string stdout_text;
+  std::string stderr_text;
+  std::string error;  // "" when the command ran and exited 0
+};
+
+class PodUnderTest {
+ public:
+  virtual ~PodUnderTest() = default;
+  virtual SyncReport Sync() = 0;
+  virtual std::string Kill(std::optional<int64_t> grace_override) = 0;  // "" = ok, else the error
+  virtual std::string Remove() = 0;
+  virtual ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) = 0;
+  // Ends a Sync still waiting (e.g. for an init container) so a failed case can tear down.
+  virtual void Cancel() = 0;
+  EventLog& events() { return events_; }
+
+ protected:
+  EventLog events_;
+};
+
+struct PodOptions {
+  std::chrono::milliseconds runtime_request_timeout = 2min;
+};
+
+class Implementation {
+ public:
+  virtual ~Implementation() = default;
+  virtual std::string name() const = 0;
+  virtual bool Has(Capability c) const = 0;
+  virtual bool Supports(const std::string& profile) const = 0;
+  // nullptr with `error` set when the pod cannot be handed over.
+  virtual std::unique_ptr<PodUnderTest> Create(const std::string& manifest_yaml, const std::string& endpoint,
+                                               const std::string& profile, const PodOptions& options,
+                                               std::string* error) = 0;
+};
+
+// --- selection (from the command line) -----------------------------------------------------
+struct Selection {
+  std::string implementation = "builtin";  // or "command:CMD"
+  std::string runtime = "fake";            // or "unix:///..."
+  std::vector<std::string> profiles = {"1.21", "1.35"};
+  std::string image = "localhost/busybox:podlife";
+};
+Selection& CurrentSelection();
+std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std::string* error);
+std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error);
+std::vector<std::string> ProfilesUnderTest();
+
+// --- the fixture every case runs in --------------------------------------------------------
+class CaseFixture : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  const std::string& profile() const { return GetParam(); }
+  bool v135() const { return profile() == "1.35"; }
+  RuntimeBackend& runtime() { return *runtime_; }
+  fakes::FakeCriServer& fake() { return *runtime_->fake(); }
+  fakes::FakeHttpEndpoint& http();   // started on first use
+  fakes::FakeHttpEndpoint& https();  // started on first use
+
+  // A pod manifest: `spec_yaml` is the pod's spec (indented two spaces, under `spec:`); `{IMAGE}`
+  // becomes the runtime's image and `{HTTP_PORT}`/`{HTTPS_PORT}` the endpoints' ports. The pod
+  // gets a unique name and uid, and hostNetwork true.
+  // `host_network` false gives the pod its own network (and, with kPodIp, a pod IP).
+  std::string Manifest(const std::string& spec_yaml, int64_t grace_seconds = 30, bool host_network = true);
+  // Hands the manifest to the implementation; throws (failing the case) when it refuses it.
+  PodUnderTest& Pod(const std::string& spec_yaml, int64_t grace_seconds = 30, PodOptions options = {},
+                    bool host_network = true);
+  PodUnderTest& pod() { return *pod_; }
+  // Runs `work` (a Sync or Kill of pod()) on another thread. TearDown cancels the pod and joins
+  // it, so a failed assertion never leaves the case blocked on it.
+  template <class F>
+  auto Background(F work) -> std::shared_future<decltype(work())> {
+    std::shared_future<decltype(work())> f = std::async(std::launch::async, std::move(work)).share();
+    background_.push_back([f] { f.wait_for(60s); });
+    return f;
+  }
+  // The pod as the kubelet prints it in messages: name_namespace(uid).
+  std::string PodRef() const { return pod_name_ + "_default(uid-" + pod_name_ + ")"; }
+
+  // Events recorded by the implementation, reasons only / one reason's messages.
+  std::vector<std::string> Reasons() { return pod_->events().Reasons(); }
+  std::vector<Event> EventsWithReason(const std::string& reason);
+  ::testing::AssertionResult WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout = 10s,
+                                          size_t count = 1);
+  // The fake's call log (kCallLog): calls of one method, in order.
+  std::vector<fakes::CallRecord> Calls(const std::string& method);
+  // Index in the call log of the first call of `method` (whose container name is `container`,
+  // when given); -1 if none.
+  int CallIndex(const std::string& method, const std::string& container_id = "");
+
+ private:
+  std::unique_ptr<RuntimeBackend> runtime_;
+  std::unique_ptr<Implementation> implementation_;
+  std::unique_ptr<fakes::FakeHttpEndpoint> http_;
+  std::unique_ptr<fakes::FakeHttpEndpoint> https_;
+  std::unique_ptr<PodUnderTest> pod_;
+  std::string pod_name_;
+  std::vector<std::function<void()>> background_;
+};
+
+// Releases a gate when the case leaves its scope, so a failed assertion never leaves a call parked
+// (and a pending Sync blocked) behind it.
+struct GateGuard {
+  std::shared_ptr<fakes::Gate> gate;
+  ~GateGuard() {
+    if (gate) gate->Release();
+  }
+};
+
+// The fake's record of one call's request, as its concrete type.
+template <class T>
+const T& RequestOf(const fakes::CallRecord& record) {
+  return record.Request<T>();
+}
+
+std::string ProfileParamName(const ::testing::TestParamInfo<std::string>& info);
+
+}  // namespace podlife::conformance
+
+// Declares an area: a fixture run once per selected profile.
+#define PODLIFE_AREA(Area)                                                        \
+  class Area : public ::podlife::conformance::CaseFixture {};                     \
+  INSTANTIATE_TEST_SUITE_P(, Area, ::testing::ValuesIn(::podlife::conformance::ProfilesUnderTest()), \
+                           ::podlife::conformance::ProfileParamName)
+
+// A case with its contract block; the body follows.
+#define PODLIFE_CASE(Area, Name, ...)                                                           \
+  static const ::podlife::conformance::CaseRegistration podlife_case_##Area##_##Name(#Area, #Name, \
+                                                                                     __VA_ARGS__); \
+  TEST_P(Area, Name)

@@ -1,0 +1,53 @@
+// The spec behaviours the suite does not check, with the reason; CASES.md lists them.
+#include "conformance/cases_markdown.h"
+
+namespace podlife::conformance {
+
+const std::vector<UncoveredBehaviour>& UncoveredBehaviours() {
+  static const std::vector<UncoveredBehaviour> list = {
+      {"HD-07", "feature-gate checks inside the runner: no gate is switchable through CRI or the protocol"},
+      {"HD-08", "internal wiring of the kubelet; not observable at a boundary"},
+      {"EX-07", "needs a container whose PID 1 has exited while the hook runs; not yet written (fake: ExitContainer)"},
+      {"EX-08", "dockershim only; podlife speaks CRI v1"},
+      {"EX-09", "a feature gate that does not affect hooks; nothing to observe"},
+      {"HT-12", "a Prometheus metric of the kubelet; not observable at CRI, HTTP or events"},
+      {"HT-13", "the body is read into io.Discard (1.35) or only shown on errors that carry none (1.21); not observable"},
+      {"HT-15", "where requests originate (the node's network namespace) is a deployment fact, not implementation behaviour"},
+      {"HT-16", "Pod Security admission happens in the API server, before any implementation sees the pod"},
+      {"SL-02", "the PodLifecycleSleepAction gate cannot be switched through the protocol"},
+      {"SL-03", "early termination of a sleep needs the pod worker's context; not yet written"},
+      {"SL-05", "needs a container dying during a preStop sleep; not yet written"},
+      {"SL-06", "covered in spirit by PreStop.AHookLongerThanTheGraceIsCutOff with exec; a sleep variant is not yet written"},
+      {"SL-08", "exited containers: needs ExitContainer before the kill; not yet written"},
+      {"SL-09", "an upstream unit test inventory, not a behaviour"},
+      {"PS-04", "restart counts need restarts, which podlife run does not model"},
+      {"PS-09", "restarts and CrashLoopBackOff are not modelled"},
+      {"PS-12", "API status publication is outside CRI, HTTP and events"},
+      {"PS-13", "needs a kubelet restart in the middle of a hook"},
+      {"PS-15", "ephemeral containers are rejected by API validation"},
+      {"PR-13", "StopContainer NotFound handling needs a fault case; not yet written"},
+      {"PR-14", "spec restoration after a kubelet restart is not modelled"},
+      {"PR-15", "probes are not modelled"},
+      {"PR-16", "the 1.21 CPU-manager hook is internal"},
+      {"PR-17", "re-kills after a kubelet restart are not modelled"},
+      {"PR-18", "stop signals (alpha) are not in podlife's CRI subset"},
+      {"PR-19", "an upstream unit test inventory, not a behaviour"},
+      {"SP-02", "unwanted-container kills need spec changes of a running pod; not modelled"},
+      {"SP-04", "CrashLoopBackOff is not modelled"},
+      {"SP-06", "kill messages for spec changes and probe failures; not modelled"},
+      {"SP-07", "sandbox changes are not modelled"},
+      {"SP-10", "the pod worker's retry cadence is not modelled"},
+      {"SP-11", "a Prometheus metric; not observable"},
+      {"CRI-06", "the 16 MiB message limit needs a >4 MiB exec output case; not yet written"},
+      {"CRI-07", "connection parameters (dialer, backoff) are not observable from the server side"},
+      {"CRI-08", "podlife speaks runtime.v1 only"},
+      {"CRI-09", "a nil status from the runtime cannot be produced by a well-formed gRPC server"},
+      {"CRI-10", "client logging is not observable"},
+      {"EV-07", "BackOff needs restarts, not modelled"},
+      {"EV-09", "SandboxChanged needs sandbox changes, not modelled"},
+      {"EV-11", "constants that are never emitted: nothing to observe"},
+  };
+  return list;
+}
+
+}  // namespace podlife::conformance

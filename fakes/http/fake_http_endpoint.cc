@@ -1,0 +1,217 @@
+#include "fakes/http/fake_http_endpoint.h"
+
+#include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <sstream>
+
+#include "testsupport/self_signed_cert.h"
+
+namespace podlife::fakes {
+
+namespace {
+constexpr Millis kGatePoll{50};
+}
+
+std::optional<std::string> RecordedRequest::Header(const std::string& name) const {
+  for (const auto& h : headers) {
+    if (strcasecmp(h.name.c_str(), name.c_str()) == 0) return h.value;
+  }
+  return std::nullopt;
+}
+
+int RecordedRequest::HeaderCount(const std::string& name) const {
+  int n = 0;
+  for (const auto& h : headers) n += strcasecmp(h.name.c_str(), name.c_str()) == 0;
+  return n;
+}
+
+std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::Start(Scheme scheme, std::string* error) {
+  return StartOn(scheme, "127.0.0.1", 0, error);
+}
+
+std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const std::string& host, int port,
+                                                            std::string* error) {
+  std::unique_ptr<FakeHttpEndpoint> ep(new FakeHttpEndpoint());
+  ep->host_ = host;
+  ep->scheme_ = scheme;
+  if (scheme == Scheme::kHttps) {
+    try {
+      auto cert = testsupport::SelfSignedCert::Generate();
+      ep->server_ = std::make_unique<httplib::SSLServer>(cert.cert(), cert.key());  // copies both
+    } catch (const std::exception& e) {
+      *error = e.what();
+      return nullptr;
+    }
+  } else {
+    ep->server_ = std::make_unique<httplib::Server>();
+  }
+  FakeHttpEndpoint* self = ep.get();
+  self->server_->Get(R"(.*)", [self](const httplib::Request& req, httplib::Response& res) {
+    RecordedRequest rec;
+    rec.method = req.method;
+    rec.target = req.target;
+    rec.path = req.target.substr(0, req.target.find('?'));
+    for (const auto& [name, value] : req.headers) {
+      if (name == "REMOTE_ADDR" || name == "REMOTE_PORT" || name == "LOCAL_ADDR" || name == "LOCAL_PORT") continue;
+      rec.headers.push_back({name, value});
+    }
+    rec.peer = req.remote_addr + ":" + std::to_string(req.remote_port);
+    rec.at = std::chrono::steady_clock::now();
+    HttpResponseScript script;
+    std::shared_ptr<Gate> gate;
+    {
+      std::lock_guard lock(self->mu_);
+      self->requests_.push_back(rec);
+      if (auto it = self->scripts_.find(rec.path); it != self->scripts_.end()) script = it->second;
+      if (auto it = self->gates_.find(rec.path); it != self->gates_.end() && !it->second.empty()) {
+        gate = it->second.front();
+        it->second.erase(it->second.begin());
+      }
+      self->arrived_.notify_all();
+    }
+    if (gate) gate->Park([self] { return self->stopping_.load(); }, kGatePoll);
+    if (script.delay.count() > 0) {
+      // A scripted delay is the behaviour under test (a slow endpoint), not synchronisation.
+      std::unique_lock lock(self->mu_);
+      self->arrived_.wait_for(lock, script.delay, [self] { return self->stopping_.load(); });
+    }
+    res.status = script.status;
+    for (const auto& h : script.headers) res.set_header(h.name, h.value);
+    if (!script.redirect_to.empty()) {
+      res.set_header("Location", script.redirect_to);
+      if (res.status < 300 || res.status > 399) res.status = 302;
+    }
+    res.set_content(script.body, "text/plain");
+  });
+  if (port == 0) {
+    self->port_ = self->server_->bind_to_any_port(host);
+  } else if (self->server_->bind_to_port(host, port)) {
+    self->port_ = port;
+  }
+  if (self->port_ <= 0) {
+    *error = "cannot bind " + host + ":" + std::to_string(port);
+    return nullptr;
+  }
+  self->thread_ = std::thread([self] { self->server_->listen_after_bind(); });
+  return ep;
+}
+
+FakeHttpEndpoint::~FakeHttpEndpoint() {
+  stopping_ = true;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& g : all_gates_) g->Release();
+    arrived_.notify_all();
+  }
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string FakeHttpEndpoint::base_url() const {
+  return std::string(scheme_ == Scheme::kHttps ? "https" : "http") + "://" + host_ + ":" + std::to_string(port_);
+}
+
+void FakeHttpEndpoint::Script(const std::string& path, HttpResponseScript response) {
+  std::lock_guard lock(mu_);
+  scripts_[path] = std::move(response);
+}
+
+std::shared_ptr<Gate> FakeHttpEndpoint::HoldNext(const std::string& path) {
+  auto gate = std::make_shared<Gate>("GET " + path);
+  std::lock_guard lock(mu_);
+  gates_[path].push_back(gate);
+  all_gates_.push_back(gate);
+  return gate;
+}
+
+std::vector<RecordedRequest> FakeHttpEndpoint::Requests() const {
+  std::lock_guard lock(mu_);
+  return requests_;
+}
+
+std::vector<RecordedRequest> FakeHttpEndpoint::RequestsTo(const std::string& path) const {
+  std::vector<RecordedRequest> out;
+  for (auto& r : Requests()) {
+    if (r.path == path) out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::string FakeHttpEndpoint::Describe() const {
+  std::ostringstream out;
+  std::lock_guard lock(mu_);
+  out << requests_.size() << " request(s) at " << base_url() << (requests_.empty() ? "" : ":");
+  for (const auto& r : requests_) {
+    out << "\n  " << r.method << " " << r.target << " from " << r.peer;
+    for (const auto& h : r.headers) out << "\n    " << h.name << ": " << h.value;
+  }
+  return out.str();
+}
+
+WaitResult FakeHttpEndpoint::WaitForRequest(const std::string& path, Millis timeout, RecordedRequest* found,
+                                            int count) const {
+  std::unique_lock lock(mu_);
+  auto matching = [&] {
+    int n = 0;
+    for (const auto& r : requests_) {
+      if (r.path == path && ++n == count) {
+        if (found) *found = r;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (arrived_.wait_for(lock, timeout, matching)) return WaitResult::Ok();
+  lock.unlock();
+  return WaitResult::Failure("timed out after " + std::to_string(timeout.count()) + "ms waiting for " +
+                             std::to_string(count) + " GET " + path + "; " + Describe());
+}
+
+std::unique_ptr<SilentTcpListener> SilentTcpListener::Start(std::string* error) {
+  std::unique_ptr<SilentTcpListener> l(new SilentTcpListener());
+  l->fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (l->fd_ < 0 || bind(l->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(l->fd_, 16) != 0 ||
+      getsockname(l->fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    *error = "cannot listen on 127.0.0.1:0";
+    return nullptr;
+  }
+  l->port_ = ntohs(addr.sin_port);
+  SilentTcpListener* self = l.get();
+  l->thread_ = std::thread([self] {
+    while (!self->stopping_) {
+      pollfd p{self->fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) <= 0) continue;
+      const int conn = accept4(self->fd_, nullptr, nullptr, SOCK_CLOEXEC);
+      if (conn < 0) continue;
+      // Read the request head (until a blank line or the client stops sending), then drop it.
+      std::string got;
+      char buf[4096];
+      pollfd c{conn, POLLIN, 0};
+      while (got.find("\r\n\r\n") == std::string::npos && poll(&c, 1, 1000) == 1) {
+        const ssize_t n = recv(conn, buf, sizeof(buf), 0);
+        if (n <= 0) break;
+        got.append(buf, static_cast<size_t>(n));
+      }
+      ++self->connections_;  // counted before the close the client observes
+      close(conn);
+    }
+  });
+  return l;
+}
+
+SilentTcpListener::~SilentTcpListener() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (fd_ >= 0) close(fd_);
+}
+
+}  // namespace podlife::fakes
