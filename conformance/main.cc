@@ -52,6 +52,7 @@ int main(int argc, char** argv) {
     }
   }
   int rest_argc = static_cast<int>(rest.size());
+  rest.push_back(nullptr);  // gtest, like main, expects argv[argc] == nullptr
   ::testing::InitGoogleTest(&rest_argc, rest.data());
   return RUN_ALL_TESTS();
 }
