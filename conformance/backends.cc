@@ -177,20 +177,15 @@ class ProtocolChild {
   }
 
   ~ProtocolChild() {
-    if (to_child_ >= 0) close(to_child_);  // EOF: the implementation exits
+    if (to_child_ >= 0) close(to_child_);  // EOF: the implementation exits, closing its stdout
+    bool closed = false;
+    {
+      std::unique_lock lock(mu_);
+      closed = cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_; });
+    }
+    if (!closed) kill(pid_, SIGKILL);  // it ignored EOF: end it so the reader thread ends too
     int status = 0;
-    bool exited = false;
-    for (int i = 0; i < 100 && !exited; ++i) {  // up to 5 s, polled with waitpid's own blocking
-      exited = waitpid(pid_, &status, WNOHANG) == pid_;
-      if (!exited) {
-        pollfd p{from_child_, 0, 0};
-        poll(&p, 1, 50);
-      }
-    }
-    if (!exited) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, 0);
-    }
+    waitpid(pid_, &status, 0);
     if (reader_.joinable()) reader_.join();
     close(from_child_);
   }

@@ -40,7 +40,7 @@ PODLIFE_CASE(Cri, ExecSyncDeadlineIsRequestTimeoutPlusExecTimeout,
   EXPECT_EQ(e.error, "");
   auto execs = Calls("ExecSync");
   ASSERT_EQ(execs.size(), 1u);
-  EXPECT_EQ(RequestOf<cri::ExecSyncRequest>(execs[0]).timeout(), 5);
+  EXPECT_EQ(execs[0].Request<cri::ExecSyncRequest>().timeout(), 5);
   EXPECT_TRUE(DeadlineNear(execs[0], 10s));
 }
 
@@ -82,7 +82,7 @@ PODLIFE_CASE(Cri, StopContainerGetsRequestTimeoutPlusGrace,
   ASSERT_EQ(pod().Kill(std::nullopt), "");
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 1u);
-  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[0]).timeout(), 7);
+  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 7);
   EXPECT_TRUE(DeadlineNear(stops[0], 11s));
 }
 

@@ -69,7 +69,7 @@ PODLIFE_CASE(Exec, HookRunsThroughExecSyncWithoutDeadline,
   ASSERT_TRUE(r.ok) << r.error;
   auto calls = Calls("ExecSync");
   ASSERT_EQ(calls.size(), 1u);
-  const auto& req = RequestOf<cri::ExecSyncRequest>(calls[0]);
+  const auto& req = calls[0].Request<cri::ExecSyncRequest>();
   EXPECT_EQ(req.container_id(), r.Find("app")->container_id);
   EXPECT_THAT(std::vector<std::string>(req.cmd().begin(), req.cmd().end()),
               ::testing::ElementsAre("sh", "-c", "echo hello"));

@@ -26,7 +26,7 @@ std::string ExecHandler(const std::string& hook, const std::string& script) {
 // StopContainer's requested timeout for a container.
 std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
   for (const auto& s : stops) {
-    const auto& req = RequestOf<cri::StopContainerRequest>(s);
+    const auto& req = s.Request<cri::StopContainerRequest>();
     if (req.container_id() == id) return req.timeout();
   }
   return std::nullopt;
@@ -86,7 +86,7 @@ PODLIFE_CASE(PostStart, FailingHookRunsThePreStopBeforeStopping,
   ASSERT_NE(app, nullptr);
   auto execs = Calls("ExecSync");
   ASSERT_EQ(execs.size(), 2u);
-  EXPECT_EQ(RequestOf<cri::ExecSyncRequest>(execs[1]).cmd(2), "echo bye");
+  EXPECT_EQ(execs[1].Request<cri::ExecSyncRequest>().cmd(2), "echo bye");
   EXPECT_LT(CallIndex("ExecSync"), CallIndex("StopContainer", app->container_id));
   EXPECT_LT(execs[1].seq, Calls("StopContainer")[0].seq);
 }
@@ -142,7 +142,7 @@ PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
   for (const char* init : {"init1", "init2"}) {
     ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
     auto starts = Calls("StartContainer");
-    const std::string id = RequestOf<cri::StartContainerRequest>(starts.back()).container_id();
+    const std::string id = starts.back().Request<cri::StartContainerRequest>().container_id();
     EXPECT_EQ(Calls("CreateContainer").size(), starts.size()) << "nothing else created while " << init << " runs";
     fake().ExitContainer(id, 0);
     if (std::string(init) == "init1") {
@@ -160,7 +160,7 @@ PODLIFE_CASE(PodSync, AFailedInitContainerStopsTheSync,
   PodUnderTest& p = Pod("  initContainers:\n" + Container("init") + "  containers:\n" + Container("app"));
   auto sync = Background([&] { return p.Sync(); });
   ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
-  fake().ExitContainer(RequestOf<cri::StartContainerRequest>(Calls("StartContainer")[0]).container_id(), 1);
+  fake().ExitContainer(Calls("StartContainer")[0].Request<cri::StartContainerRequest>().container_id(), 1);
   SyncReport r = sync.get();
   EXPECT_FALSE(r.ok);
   EXPECT_EQ(Calls("CreateContainer").size(), 1u);
@@ -175,8 +175,8 @@ PODLIFE_CASE(PodSync, SidecarStartsBeforeTheAppAndStopsAfterIt,
   ASSERT_EQ(pod().Kill(std::nullopt), "");
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 2u);
-  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[0]).container_id(), r.Find("app")->container_id);
-  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[1]).container_id(), r.Find("proxy")->container_id);
+  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().container_id(), r.Find("app")->container_id);
+  EXPECT_EQ(stops[1].Request<cri::StopContainerRequest>().container_id(), r.Find("proxy")->container_id);
 }
 
 PODLIFE_CASE(PodSync, TerminationStopsTheSandboxLast,
@@ -258,7 +258,7 @@ PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
   ASSERT_EQ(pod().Kill(std::nullopt), "");
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 1u);
-  EXPECT_EQ(RequestOf<cri::StopContainerRequest>(stops[0]).timeout(), 2);
+  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 2);
   auto execs = Calls("ExecSync");
   ASSERT_EQ(execs.size(), 1u);
   EXPECT_LT(stops[0].received_at - execs[0].received_at, 10s);  // not the hook's 60 s

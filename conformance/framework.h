@@ -44,10 +44,10 @@ std::string CapabilityName(Capability c);
 enum class Profiles { kBoth, k121Only, k135Only };
 
 struct Contract {
-  std::string ids;   // spec IDs, space-separated
+  std::string ids = "";  // spec IDs, space-separated
   Profiles profiles = Profiles::kBoth;
-  std::vector<Capability> needs;
-  std::string must;  // one MUST sentence
+  std::vector<Capability> needs = {};
+  std::string must = "";  // one MUST sentence
 };
 
 struct RegisteredCase {
@@ -203,12 +203,6 @@ struct GateGuard {
     if (gate) gate->Release();
   }
 };
-
-// The fake's record of one call's request, as its concrete type.
-template <class T>
-const T& RequestOf(const fakes::CallRecord& record) {
-  return record.Request<T>();
-}
 
 std::string ProfileParamName(const ::testing::TestParamInfo<std::string>& info);
 

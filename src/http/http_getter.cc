@@ -96,32 +96,48 @@ class CancelWatcher {
   std::thread thread_;
 };
 
-// Go's dial error text for a failed TCP connect, found by repeating the connect ourselves
-// (httplib only reports "Could not establish connection").
-std::string DialCause(const std::string& host, int port) {
+constexpr int kLookupFailed = -1;
+
+// Connects a blocking TCP socket to host:port within 2 s. Returns 0 with `*fd` open (the caller
+// closes it), kLookupFailed when the name does not resolve, or the connect errno.
+int ConnectTcp(const std::string& host, int port, int* fd) {
+  *fd = -1;
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   addrinfo* addrs = nullptr;
   if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addrs) != 0 || addrs == nullptr) {
-    return "dial tcp: lookup " + host + ": no such host";
+    return kLookupFailed;
   }
   int err = 0;
-  const int fd = socket(addrs->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) {
+  const int s = socket(addrs->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (s < 0) {
     err = errno;
-  } else {
-    if (connect(fd, addrs->ai_addr, addrs->ai_addrlen) != 0) {
-      err = errno;
-      if (err == EINPROGRESS) {
-        pollfd p{fd, POLLOUT, 0};
-        err = poll(&p, 1, 2000) == 1 ? 0 : ETIMEDOUT;
-        socklen_t len = sizeof(err);
-        if (err == 0) getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-      }
+  } else if (connect(s, addrs->ai_addr, addrs->ai_addrlen) != 0) {
+    err = errno;
+    if (err == EINPROGRESS) {
+      pollfd p{s, POLLOUT, 0};
+      err = poll(&p, 1, 2000) == 1 ? 0 : ETIMEDOUT;
+      socklen_t len = sizeof(err);
+      if (err == 0) getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
     }
-    close(fd);
   }
   freeaddrinfo(addrs);
+  if (err != 0) {
+    if (s >= 0) close(s);
+    return err;
+  }
+  fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
+  *fd = s;
+  return 0;
+}
+
+// Go's dial error text for a failed TCP connect, found by repeating the connect ourselves
+// (httplib only reports "Could not establish connection").
+std::string DialCause(const std::string& host, int port) {
+  int fd = -1;
+  const int err = ConnectTcp(host, port, &fd);
+  if (fd >= 0) close(fd);
+  if (err == kLookupFailed) return "dial tcp: lookup " + host + ": no such host";
   const std::string target = "dial tcp " + HostPort(host, port) + ": ";
   switch (err) {
     case ECONNREFUSED: return target + "connect: connection refused";
@@ -136,29 +152,23 @@ std::string DialCause(const std::string& host, int port) {
 // Whether host:port speaks plain HTTP: send a line a TLS server rejects and an HTTP server
 // answers with a status line, as Go notices "HTTP/" where a TLS record header should be.
 bool SpeaksPlainHttp(const std::string& host, int port) {
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* addrs = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addrs) != 0 || addrs == nullptr) return false;
-  const int fd = socket(addrs->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = -1;
+  if (ConnectTcp(host, port, &fd) != 0) return false;
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  static constexpr char kProbe[] = "\x16\x03\x01 podlife-tls-probe\r\n\r\n";
   bool plain = false;
-  if (fd >= 0 && connect(fd, addrs->ai_addr, addrs->ai_addrlen) == 0) {
-    timeval tv{2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    static constexpr char kProbe[] = "\x16\x03\x01 podlife-tls-probe\r\n\r\n";
-    if (send(fd, kProbe, sizeof(kProbe) - 1, MSG_NOSIGNAL) > 0) {
-      char head[5];
-      size_t got = 0;
-      while (got < sizeof(head)) {
-        const ssize_t n = recv(fd, head + got, sizeof(head) - got, 0);
-        if (n <= 0) break;
-        got += static_cast<size_t>(n);
-      }
-      plain = got == sizeof(head) && std::memcmp(head, "HTTP/", 5) == 0;
+  if (send(fd, kProbe, sizeof(kProbe) - 1, MSG_NOSIGNAL) > 0) {
+    char head[5];
+    size_t got = 0;
+    while (got < sizeof(head)) {
+      const ssize_t n = recv(fd, head + got, sizeof(head) - got, 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
     }
+    plain = got == sizeof(head) && std::memcmp(head, "HTTP/", 5) == 0;
   }
-  if (fd >= 0) close(fd);
-  freeaddrinfo(addrs);
+  close(fd);
   return plain;
 }
 

@@ -1,6 +1,6 @@
 // Pod sync ordering (SP-, PS-10/11/14, PR-11/12) against the real fake CRI server over its unix
 // socket. Gates on the fake make each ordering deterministic; no sleeps.
-#include "src/engine/pod_sync.h"
+#include "src/engine/engine_session.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -32,17 +32,15 @@ class PodSyncTest : public ::testing::Test {
     std::string error;
     fake_ = fakes::FakeCriServer::Start({}, &error);
     ASSERT_TRUE(fake_) << error;
-    auto client = GrpcCriClient::Connect(fake_->address(), profile);
-    ASSERT_TRUE(client.ok());
-    cri_ = std::move(*client);
-    http_ = http::NewHttpGetter();
-    hooks_ = std::make_unique<HandlerRunner>(*cri_, *http_, clock_, events_, profile);
-    runtime_ = std::make_unique<ContainerRuntime>(*cri_, *hooks_, clock_, events_, profile);
-    sync_ = std::make_unique<PodSync>(*cri_, *runtime_, clock_, events_, profile);
+    EngineSessionOptions options;
+    options.endpoint = fake_->address();
+    options.profile = &profile;
+    auto session = EngineSession::Connect(options, events_);
+    ASSERT_TRUE(session.ok()) << session.status();
+    engine_ = std::move(*session);
   }
   void TearDown() override {
-    sync_.reset();
-    runtime_.reset();
+    engine_.reset();
     if (fake_) {
       auto r = fake_->VerifyAllConsumed();
       EXPECT_TRUE(r.ok()) << r.message();
@@ -74,14 +72,9 @@ class PodSyncTest : public ::testing::Test {
     return "";
   }
 
-  RealClock clock_;
   EventLog events_;
   std::unique_ptr<fakes::FakeCriServer> fake_;
-  std::unique_ptr<GrpcCriClient> cri_;
-  std::unique_ptr<http::HttpGetter> http_;
-  std::unique_ptr<HandlerRunner> hooks_;
-  std::unique_ptr<ContainerRuntime> runtime_;
-  std::unique_ptr<PodSync> sync_;
+  std::unique_ptr<EngineSession> engine_;
 };
 
 TEST_F(PodSyncTest, InitContainersRunToCompletionBeforeTheContainers) {
@@ -89,7 +82,7 @@ TEST_F(PodSyncTest, InitContainersRunToCompletionBeforeTheContainers) {
   Pod pod = MakePod();
   pod.init_containers = {Named("setup")};
   pod.containers = {Named("app")};
-  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  auto result = std::async(std::launch::async, [&] { return engine_->Sync(pod, nullptr); });
   ASSERT_TRUE(fake_->calls().WaitForFinished(Call("StartContainer"), kWait).ok());
   // setup runs; app must not be created while it does.
   ASSERT_TRUE(fake_->calls().WaitFor(Call("ContainerStatus"), kWait).ok());
@@ -106,7 +99,7 @@ TEST_F(PodSyncTest, AFailedInitContainerAbortsTheSync) {
   Pod pod = MakePod();
   pod.init_containers = {Named("setup")};
   pod.containers = {Named("app")};
-  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  auto result = std::async(std::launch::async, [&] { return engine_->Sync(pod, nullptr); });
   ASSERT_TRUE(fake_->calls().WaitForFinished(Call("StartContainer"), kWait).ok());
   fake_->ExitContainer(IdOf("setup"), 1);
   PodSyncResult r = result.get();
@@ -120,7 +113,7 @@ TEST_F(PodSyncTest, APostStartHookBlocksTheNextContainer) {
   pod.containers = {Named("first"), Named("second")};
   pod.containers[0].lifecycle = Lifecycle{ExecHook({"wait-ready"}), std::nullopt};
   auto gate = fake_->HoldNext("ExecSync");
-  auto result = std::async(std::launch::async, [&] { return sync_->SyncPod(pod, nullptr); });
+  auto result = std::async(std::launch::async, [&] { return engine_->Sync(pod, nullptr); });
   ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
   EXPECT_FALSE(fake_->calls().WaitFor(CreateOf("second"), 0ms).ok()) << "second created during first's postStart";
   gate->Release();
@@ -133,7 +126,7 @@ TEST_F(PodSyncTest, AFailedContainerStartDoesNotStopTheNextOne) {
   Pod pod = MakePod();
   pod.containers = {Named("first"), Named("second")};
   fake_->FailNext("StartContainer", grpc::StatusCode::UNKNOWN, "no such binary");
-  PodSyncResult r = sync_->SyncPod(pod, nullptr);
+  PodSyncResult r = engine_->Sync(pod, nullptr);
   EXPECT_EQ(r.error, "container first: RunContainerError");
   EXPECT_TRUE(fake_->calls().WaitFor(CreateOf("second"), 0ms).ok());
   EXPECT_TRUE(r.containers[1].start.ok());
@@ -145,10 +138,10 @@ TEST_F(PodSyncTest, PreStopHooksOfAPodStartConcurrentlyThenTheSandboxStops) {
   pod.containers = {Named("a"), Named("b")};
   pod.containers[0].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain-a"})};
   pod.containers[1].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain-b"})};
-  ASSERT_TRUE(sync_->SyncPod(pod, nullptr).ok());
+  ASSERT_TRUE(engine_->Sync(pod, nullptr).ok());
   auto gate_one = fake_->HoldNext("ExecSync");
   auto gate_two = fake_->HoldNext("ExecSync");
-  auto killed = std::async(std::launch::async, [&] { return sync_->KillPod(pod, std::nullopt); });
+  auto killed = std::async(std::launch::async, [&] { return engine_->Kill(pod, std::nullopt); });
   // Both hooks are in flight at once: PR-11.
   ASSERT_TRUE(gate_one->WaitUntilHeld(kWait).ok());
   ASSERT_TRUE(gate_two->WaitUntilHeld(kWait).ok());
@@ -169,10 +162,10 @@ TEST_F(PodSyncTest, SidecarsStopAfterTheMainContainersIn135) {
   proxy.restart_policy = "Always";
   pod.init_containers = {proxy};
   pod.containers = {Named("app")};
-  PodSyncResult r = sync_->SyncPod(pod, nullptr);
+  PodSyncResult r = engine_->Sync(pod, nullptr);
   ASSERT_TRUE(r.ok()) << r.error;
   auto gate = fake_->HoldNext("StopContainer");  // the first stop must be the app's
-  auto killed = std::async(std::launch::async, [&] { return sync_->KillPod(pod, std::nullopt); });
+  auto killed = std::async(std::launch::async, [&] { return engine_->Kill(pod, std::nullopt); });
   CallRecord first;
   ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
   ASSERT_TRUE(fake_->calls().WaitFor(Call("StopContainer"), kWait, &first).ok());
@@ -189,7 +182,7 @@ TEST_F(PodSyncTest, HostNetworkPodsAskForTheNodeNetworkAndNoHostname) {
   Pod pod = MakePod();
   pod.host_network = true;
   pod.containers = {Named("app")};
-  ASSERT_TRUE(sync_->SyncPod(pod, nullptr).ok());
+  ASSERT_TRUE(engine_->Sync(pod, nullptr).ok());
   CallRecord run;
   ASSERT_TRUE(fake_->calls().WaitFor(Call("RunPodSandbox"), kWait, &run).ok());
   const auto& config = run.Request<cri::RunPodSandboxRequest>().config();
