@@ -26,10 +26,13 @@ class TestServer {
  public:
   explicit TestServer(std::unique_ptr<httplib::Server> server = std::make_unique<httplib::Server>())
       : server_(std::move(server)) {
-    server_->set_logger([this](const httplib::Request& req, const httplib::Response&) {
+    // Recorded before the route answers: httplib's logger runs only after the response is
+    // written, so a client could read what the server saw before it was recorded.
+    server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response&) {
       std::lock_guard lock(mu_);
       targets_.push_back(req.target);
       last_headers_ = req.headers;
+      return httplib::Server::HandlerResponse::Unhandled;
     });
   }
   ~TestServer() {
