@@ -36,7 +36,9 @@ Runtime:
 
 Behaviour:
   --profile 1.21|1.35          which kubelet to imitate (default 1.35).
-  --terminate-after SECONDS    terminate the pod this long after it synced (default 0: at once).
+  --terminate-after SECONDS    terminate the pod this long after the run started, even if the sync
+                               is still waiting (e.g. for an init container that never exits).
+                               Default 0: at once after the sync.
   --wait                       keep the pod until Ctrl-C or SIGTERM, then terminate it.
   --grace-period SECONDS       terminate with this grace period instead of the pod's.
   --keep                       do not remove the pod sandbox after terminating it.
@@ -265,6 +267,15 @@ int RunCommand(const std::vector<std::string>& args) {
     stop->Notify();
   });
 
+  // --terminate-after counts from the start of the run, so it also ends a sync that never finishes
+  // (an init container that never exits); the engine's wait for init containers watches `stop`.
+  std::thread terminate_timer;
+  if (!options.wait_for_signal && options.terminate_after > 0) {
+    terminate_timer = std::thread([&] {
+      if (!engine.clock().WaitForNotification(stop, std::chrono::seconds(options.terminate_after))) stop->Notify();
+    });
+  }
+
   printer.Note("pod " + pod.FormatForMessages() + ", profile " + options.profile->name + ", runtime " +
                (fake ? "embedded fake (" + endpoint + ")" : endpoint));
   printer.Header();
@@ -276,7 +287,7 @@ int RunCommand(const std::vector<std::string>& args) {
       printer.Note("running; Ctrl-C terminates the pod");
       stop->Wait();
     } else if (options.terminate_after > 0) {
-      engine.clock().WaitForNotification(stop, std::chrono::seconds(options.terminate_after));
+      stop->Wait();  // the timer (or a signal) notifies it
     }
     printer.Note("terminating the pod" +
                  (options.grace_period ? " with grace period " + std::to_string(*options.grace_period) + "s" : ""));
@@ -289,6 +300,8 @@ int RunCommand(const std::vector<std::string>& args) {
   }
   printer.Note(result.ok() && killed.ok() ? "pod terminated" : "done, with failures");
 
+  stop->Notify();  // ends the timer if a signal came first
+  if (terminate_timer.joinable()) terminate_timer.join();
   pthread_kill(signal_thread.native_handle(), SIGUSR1);  // wake the signal thread to join it
   signal_thread.join();
   return result.ok() && killed.ok() ? 0 : 1;

@@ -88,6 +88,18 @@ TEST(PodlifeRunTest, SidecarStartsBeforeTheAppAndStopsAfterIt) {
                           "Created spec.containers{app}", "Started spec.containers{app}"));
 }
 
+// In 1.21 the sidecar example's proxy is an ordinary init container that never exits, so the
+// sync never finishes; --terminate-after must still end the run through the kill path.
+TEST(PodlifeRunTest, TerminateAfterEndsASyncThatIsStillWaitingForAnInitContainer) {
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "1",
+                            "--output", "json"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(Reasons(r.out, true), ElementsAre("Created spec.initContainers{proxy}",
+                                                "Started spec.initContainers{proxy}",
+                                                "Killing spec.initContainers{proxy}"));
+  EXPECT_THAT(r.out, HasSubstr("cancelled while waiting for init container proxy"));
+}
+
 TEST(PodlifeRunTest, HttpPostStartWithoutHostReachesThePodIp) {
   httplib::Server server;
   std::atomic<int> hits{0};
