@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/conformance_command.h"
 #include "cli/implement_command.h"
 #include "cli/run_command.h"
 
@@ -15,10 +16,11 @@ podlife checks that a Kubernetes container-lifecycle implementation behaves like
 
 Commands:
   run POD.yaml     run a pod through podlife's reference engine and print its events
+  conformance      run the conformance suite against an implementation and a runtime
   implement        serve the engine over the conformance command protocol (stdin/stdout)
   help [COMMAND]   this text, or a command's
 
-Run `podlife run --help` for the run options.
+Run `podlife COMMAND --help` (or `podlife help COMMAND`) for a command's options.
 )";
 
 }  // namespace
@@ -37,6 +39,15 @@ int main(int argc, char** argv) {
     std::cout << podlife::cli::kImplementUsage;
     return 0;
   }
+  if (args[0] == "help" && args[1] == "conformance") {
+    std::cout << podlife::cli::kConformanceUsage;
+    return 0;
+  }
+  if (args[0] == "help") {
+    std::cerr << "podlife help: no command '" << args[1] << "'\n" << kUsage;
+    return 2;
+  }
+  if (args[0] == "conformance") return podlife::cli::ConformanceCommand({args.begin() + 1, args.end()});
   if (args[0] == "run") return podlife::cli::RunCommand({args.begin() + 1, args.end()});
   if (args[0] == "implement") return podlife::cli::ImplementCommand({args.begin() + 1, args.end()}, std::cin, std::cout);
   std::cerr << "podlife: unknown command '" << args[0] << "'\n" << kUsage;

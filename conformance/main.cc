@@ -3,14 +3,37 @@
 //   --runtime fake|unix:///path            the CRI runtime (default: a fresh fake per case)
 //   --profile 1.21|1.35|all                which kubelet to compare against (default all)
 //   --image IMAGE                          the image pods use on a real runtime
+//   --junit FILE                           JUnit XML report (= --gtest_output=xml:FILE)
+//   --filter PATTERN                       cases to run, e.g. 'PreStop.*' (= --gtest_filter)
 //   --cases-markdown                       print CASES.md (from the contract blocks) and exit
 // Every other flag is gtest's (--gtest_filter, --gtest_shuffle, --gtest_output=xml:FILE, ...).
+// At the end a summary table per area (passed, failed, skipped and why) goes to stdout.
 #include <gtest/gtest.h>
 
 #include <iostream>
+#include <list>
 
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
+#include "conformance/summary.h"
+
+namespace {
+constexpr const char* kUsage = R"(usage: podlife-conformance [options] [gtest flags]
+
+Runs the conformance cases (conformance/CASES.md) against an implementation and a CRI runtime.
+  --implementation builtin|command:CMD   what is under test (default builtin: podlife's engine);
+                                         CMD speaks conformance/PROTOCOL.md on stdin/stdout
+  --runtime fake|unix:///path            the CRI runtime (default fake: a fresh fake per case);
+                                         --runtime-endpoint is the same flag
+  --profile 1.21|1.35|all                which kubelet to compare against (default all)
+  --image IMAGE                          the image pods use on a real runtime
+                                         (default localhost/busybox:podlife)
+  --junit FILE                           write a JUnit XML report
+  --filter PATTERN                       gtest filter over Area.Case/profile, e.g. 'PreStop.*'
+  --cases-markdown                       print CASES.md from the contract blocks and exit
+Exit status 0 when no case failed (skips do not fail), 1 otherwise, 2 on a usage error.
+)";
+}  // namespace
 
 int main(int argc, char** argv) {
   using podlife::conformance::CurrentSelection;
@@ -27,15 +50,29 @@ int main(int argc, char** argv) {
     }
     return false;
   };
+  std::list<std::string> owned;  // gtest flags made from ours; `rest` points into them (list: stable)
   for (int i = 1; i < argc; ++i) {
     std::string v;
-    if (std::string(argv[i]) == "--cases-markdown") {
+    if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (std::string(argv[i]) == "--cases-markdown") {
       std::cout << podlife::conformance::CasesMarkdown();
       return 0;
     } else if (value(i, "--implementation", &v)) {
       CurrentSelection().implementation = v;
-    } else if (value(i, "--runtime", &v)) {
+    } else if (value(i, "--runtime", &v) || value(i, "--runtime-endpoint", &v)) {
+      if (v != "fake" && v.rfind("unix://", 0) != 0) {
+        std::cerr << "podlife-conformance: --runtime: want fake or unix:///path, got '" << v << "'\n";
+        return 2;
+      }
       CurrentSelection().runtime = v;
+    } else if (value(i, "--junit", &v)) {
+      owned.push_back("--gtest_output=xml:" + v);
+      rest.push_back(owned.back().data());
+    } else if (value(i, "--filter", &v)) {
+      owned.push_back("--gtest_filter=" + v);
+      rest.push_back(owned.back().data());
     } else if (value(i, "--image", &v)) {
       CurrentSelection().image = v;
     } else if (value(i, "--profile", &v)) {
@@ -54,5 +91,16 @@ int main(int argc, char** argv) {
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);  // gtest, like main, expects argv[argc] == nullptr
   ::testing::InitGoogleTest(&rest_argc, rest.data());
+  for (int i = 1; i < rest_argc; ++i) {
+    if (std::string(rest[i]).rfind("--gtest_", 0) != 0) {
+      std::cerr << "podlife-conformance: unknown option '" << rest[i] << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  const auto& selection = CurrentSelection();
+  std::string heading = "implementation " + selection.implementation + ", runtime " + selection.runtime + ", profiles";
+  for (const auto& p : selection.profiles) heading += " " + p;
+  auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
+  listeners.Append(new podlife::conformance::SummaryPrinter(std::cout, heading));  // gtest owns it
   return RUN_ALL_TESTS();
 }

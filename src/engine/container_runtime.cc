@@ -114,7 +114,9 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
   // Step 12: Started (EV-02).
   Event(c, init, "Normal", "Started",
         profile_.created_started_messages_generic ? "Container started" : "Started container " + c.name);
-  // Step 14: postStart, synchronously (PS-05, PS-10).
+  // Step 14: postStart, synchronously (PS-05, PS-10), against the instance just started (HD-05).
+  // No cancellation: a hung postStart blocks the start, and the next container, for ever (EX-05,
+  // SL-07 for a sleep).
   if (c.lifecycle && c.lifecycle->post_start) {
     HookTarget target{&pod, sandbox.id, &c, result.container_id};
     HookOutcome hook = hooks_.Run(target, *c.lifecycle->post_start, nullptr);
@@ -132,7 +134,7 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
       kill.message = "FailedPostStartHook";
       (void)KillContainer(kill);  // a kill error is only logged by the kubelet
       result.error_reason = "PostStartHookError";
-      result.message = hook.message;  // PS-07: the full message stays in the status
+      result.message = hook.message;  // PS-07, HD-06: the full message stays in the status
       return result;
     }
   }
@@ -162,7 +164,7 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
       done->Notify();
     });
   }
-  clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05
+  clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05; SL-06 for a sleep
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
 }
 

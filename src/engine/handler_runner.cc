@@ -21,7 +21,8 @@ std::string JoinHostPort(const std::string& host, int port) {
 
 HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler& handler,
                                const std::shared_ptr<Notification>& cancel) {
-  // HD-01: first non-nil wins; sleep exists only where the profile has it.
+  // HD-01: first non-nil wins; sleep exists only where the profile has it (HD-07: the one feature
+  // check inside the runner, PodLifecycleSleepAction, is locked on in 1.35 and absent in 1.21).
   if (handler.exec) return RunExec(target, *handler.exec);
   if (handler.http_get) return RunHttp(target, *handler.http_get, cancel);
   if (handler.sleep && profile_.sleep_action) return RunSleep(target, *handler.sleep, cancel);
@@ -32,7 +33,9 @@ HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler&
 }
 
 HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& exec) {
-  // EX-01: timeout 0, so CRI carries no deadline; EX-02: stdout then stderr.
+  // EX-01: timeout 0, so CRI carries no deadline (EX-09: no probe-timeout gate applies);
+  // EX-02: stdout then stderr. EX-07: an exec the runtime refuses (container not running) is a
+  // failure like any other.
   ExecResult result = cri_.ExecSync(target.container_id, exec.command, std::chrono::seconds(0));
   if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
   // EX-04
@@ -68,6 +71,7 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
       return error->message;
     }
     // HT-11: retry once over plain HTTP without credentials; on failure the HTTPS error stands.
+    // (HD-08: the 1.21 runner was built without an event recorder, so it had no fallback to report.)
     http::Request retry = request;
     retry.url.scheme = "http";
     std::erase_if(retry.headers, [](const http::Header& h) { return h.name == "Authorization"; });

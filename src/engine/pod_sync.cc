@@ -93,7 +93,7 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
   if (sandbox.id.empty()) return absl::OkStatus();
   if (grace_override && profile_.effective_grace_at_least_one && *grace_override < 1) grace_override = 1;  // PR-09
 
-  // PR-10: only running containers are killed (and get their preStop).
+  // PR-10: only running containers are killed (and get their preStop; SL-08 for a sleep).
   std::vector<Running> running;
   for (const auto& r : started) {
     auto status = cri_.ContainerStatus(r.id);
