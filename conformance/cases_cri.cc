@@ -64,6 +64,19 @@ PODLIFE_CASE(Cri, NonZeroExitIsTheExitError,
   EXPECT_EQ(e.error, "command 'sh -c exit 4' exited with 4: ");
 }
 
+PODLIFE_CASE(Cri, ExecOutputUpTo16MiBIsReceived,
+             {.ids = "CRI-06", .needs = {Capability::kFaults, Capability::kProbeExec},
+              .must = "An ExecSync answer of 6 MiB (over gRPC's 4 MiB default, under the kubelet's 16 MiB) MUST be received whole."}) {
+  SyncReport r = Pod(kApp).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  fakes::ExecResult big;
+  big.stdout_text = std::string(6 << 20, 'o');
+  fake().ScriptExec({"sh", "-c", "print 6 MiB"}, big, 1);
+  ExecReport e = pod().Exec(r.Find("app")->container_id, {"sh", "-c", "print 6 MiB"}, 10);
+  EXPECT_EQ(e.error, "");
+  EXPECT_EQ(e.stdout_text.size(), size_t{6} << 20);
+}
+
 PODLIFE_CASE(Cri, RunPodSandboxGetsTwiceTheRequestTimeout,
              {.ids = "CRI-05", .needs = {Capability::kCallLog},
               .must = "RunPodSandbox MUST carry a deadline of twice the runtime request timeout; CreateContainer and StartContainer the request timeout."}) {

@@ -63,7 +63,7 @@ PODLIFE_CASE(Handlers, ExecWinsWhenSeveralActionsAreSet,
 PODLIFE_AREA(Exec);
 
 PODLIFE_CASE(Exec, HookRunsThroughExecSyncWithoutDeadline,
-             {.ids = "EX-01 HD-05 CRI-01 CRI-02", .needs = {Capability::kCallLog},
+             {.ids = "EX-01 EX-09 HD-05 CRI-01 CRI-02", .needs = {Capability::kCallLog},
               .must = "An exec hook MUST call ExecSync on the started container with the command, timeout 0 and no gRPC deadline."}) {
   SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo hello\"]\n")).Sync();
   ASSERT_TRUE(r.ok) << r.error;
@@ -92,7 +92,55 @@ PODLIFE_CASE(Exec, ZeroExitSucceedsWhateverTheOutput,
   EXPECT_THAT(Reasons(), Not(::testing::Contains("FailedPostStartHook")));
 }
 
+PODLIFE_CASE(Exec, HookOnAContainerThatExitedFails,
+             {.ids = "EX-07 HD-04", .needs = {Capability::kFaults, Capability::kExitControl, Capability::kCallLog},
+              .must = "An exec hook whose container's PID 1 exited before the exec ran MUST fail with the runtime's error, once, and kill the container."}) {
+  GateGuard hold{fake().HoldNext("ExecSync")};
+  PodUnderTest& p = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo late\"]\n"));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_TRUE(hold.gate->WaitUntilHeld(10s).ok());
+  const std::string id = Calls("StartContainer").at(0).Request<cri::StartContainerRequest>().container_id();
+  fake().ExitContainer(id, 0);  // PID 1 is gone while the hook's exec is on its way
+  hold.gate->Release();
+  SyncReport r = sync.get();
+  const std::string failure = FailureOf(r);
+  EXPECT_THAT(failure, HasSubstr("Exec lifecycle hook ([sh -c echo late]) for Container \"app\""));
+  EXPECT_THAT(failure, HasSubstr("CONTAINER_EXITED"));  // the runtime's refusal, passed on
+  EXPECT_EQ(Calls("ExecSync").size(), 1u);              // HD-04: no retry
+  EXPECT_THAT(Reasons(), ::testing::Contains("Killing"));
+}
+
 PODLIFE_AREA(Http);
+
+PODLIFE_CASE(Http, RequestComesFromTheNodeNotTheContainer,
+             {.ids = "HT-15 HT-06", .needs = {Capability::kCallLog},
+              .must = "An httpGet hook MUST be sent by the implementation over the node's network (a GET from the host, no body), never through ExecSync in the container."}) {
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: origin\n")).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  fakes::RecordedRequest got;
+  ASSERT_TRUE(http().WaitForRequest("/origin", 10s, &got).ok()) << http().Describe();
+  EXPECT_EQ(got.method, "GET");
+  EXPECT_THAT(got.peer, ::testing::StartsWith("127.0.0.1:"));
+  EXPECT_FALSE(got.Header("Content-Length").has_value() && got.Header("Content-Length") != "0");
+  EXPECT_TRUE(Calls("ExecSync").empty()) << "an HTTP hook was run through ExecSync";
+}
+
+PODLIFE_CASE(Http, ABodyBeyond10KiBIsNotAwaited,
+             {.ids = "HT-13", .must = "An httpGet hook MUST NOT wait for a response body beyond 10 KiB: with the status, headers and 12 KiB of a 1 MiB body sent and the rest held back, the hook MUST succeed."}) {
+  fakes::HttpResponseScript big;
+  big.body = std::string(1 << 20, 'x');
+  big.body_prefix_bytes = 12 * 1024;
+  big.hold_body = std::make_shared<fakes::Gate>("body of GET /big");
+  GateGuard hold{big.hold_body};
+  http().Script("/big", big);
+  PodUnderTest& p = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: big\n"));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_EQ(sync.wait_for(30s), std::future_status::ready)
+      << "the hook is still reading a body the server holds back after 12 KiB";
+  EXPECT_FALSE(hold.gate->released());
+  SyncReport r = sync.get();
+  EXPECT_TRUE(r.ok) << r.error;
+}
 
 PODLIFE_CASE(Http, EmptyHostGoesToTheFirstPodIp,
              {.ids = "HT-01 HT-06", .needs = {Capability::kPodIp},
@@ -296,7 +344,7 @@ PODLIFE_CASE(Sleep, ZeroSecondsSucceedsAtOnce,
 }
 
 PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
-             {.ids = "SL-07 PS-10", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
+             {.ids = "SL-07 PS-10 HD-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
               .must = "In 1.35 a postStart sleep of N seconds MUST delay the next container's creation by at least N seconds."}) {
   SyncReport r = Pod("  containers:\n  - name: first\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
                      "    lifecycle:\n      postStart:\n        sleep:\n          seconds: 1\n"
@@ -306,6 +354,49 @@ PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
   auto starts = Calls("StartContainer");
   ASSERT_EQ(creates.size(), 2u);
   EXPECT_GE(creates[1].received_at - starts[0].received_at, 1s);
+}
+
+PODLIFE_CASE(Sleep, PreStopSleepIsCutOffAtTheGrace,
+             {.ids = "SL-06 PR-05 PR-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
+              .must = "In 1.35 a preStop sleep longer than the grace period MUST NOT delay StopContainer past the grace, which then gets the 2 s floor."}) {
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 60\n", 1).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_EQ(kill.wait_for(30s), std::future_status::ready) << "the kill waited for the 60 s sleep";
+  EXPECT_EQ(kill.get(), "");
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 2);
+}
+
+PODLIFE_CASE(Sleep, PreStopSleepOutlivesTheContainer,
+             {.ids = "SL-05 PR-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "In 1.35 a preStop sleep MUST keep sleeping when the container's PID 1 exits, so StopContainer gets the grace minus the whole sleep."}) {
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 2\n", 30).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_TRUE(WaitForEvent("Killing"));
+  fake().ExitContainer(r.Find("app")->container_id, 0);  // PID 1 exits during the sleep
+  ASSERT_EQ(kill.wait_for(30s), std::future_status::ready);
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u);
+  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 28);  // 30 - the 2 s sleep
+}
+
+PODLIFE_CASE(Sleep, AnExitedContainerSkipsThePreStopSleep,
+             {.ids = "SL-08 PR-10", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "In 1.35 terminating a pod whose container already exited MUST NOT run that container's preStop sleep nor kill it; the sandbox is still stopped."}) {
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 60\n", 90).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  fake().ExitContainer(r.Find("app")->container_id, 0);
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_EQ(kill.wait_for(30s), std::future_status::ready) << "the kill ran the 60 s preStop sleep of an exited container";
+  EXPECT_THAT(Reasons(), Not(::testing::Contains("Killing")));
+  EXPECT_TRUE(Calls("StopContainer").empty());
+  EXPECT_EQ(Calls("StopPodSandbox").size(), 1u);
 }
 
 }  // namespace

@@ -132,6 +132,19 @@ PODLIFE_CASE(PostStart, StartFailureIsRunContainerErrorAndTheNextStillStarts,
   EXPECT_THAT(Reasons(), ElementsAre("Created", "Failed", "Created", "Started"));
 }
 
+PODLIFE_CASE(PostStart, FirstStartIsAttemptZero,
+             {.ids = "PS-04", .needs = {Capability::kCallLog},
+              .must = "A container's first CreateContainer MUST carry metadata.attempt 0 and the log path <name>/0.log."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto creates = Calls("CreateContainer");
+  ASSERT_EQ(creates.size(), 1u);
+  const auto& config = creates[0].Request<cri::CreateContainerRequest>().config();
+  EXPECT_EQ(config.metadata().name(), "app");
+  EXPECT_EQ(config.metadata().attempt(), 0u);
+  EXPECT_EQ(config.log_path(), "app/0.log");
+}
+
 PODLIFE_AREA(PodSync);
 
 PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
@@ -221,6 +234,52 @@ PODLIFE_CASE(PreStop, ZeroGraceSkipsTheHook,
   EXPECT_EQ(StopTimeout(Calls("StopContainer"), r.Find("app")->container_id), 2);
 }
 
+PODLIFE_CASE(PreStop, HttpHookIsSentBetweenKillingAndStop,
+             {.ids = "PR-19 PR-02 PR-07", .needs = {Capability::kCallLog},
+              .must = "An httpGet preStop MUST be sent after Killing, and StopContainer MUST wait for its answer and get the grace minus the hook's whole seconds."}) {
+  const std::string spec = "  containers:\n" +
+      Container("app", "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n");
+  SyncReport r = Pod(spec, 30).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  GateGuard hold{http().HoldNext("/bye")};
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_TRUE(hold.gate->WaitUntilHeld(10s).ok()) << http().Describe();
+  EXPECT_THAT(Reasons(), ::testing::Contains("Killing"));
+  EXPECT_TRUE(Calls("StopContainer").empty()) << "StopContainer was sent while the preStop request was held";
+  hold.gate->Release();
+  EXPECT_EQ(kill.get(), "");
+  auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u);
+  // The grace minus the whole seconds the held hook took (normally 0; 1 on a very slow machine).
+  EXPECT_THAT(StopTimeout(stops, r.Find("app")->container_id).value_or(-1), ::testing::AllOf(::testing::Ge(29), ::testing::Le(30)));
+}
+
+PODLIFE_CASE(PreStop, HttpHookIsNotSentWithZeroGrace,
+             {.ids = "PR-19 PR-04", .needs = {Capability::kCallLog},
+              .must = "With grace 0 an httpGet preStop MUST NOT be sent, and StopContainer MUST get the 2 s floor."}) {
+  const std::string spec = "  containers:\n" +
+      Container("app", "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n");
+  SyncReport r = Pod(spec, 0).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  EXPECT_EQ(StopTimeout(Calls("StopContainer"), r.Find("app")->container_id), 2);
+  EXPECT_TRUE(http().RequestsTo("/bye").empty()) << http().Describe();  // the kill returned: nothing is on its way
+}
+
+PODLIFE_CASE(PreStop, StopContainerNotFoundIsSuccessOnlyIn135,
+             {.ids = "PR-13", .needs = {Capability::kFaults},
+              .must = "A StopContainer answered NotFound MUST count as stopped in 1.35 and MUST fail the kill with the runtime's error in 1.21."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  fake().FailNext("StopContainer", grpc::StatusCode::NOT_FOUND, "container gone-away not found");
+  const std::string error = pod().Kill(std::nullopt);
+  if (v135()) {
+    EXPECT_EQ(error, "");
+  } else {
+    EXPECT_THAT(error, HasSubstr("container gone-away not found"));
+  }
+}
+
 PODLIFE_CASE(PreStop, FailedHookDoesNotStopTheKill,
              {.ids = "PR-06 EV-05 HD-04", .needs = {Capability::kCallLog},
               .must = "A failing preStop MUST record FailedPreStopHook and the container MUST still be stopped; the hook is not retried."}) {
@@ -251,8 +310,8 @@ PODLIFE_CASE(PreStop, HookTimeIsSubtractedFromTheGrace,
 }
 
 PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
-             {.ids = "PR-05 PR-07 EX-06", .needs = {Capability::kCallLog},
-              .must = "A preStop hook outlasting the grace period MUST NOT delay StopContainer past the grace, which then gets the 2 s floor."}) {
+             {.ids = "PR-05 PR-07 EX-06 EV-11", .needs = {Capability::kCallLog},
+              .must = "A preStop hook outlasting the grace period MUST NOT delay StopContainer past the grace, which then gets the 2 s floor; no UnfinishedPreStopHook or ExceededGracePeriod event is recorded."}) {
   SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "sleep 60")), 2).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(std::nullopt), "");
@@ -262,6 +321,9 @@ PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
   auto execs = Calls("ExecSync");
   ASSERT_EQ(execs.size(), 1u);
   EXPECT_LT(stops[0].received_at - execs[0].received_at, 10s);  // not the hook's 60 s
+  // EV-11: the kubelet defines these reasons but never emits them.
+  EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("UnfinishedPreStopHook")));
+  EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("ExceededGracePeriod")));
 }
 
 PODLIFE_CASE(PreStop, HooksOfAPodStartConcurrently,

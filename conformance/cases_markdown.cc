@@ -35,7 +35,8 @@ std::string CasesMarkdown() {
       << "Capabilities: `call-log` (the runtime records every CRI call: the fake), `faults` (the runtime\n"
       << "can fail, delay or hold calls: the fake), `pod-ip` (the runtime gives the pod an IP reaching the\n"
       << "host's loopback: the fake), `probe-exec` (the implementation runs a probe-style exec with a\n"
-      << "timeout: protocol op `exec`). A case whose needs are not met is skipped with the reason.\n\n";
+      << "timeout: protocol op `exec`), `exit-control` (the runtime can end a container's workload on\n"
+      << "demand, as if PID 1 exited: the fake). A case whose needs are not met is skipped with the reason.\n\n";
   std::map<std::string, std::vector<const RegisteredCase*>> by_area;
   std::set<std::string> covered;
   for (const auto& c : AllCases()) {

@@ -13,6 +13,7 @@ std::string CapabilityName(Capability c) {
     case Capability::kFaults: return "faults";
     case Capability::kPodIp: return "pod-ip";
     case Capability::kProbeExec: return "probe-exec";
+    case Capability::kExitControl: return "exit-control";
   }
   return "?";
 }

@@ -38,6 +38,7 @@ enum class Capability {
   kFaults,          // the runtime can fail, delay or hold (gate) chosen CRI calls
   kPodIp,           // the runtime reports a pod IP that reaches the host's loopback
   kProbeExec,       // the implementation runs a probe-style ExecSync with a timeout (protocol op "exec")
+  kExitControl,     // the runtime can end a container's workload on demand (as if PID 1 exited)
 };
 std::string CapabilityName(Capability c);
 

@@ -86,7 +86,19 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
       res.set_header("Location", script.redirect_to);
       if (res.status < 300 || res.status > 399) res.status = 302;
     }
-    res.set_content(script.body, "text/plain");
+    if (!script.hold_body) {
+      res.set_content(script.body, "text/plain");
+      return;
+    }
+    auto body = std::make_shared<std::string>(std::move(script.body));
+    const size_t prefix = std::min(script.body_prefix_bytes, body->size());
+    res.set_content_provider(
+        body->size(), "text/plain",
+        [self, body, prefix, gate = script.hold_body](size_t offset, size_t, httplib::DataSink& sink) {
+          if (offset < prefix) return sink.write(body->data() + offset, prefix - offset);
+          if (!gate->Park([self] { return self->stopping_.load(); }, kGatePoll)) return false;
+          return sink.write(body->data() + offset, body->size() - offset);
+        });
   });
   if (port == 0) {
     self->port_ = self->server_->bind_to_any_port(host);

@@ -59,6 +59,10 @@ struct HttpResponseScript {
   std::string body = "ok";
   Millis delay{0};
   std::string redirect_to;  // when set: Location header, status 302 unless status is 3xx
+  // When set: the headers (Content-Length of the whole body) and the first `body_prefix_bytes`
+  // go out, then the rest of the body waits until this gate is released (a slow or endless body).
+  std::shared_ptr<Gate> hold_body = nullptr;
+  size_t body_prefix_bytes = 0;
 };
 
 class FakeHttpEndpoint {
