@@ -36,12 +36,12 @@ PODLIFE_CASE(Cri, ExecSyncDeadlineIsRequestTimeoutPlusExecTimeout,
               .must = "ExecSync with timeout T MUST carry timeout T (seconds) and a gRPC deadline of the runtime request timeout plus T (doubled when equal)."}) {
   SyncReport r = Pod(kApp, 30, RequestTimeout(5s)).Sync();
   ASSERT_TRUE(r.ok) << r.error;
-  ExecReport e = pod().Exec(r.Find("app")->container_id, {"sh", "-c", "true"}, 5);
+  ExecReport e = pod().Exec(r.Get("app").container_id, {"sh", "-c", "true"}, 5);
   EXPECT_EQ(e.error, "");
   auto execs = Calls("ExecSync");
   ASSERT_EQ(execs.size(), 1u);
-  EXPECT_EQ(execs[0].Request<cri::ExecSyncRequest>().timeout(), 5);
-  EXPECT_TRUE(DeadlineNear(execs[0], 10s));
+  EXPECT_EQ(execs.at(0).Request<cri::ExecSyncRequest>().timeout(), 5);
+  EXPECT_TRUE(DeadlineNear(execs.at(0), 10s));
 }
 
 PODLIFE_CASE(Cri, DeadlineExceededBecomesTheTimeoutError,
@@ -50,7 +50,7 @@ PODLIFE_CASE(Cri, DeadlineExceededBecomesTheTimeoutError,
   SyncReport r = Pod(kApp, 30, RequestTimeout(1s)).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   fake().HangUntilDeadline("ExecSync");
-  ExecReport e = pod().Exec(r.Find("app")->container_id, {"sh", "-c", "sleep 10"}, 1);
+  ExecReport e = pod().Exec(r.Get("app").container_id, {"sh", "-c", "sleep 10"}, 1);
   EXPECT_EQ(e.error, v135() ? "command timed out: \"sh -c sleep 10\" timed out after 1s" : "command \"sh -c sleep 10\" timed out");
 }
 
@@ -59,7 +59,7 @@ PODLIFE_CASE(Cri, NonZeroExitIsTheExitError,
               .must = "ExecSync with a non-zero exit MUST become `command '<cmd>' exited with N: <stderr>`."}) {
   SyncReport r = Pod(kApp).Sync();
   ASSERT_TRUE(r.ok) << r.error;
-  ExecReport e = pod().Exec(r.Find("app")->container_id, {"sh", "-c", "exit 4"}, 10);
+  ExecReport e = pod().Exec(r.Get("app").container_id, {"sh", "-c", "exit 4"}, 10);
   EXPECT_EQ(e.exit_code, 4);
   EXPECT_EQ(e.error, "command 'sh -c exit 4' exited with 4: ");
 }
@@ -72,7 +72,7 @@ PODLIFE_CASE(Cri, ExecOutputUpTo16MiBIsReceived,
   fakes::ExecResult big;
   big.stdout_text = std::string(6 << 20, 'o');
   fake().ScriptExec({"sh", "-c", "print 6 MiB"}, big, 1);
-  ExecReport e = pod().Exec(r.Find("app")->container_id, {"sh", "-c", "print 6 MiB"}, 10);
+  ExecReport e = pod().Exec(r.Get("app").container_id, {"sh", "-c", "print 6 MiB"}, 10);
   EXPECT_EQ(e.error, "");
   EXPECT_EQ(e.stdout_text.size(), size_t{6} << 20);
 }
@@ -95,8 +95,8 @@ PODLIFE_CASE(Cri, StopContainerGetsRequestTimeoutPlusGrace,
   ASSERT_EQ(pod().Kill(std::nullopt), "");
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 1u);
-  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 7);
-  EXPECT_TRUE(DeadlineNear(stops[0], 11s));
+  EXPECT_EQ(stops.at(0).Request<cri::StopContainerRequest>().timeout(), 7);
+  EXPECT_TRUE(DeadlineNear(stops.at(0), 11s));
 }
 
 PODLIFE_CASE(Cri, PullImageHasNoDeadline,
@@ -106,7 +106,7 @@ PODLIFE_CASE(Cri, PullImageHasNoDeadline,
   ASSERT_TRUE(r.ok) << r.error;
   auto pulls = Calls("PullImage");
   ASSERT_EQ(pulls.size(), 1u);
-  EXPECT_FALSE(pulls[0].deadline.has_value()) << pulls[0].Describe();
+  EXPECT_FALSE(pulls.at(0).deadline.has_value()) << pulls.at(0).Describe();
 }
 
 }  // namespace

@@ -69,12 +69,12 @@ PODLIFE_CASE(Exec, HookRunsThroughExecSyncWithoutDeadline,
   ASSERT_TRUE(r.ok) << r.error;
   auto calls = Calls("ExecSync");
   ASSERT_EQ(calls.size(), 1u);
-  const auto& req = calls[0].Request<cri::ExecSyncRequest>();
-  EXPECT_EQ(req.container_id(), r.Find("app")->container_id);
+  const auto& req = calls.at(0).Request<cri::ExecSyncRequest>();
+  EXPECT_EQ(req.container_id(), r.Get("app").container_id);
   EXPECT_THAT(std::vector<std::string>(req.cmd().begin(), req.cmd().end()),
               ::testing::ElementsAre("sh", "-c", "echo hello"));
   EXPECT_EQ(req.timeout(), 0);
-  EXPECT_FALSE(calls[0].deadline.has_value()) << calls[0].Describe();
+  EXPECT_FALSE(calls.at(0).deadline.has_value()) << calls.at(0).Describe();
 }
 
 PODLIFE_CASE(Exec, NonZeroExitFailsWithTheKubeletsMessage,
@@ -209,9 +209,10 @@ PODLIFE_CASE(Http, OutOfRangePortIsAnError,
 PODLIFE_CASE(Http, StatusCodesNeverFailAHook,
              {.ids = "HT-08", .must = "An httpGet hook answered 500 MUST succeed."}) {
   http().Script("/err", {500, {}, "internal error", 0ms, ""});
-  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /err\n")).Sync();
+  // "err", not "/err": 1.21 would request //err, which the script does not answer with 500.
+  SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: err\n")).Sync();
   EXPECT_TRUE(r.ok) << r.error;
-  EXPECT_EQ(http().Requests().size(), 1u);
+  ASSERT_EQ(http().RequestsTo("/err").size(), 1u) << http().Describe();  // the 500 was really served
 }
 
 PODLIFE_CASE(Http, PathFormsTheUrlPerProfile,
@@ -312,9 +313,9 @@ PODLIFE_CASE(Http, HttpsFallbackDropsAuthorization,
   EXPECT_EQ(got.Header("X-Keep").value_or(""), "1");
   auto fallback = EventsWithReason("LifecycleHTTPFallback");
   ASSERT_EQ(fallback.size(), 1u);
-  EXPECT_EQ(fallback[0].type, "Warning");
-  EXPECT_EQ(fallback[0].field_path, "");  // on the pod, not a container
-  EXPECT_EQ(fallback[0].message, "request to HTTPS lifecycle hook 127.0.0.1:" + std::to_string(http().port()) +
+  EXPECT_EQ(fallback.at(0).type, "Warning");
+  EXPECT_EQ(fallback.at(0).field_path, "");  // on the pod, not a container
+  EXPECT_EQ(fallback.at(0).message, "request to HTTPS lifecycle hook 127.0.0.1:" + std::to_string(http().port()) +
                                      " got HTTP response, retry with HTTP succeeded");
 }
 
@@ -353,7 +354,7 @@ PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
   auto creates = Calls("CreateContainer");
   auto starts = Calls("StartContainer");
   ASSERT_EQ(creates.size(), 2u);
-  EXPECT_GE(creates[1].received_at - starts[0].received_at, 1s);
+  EXPECT_GE(creates.at(1).received_at - starts.at(0).received_at, 1s);
 }
 
 PODLIFE_CASE(Sleep, PreStopSleepIsCutOffAtTheGrace,
@@ -367,7 +368,7 @@ PODLIFE_CASE(Sleep, PreStopSleepIsCutOffAtTheGrace,
   EXPECT_EQ(kill.get(), "");
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 1u);
-  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 2);
+  EXPECT_EQ(stops.at(0).Request<cri::StopContainerRequest>().timeout(), 2);
 }
 
 PODLIFE_CASE(Sleep, PreStopSleepOutlivesTheContainer,
@@ -378,11 +379,11 @@ PODLIFE_CASE(Sleep, PreStopSleepOutlivesTheContainer,
   ASSERT_TRUE(r.ok) << r.error;
   auto kill = Background([&] { return pod().Kill(std::nullopt); });
   ASSERT_TRUE(WaitForEvent("Killing"));
-  fake().ExitContainer(r.Find("app")->container_id, 0);  // PID 1 exits during the sleep
+  fake().ExitContainer(r.Get("app").container_id, 0);  // PID 1 exits during the sleep
   ASSERT_EQ(kill.wait_for(30s), std::future_status::ready);
   auto stops = Calls("StopContainer");
   ASSERT_EQ(stops.size(), 1u);
-  EXPECT_EQ(stops[0].Request<cri::StopContainerRequest>().timeout(), 28);  // 30 - the 2 s sleep
+  EXPECT_EQ(stops.at(0).Request<cri::StopContainerRequest>().timeout(), 28);  // 30 - the 2 s sleep
 }
 
 PODLIFE_CASE(Sleep, AnExitedContainerSkipsThePreStopSleep,
@@ -391,7 +392,7 @@ PODLIFE_CASE(Sleep, AnExitedContainerSkipsThePreStopSleep,
   SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
                      "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 60\n", 90).Sync();
   ASSERT_TRUE(r.ok) << r.error;
-  fake().ExitContainer(r.Find("app")->container_id, 0);
+  fake().ExitContainer(r.Get("app").container_id, 0);
   auto kill = Background([&] { return pod().Kill(std::nullopt); });
   ASSERT_EQ(kill.wait_for(30s), std::future_status::ready) << "the kill ran the 60 s preStop sleep of an exited container";
   EXPECT_THAT(Reasons(), Not(::testing::Contains("Killing")));

@@ -44,6 +44,12 @@ const ContainerReport* SyncReport::Find(const std::string& name) const {
   return nullptr;
 }
 
+const ContainerReport& SyncReport::Get(const std::string& name) const {
+  if (const ContainerReport* found = Find(name)) return *found;
+  throw std::runtime_error("the implementation reported no result for container " + name + " (sync error: '" + error +
+                           "')");
+}
+
 Selection& CurrentSelection() {
   static Selection selection;
   return selection;

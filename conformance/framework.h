@@ -90,6 +90,8 @@ struct SyncReport {
   std::string error;
   std::vector<ContainerReport> containers;
   const ContainerReport* Find(const std::string& name) const;
+  // The report of `name`; throws (gtest fails the case, it does not crash) when there is none.
+  const ContainerReport& Get(const std::string& name) const;
 };
 
 struct ExecReport {
