@@ -18,6 +18,12 @@ std::string AppWithPostStart(const std::string& handler, const std::string& extr
          "    lifecycle:\n      postStart:\n" + handler;
 }
 
+// One container "app" that sleeps, with a preStop sleep of `seconds`.
+std::string AppWithPreStopSleep(int seconds) {
+  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+         "    lifecycle:\n      preStop:\n        sleep:\n          seconds: " + std::to_string(seconds) + "\n";
+}
+
 // Hook failure message of the postStart of "app", failing the case when it did not fail.
 std::string FailureOf(const SyncReport& r) {
   const ContainerReport* app = r.Find("app");
@@ -360,8 +366,7 @@ PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
 PODLIFE_CASE(Sleep, PreStopSleepIsCutOffAtTheGrace,
              {.ids = "SL-06 PR-05 PR-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
               .must = "In 1.35 a preStop sleep longer than the grace period MUST NOT delay StopContainer past the grace, which then gets the 2 s floor."}) {
-  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
-                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 60\n", 1).Sync();
+  SyncReport r = Pod(AppWithPreStopSleep(60), 1).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   auto kill = Background([&] { return pod().Kill(std::nullopt); });
   ASSERT_EQ(kill.wait_for(30s), std::future_status::ready) << "the kill waited for the 60 s sleep";
@@ -374,8 +379,7 @@ PODLIFE_CASE(Sleep, PreStopSleepIsCutOffAtTheGrace,
 PODLIFE_CASE(Sleep, PreStopSleepOutlivesTheContainer,
              {.ids = "SL-05 PR-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "In 1.35 a preStop sleep MUST keep sleeping when the container's PID 1 exits, so StopContainer gets the grace minus the whole sleep."}) {
-  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
-                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 2\n", 30).Sync();
+  SyncReport r = Pod(AppWithPreStopSleep(2), 30).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   auto kill = Background([&] { return pod().Kill(std::nullopt); });
   ASSERT_TRUE(WaitForEvent("Killing"));
@@ -389,8 +393,7 @@ PODLIFE_CASE(Sleep, PreStopSleepOutlivesTheContainer,
 PODLIFE_CASE(Sleep, AnExitedContainerSkipsThePreStopSleep,
              {.ids = "SL-08 PR-10", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "In 1.35 terminating a pod whose container already exited MUST NOT run that container's preStop sleep nor kill it; the sandbox is still stopped."}) {
-  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
-                     "    lifecycle:\n      preStop:\n        sleep:\n          seconds: 60\n", 90).Sync();
+  SyncReport r = Pod(AppWithPreStopSleep(60), 90).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   fake().ExitContainer(r.Get("app").container_id, 0);
   auto kill = Background([&] { return pod().Kill(std::nullopt); });

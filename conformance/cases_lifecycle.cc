@@ -23,6 +23,10 @@ std::string ExecHandler(const std::string& hook, const std::string& script) {
   return "      " + hook + ":\n        exec:\n          command: [sh, -c, \"" + script + "\"]\n";
 }
 
+// A preStop httpGet to the HTTP hook endpoint's /bye.
+constexpr char kHttpPreStopToBye[] =
+    "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n";
+
 // StopContainer's requested timeout for a container.
 std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
   for (const auto& s : stops) {
@@ -240,8 +244,7 @@ PODLIFE_CASE(PreStop, ZeroGraceSkipsTheHook,
 PODLIFE_CASE(PreStop, HttpHookIsSentBetweenKillingAndStop,
              {.ids = "PR-19 PR-02 PR-07", .needs = {Capability::kCallLog},
               .must = "An httpGet preStop MUST be sent after Killing, and StopContainer MUST wait for its answer and get the grace minus the hook's whole seconds."}) {
-  const std::string spec = "  containers:\n" +
-      Container("app", "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n");
+  const std::string spec = "  containers:\n" + Container("app", kHttpPreStopToBye);
   SyncReport r = Pod(spec, 30).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   GateGuard hold{http().HoldNext("/bye")};
@@ -260,8 +263,7 @@ PODLIFE_CASE(PreStop, HttpHookIsSentBetweenKillingAndStop,
 PODLIFE_CASE(PreStop, HttpHookIsNotSentWithZeroGrace,
              {.ids = "PR-19 PR-04", .needs = {Capability::kCallLog},
               .must = "With grace 0 an httpGet preStop MUST NOT be sent, and StopContainer MUST get the 2 s floor."}) {
-  const std::string spec = "  containers:\n" +
-      Container("app", "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n");
+  const std::string spec = "  containers:\n" + Container("app", kHttpPreStopToBye);
   SyncReport r = Pod(spec, 0).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(std::nullopt), "");
