@@ -60,6 +60,7 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
   auto port = ResolveHookPort(profile_, action.port, *target.container);
   if (!port.ok()) return std::string(port.status().message());
 
+  // HT-15: the request leaves from this process (the node's network), not from the container.
   http::Request request = BuildHookRequest(profile_, action, host, *port);
   http::Options options;
   options.redirects =
@@ -103,6 +104,7 @@ HookOutcome HandlerRunner::RunHttp(const HookTarget& target, const HttpGetAction
 HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction& sleep,
                                     const std::shared_ptr<Notification>& cancel) {
   // SL-01/SL-04: no CRI call; 0 returns at once. SL-03: cancellation ends it with an error.
+  // SL-05: it does not watch the container, so it keeps sleeping after PID 1 exits.
   if (sleep.seconds <= 0) return {};
   auto stop = cancel ? cancel : std::make_shared<Notification>();
   if (!clock_.WaitForNotification(stop, std::chrono::seconds(sleep.seconds))) return {};
