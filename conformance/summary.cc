@@ -38,18 +38,18 @@ void SummaryPrinter::OnTestEnd(const ::testing::TestInfo& info) {
 
 void SummaryPrinter::OnTestProgramEnd(const ::testing::UnitTest&) {
   Counts total;
-  for (const auto& [area, c] : by_area_) total.passed += c.passed, total.failed += c.failed, total.skipped += c.skipped;
+  for (const auto& [area, c] : by_area_) {
+    total.passed += c.passed;
+    total.failed += c.failed;
+    total.skipped += c.skipped;
+  }
   if (total.passed + total.failed + total.skipped <= 1) return;  // one case (as ctest runs them): no table
-  total = {};
   out_ << "\n== podlife conformance summary: " << heading_ << "\n";
   out_ << std::left << std::setw(12) << "area" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
        << std::setw(9) << "skipped" << "\n";
   for (const auto& [area, c] : by_area_) {
     out_ << std::left << std::setw(12) << area << std::right << std::setw(8) << c.passed << std::setw(8) << c.failed
          << std::setw(9) << c.skipped << "\n";
-    total.passed += c.passed;
-    total.failed += c.failed;
-    total.skipped += c.skipped;
   }
   out_ << std::left << std::setw(12) << "total" << std::right << std::setw(8) << total.passed << std::setw(8)
        << total.failed << std::setw(9) << total.skipped << "\n";

@@ -9,9 +9,11 @@
 //   it is answered. Requests(), RequestsTo(path) read the record; WaitForRequest(path, timeout)
 //   waits with a deadline and, on failure, says what did arrive.
 // - Script(path, response): requests whose path (target without query) matches get `response`:
-//   status, headers, a body of any size, a delay, a redirect (Location + 3xx). Unscripted paths
-//   get 200 "ok". HoldNext(path) parks the next request to path at a Gate until released.
-// - Destruction releases every gate, then stops the server; nothing blocks past it.
+//   status, headers, a body of any size, a delay, a redirect (Location + 3xx), a body held back
+//   after a prefix at a caller's Gate. Unscripted paths get 200 "ok". HoldNext(path) parks the
+//   next request to path at a Gate until released.
+// - Destruction releases every gate it made and abandons a held body, then stops the server;
+//   nothing blocks past it.
 // SilentTcpListener: accepts connections on 127.0.0.1:0, reads what arrives, and closes without
 // answering (a server that drops the request: Go's client reports EOF).
 #pragma once
