@@ -12,7 +12,7 @@ namespace cri = ::runtime::v1;
 
 using ::testing::HasSubstr;
 
-constexpr char kApp[] = "  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n";
+constexpr char kApp[] = "  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n";
 
 PodOptions RequestTimeout(std::chrono::milliseconds t) {
   PodOptions o;

@@ -14,13 +14,13 @@ using ::testing::Not;
 
 // One container "app" that sleeps, with the given postStart handler (YAML, indented 10 spaces).
 std::string AppWithPostStart(const std::string& handler, const std::string& extra = "") {
-  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n" + extra +
+  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n" + extra +
          "    lifecycle:\n      postStart:\n" + handler;
 }
 
 // One container "app" that sleeps, with a preStop sleep of `seconds`.
 std::string AppWithPreStopSleep(int seconds) {
-  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+  return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n"
          "    lifecycle:\n      preStop:\n        sleep:\n          seconds: " + std::to_string(seconds) + "\n";
 }
 
@@ -51,7 +51,7 @@ PODLIFE_CASE(Handlers, TcpSocketIsAnInvalidHandler,
 
 PODLIFE_CASE(Handlers, EmptyHandlerIsInvalid,
              {.ids = "HD-01 HD-02", .must = "A postStart handler with no action MUST fail as an invalid handler."}) {
-  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n"
                      "    lifecycle:\n      postStart: {}\n").Sync();
   EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
 }
@@ -353,9 +353,9 @@ PODLIFE_CASE(Sleep, ZeroSecondsSucceedsAtOnce,
 PODLIFE_CASE(Sleep, PostStartSleepDelaysTheNextContainer,
              {.ids = "SL-07 PS-10 HD-07", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
               .must = "In 1.35 a postStart sleep of N seconds MUST delay the next container's creation by at least N seconds."}) {
-  SyncReport r = Pod("  containers:\n  - name: first\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n"
+  SyncReport r = Pod("  containers:\n  - name: first\n    image: {IMAGE}\n    command: {WORKLOAD}\n"
                      "    lifecycle:\n      postStart:\n        sleep:\n          seconds: 1\n"
-                     "  - name: second\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n").Sync();
+                     "  - name: second\n    image: {IMAGE}\n    command: {WORKLOAD}\n").Sync();
   ASSERT_TRUE(r.ok) << r.error;
   auto creates = Calls("CreateContainer");
   auto starts = Calls("StartContainer");

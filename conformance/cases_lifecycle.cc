@@ -14,7 +14,7 @@ namespace cri = ::runtime::v1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-constexpr char kSleeper[] = "    image: {IMAGE}\n    command: [sh, -c, \"sleep 3600\"]\n";
+constexpr char kSleeper[] = "    image: {IMAGE}\n    command: {WORKLOAD}\n";
 
 std::string Container(const std::string& name, const std::string& lifecycle = "") {
   return "  - name: " + name + "\n" + kSleeper + (lifecycle.empty() ? "" : "    lifecycle:\n" + lifecycle);

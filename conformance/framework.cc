@@ -130,6 +130,8 @@ std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_se
   static std::atomic<int> counter{0};
   pod_name_ = "podlife-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
   std::string spec = Replace(spec_yaml, "{IMAGE}", runtime_->image());
+  spec = Replace(spec, "{WORKLOAD}", kWorkloadCommand);
+  spec = Replace(spec, "{STUBBORN_WORKLOAD}", kStubbornWorkloadCommand);
   if (spec.find("{HTTP_PORT}") != std::string::npos) spec = Replace(spec, "{HTTP_PORT}", std::to_string(http().port()));
   if (spec.find("{HTTPS_PORT}") != std::string::npos) spec = Replace(spec, "{HTTPS_PORT}", std::to_string(https().port()));
   return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + pod_name_ + "\n  uid: uid-" + pod_name_ +

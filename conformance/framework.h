@@ -42,6 +42,13 @@ enum class Capability {
 };
 std::string CapabilityName(Capability c);
 
+// Container commands for real runtimes. A shell runs the workload so PID 1 has a TERM handler: a
+// plain `sleep` as PID 1 of its PID namespace ignores SIGTERM, and every stop would wait out the
+// grace. {WORKLOAD} exits 0 on TERM (the fake's default workload); {STUBBORN_WORKLOAD} ignores TERM
+// and dies only by SIGKILL (137; on the fake, pair it with RuntimeBackend::IgnoreSigterm).
+inline constexpr char kWorkloadCommand[] = "[sh, -c, \"trap 'exit 0' TERM; sleep 3600 & wait\"]";
+inline constexpr char kStubbornWorkloadCommand[] = "[sh, -c, \"trap '' TERM; sleep 3600 & wait\"]";
+
 enum class Profiles { kBoth, k121Only, k135Only };
 
 struct Contract {
@@ -158,7 +165,8 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   fakes::FakeHttpEndpoint& https();  // started on first use
 
   // A pod manifest: `spec_yaml` is the pod's spec (indented two spaces, under `spec:`); `{IMAGE}`
-  // becomes the runtime's image and `{HTTP_PORT}`/`{HTTPS_PORT}` the endpoints' ports. The pod
+  // becomes the runtime's image, `{WORKLOAD}`/`{STUBBORN_WORKLOAD}` a container command (below)
+  // and `{HTTP_PORT}`/`{HTTPS_PORT}` the endpoints' ports. The pod
   // gets a unique name and uid, and hostNetwork true.
   // `host_network` false gives the pod its own network (and, with kPodIp, a pod IP).
   std::string Manifest(const std::string& spec_yaml, int64_t grace_seconds = 30, bool host_network = true);
