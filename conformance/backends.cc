@@ -36,7 +36,7 @@ class FakeRuntime : public RuntimeBackend {
       : server_(std::move(server)), image_(std::move(image)) {}
   std::string name() const override { return "fake"; }
   std::string endpoint() const override { return server_->address(); }
-  bool Has(Capability c) const override { return true; }
+  bool Has(Capability c) const override { return c != Capability::kRunsCommands; }
   std::string image() const override { return image_; }
   fakes::FakeCriServer* fake() override { return server_.get(); }
   void IgnoreSigterm(const std::string& container) override {
@@ -56,7 +56,8 @@ class CriRuntime : public RuntimeBackend {
   CriRuntime(std::string endpoint, std::string image) : endpoint_(std::move(endpoint)), image_(std::move(image)) {}
   std::string name() const override { return endpoint_; }
   std::string endpoint() const override { return endpoint_; }
-  bool Has(Capability c) const override { return false; }  // observed only through CRI and HTTP
+  // Observed only through CRI and HTTP; what it offers is real processes.
+  bool Has(Capability c) const override { return c == Capability::kRunsCommands; }
   std::string image() const override { return image_; }
 
  private:

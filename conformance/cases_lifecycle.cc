@@ -152,6 +152,41 @@ PODLIFE_CASE(PostStart, FirstStartIsAttemptZero,
   EXPECT_EQ(config.log_path(), "app/0.log");
 }
 
+// --- observed through ContainerStatus, events and hook endpoints: these run on real runtimes ---
+
+PODLIFE_CASE(PostStart, FailingHookLeavesTheContainerStopped,
+             {.ids = "PS-06 PS-08 EV-04 EV-06",
+              .must = "After a failing postStart the runtime MUST show the container exited (stopped, not left running), after FailedPostStartHook and Killing."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "exit 3"))).Sync();
+  const ContainerReport& app = r.Get("app");
+  EXPECT_EQ(app.reason, "PostStartHookError");
+  EXPECT_THAT(Reasons(), ElementsAre("Created", "Started", "FailedPostStartHook", "Killing"));
+  const ContainerView view = Observe(app.container_id);
+  ASSERT_TRUE(view.found) << view.error;
+  EXPECT_EQ(view.state, "CONTAINER_EXITED");
+  EXPECT_EQ(view.exit_code, 0) << "the workload exits 0 on SIGTERM: it was stopped, not killed";
+}
+
+PODLIFE_CASE(PostStart, NextContainerIsCreatedAfterTheHookReturns,
+             {.ids = "PS-10 PS-05",
+              .must = "The runtime MUST NOT see the next container created before the previous container's postStart hook returned."}) {
+  auto held = http().HoldNext("/started");
+  GateGuard guard{held};
+  PodUnderTest& p = Pod("  containers:\n" +
+                        Container("first", "      postStart:\n        httpGet:\n          host: 127.0.0.1\n"
+                                           "          port: {HTTP_PORT}\n          path: started\n") +
+                        Container("second"));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_TRUE(held->WaitUntilHeld(20s).ok()) << "the postStart request never arrived";
+  const auto released_at = std::chrono::system_clock::now();
+  held->Release();
+  SyncReport r = sync.get();
+  ASSERT_TRUE(r.ok) << r.error;
+  const ContainerView second = Observe(r.Get("second").container_id);
+  ASSERT_TRUE(second.found) << second.error;
+  EXPECT_GE(second.created_at, released_at) << "second was created while first's postStart was still held";
+}
+
 PODLIFE_AREA(PodSync);
 
 PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
@@ -210,6 +245,49 @@ PODLIFE_CASE(PodSync, TerminationStopsTheSandboxLast,
   ASSERT_EQ(stops.size(), 2u);
   ASSERT_EQ(sandbox.size(), 1u);
   EXPECT_GT(sandbox.at(0).seq, std::max(stops.at(0).seq, stops.at(1).seq));
+}
+
+PODLIFE_CASE(PodSync, InitContainerExitsBeforeTheAppIsCreated,
+             {.ids = "SP-08 PS-11", .needs = {Capability::kRunsCommands},
+              .must = "The app container MUST be created only after the init container's own command exited 0."}) {
+  SyncReport r = Pod("  initContainers:\n  - name: init\n    image: {IMAGE}\n    command: [sh, -c, \"sleep 1\"]\n"
+                     "  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  const ContainerView init = Observe(r.Get("init").container_id);
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(init.found) << init.error;
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(init.state, "CONTAINER_EXITED");
+  EXPECT_EQ(init.exit_code, 0);
+  EXPECT_GE(app.created_at, init.finished_at);
+}
+
+PODLIFE_CASE(PodSync, AnInitContainerExitingNonZeroStopsTheSync,
+             {.ids = "SP-08", .needs = {Capability::kRunsCommands},
+              .must = "An init container whose command exits non-zero MUST fail the sync, and no app container may be reported started."}) {
+  SyncReport r = Pod("  initContainers:\n  - name: init\n    image: {IMAGE}\n    command: [sh, -c, \"exit 1\"]\n"
+                     "  containers:\n" + Container("app")).Sync();
+  EXPECT_FALSE(r.ok);
+  const ContainerView init = Observe(r.Get("init").container_id);
+  ASSERT_TRUE(init.found) << init.error;
+  EXPECT_EQ(init.exit_code, 1);
+  const ContainerReport* app = r.Find("app");
+  EXPECT_TRUE(app == nullptr || app->container_id.empty()) << "app was created: " << app->container_id;
+}
+
+PODLIFE_CASE(PodSync, SidecarOutlivesTheAppAtTermination,
+             {.ids = "SP-05 PR-12", .profiles = Profiles::k135Only,
+              .must = "In 1.35 the runtime MUST see the app container finish before its sidecar when the pod is killed."}) {
+  SyncReport r = Pod("  initContainers:\n  - name: proxy\n    restartPolicy: Always\n" + std::string(kSleeper) +
+                     "  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  const ContainerView proxy = Observe(r.Get("proxy").container_id);
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(proxy.found && app.found) << proxy.error << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_EXITED");
+  EXPECT_EQ(proxy.state, "CONTAINER_EXITED");
+  EXPECT_LE(app.finished_at, proxy.finished_at);
 }
 
 PODLIFE_AREA(PreStop);
@@ -354,6 +432,45 @@ PODLIFE_CASE(PreStop, GraceOverrideReplacesThePodsGrace,
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(5), "");
   EXPECT_EQ(StopTimeout(Calls("StopContainer"), r.Get("app").container_id), 5);
+}
+
+PODLIFE_CASE(PreStop, ContainerStopsOnlyAfterTheHttpHookReturns,
+             {.ids = "PR-05 PR-02",
+              .must = "On kill the runtime MUST NOT see the container stop before its preStop httpGet hook returned."}) {
+  auto held = http().HoldNext("/bye");
+  GateGuard guard{held};
+  SyncReport r = Pod("  containers:\n" + Container("app", kHttpPreStopToBye)).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_TRUE(held->WaitUntilHeld(20s).ok()) << "the preStop request never arrived";
+  EXPECT_EQ(Observe(r.Get("app").container_id).state, "CONTAINER_RUNNING") << "stopped while the hook was held";
+  const auto released_at = std::chrono::system_clock::now();
+  held->Release();
+  EXPECT_EQ(kill.get(), "");
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_EXITED");
+  EXPECT_GE(app.finished_at, released_at);
+}
+
+PODLIFE_CASE(PreStop, HangingHookIsCutOffAndTheWorkloadGetsTheFloor,
+             {.ids = "PR-05 PR-07 PR-08",
+              .must = "With grace 4 s and a preStop that outlives it, a workload ignoring SIGTERM MUST be killed (137) about 6 s after the kill began: the hook is cut off at the grace, then StopContainer gets the 2 s floor."}) {
+  runtime().IgnoreSigterm("app");
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: {STUBBORN_WORKLOAD}\n"
+                     "    lifecycle:\n" + ExecHandler("preStop", "sleep 30"), 4).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  const auto began = std::chrono::system_clock::now();
+  ASSERT_EQ(pod().Kill(std::nullopt), "");
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_EXITED");
+  EXPECT_EQ(app.exit_code, 137);
+  // Right: 4 s of hook, then StopContainer(2) = 6 s. The wrong answers are far apart: hook skipped
+  // or no floor 4 s, grace not reduced by the hook 8 s, hook not cut off 30 s.
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(app.finished_at - began);
+  EXPECT_GE(took, 5500ms);
+  EXPECT_LT(took, 7500ms);
 }
 
 }  // namespace

@@ -1,9 +1,12 @@
 #include "conformance/framework.h"
 
+#include <grpcpp/create_channel.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <map>
+
+#include "runtime/v1/api.grpc.pb.h"
 
 namespace podlife::conformance {
 
@@ -14,6 +17,7 @@ std::string CapabilityName(Capability c) {
     case Capability::kPodIp: return "pod-ip";
     case Capability::kProbeExec: return "probe-exec";
     case Capability::kExitControl: return "exit-control";
+    case Capability::kRunsCommands: return "runs-commands";
   }
   return "?";
 }
@@ -106,6 +110,34 @@ void CaseFixture::TearDown() {
     (void)pod_->Remove();
     pod_.reset();
   }
+}
+
+CaseFixture::ContainerView CaseFixture::Observe(const std::string& container_id) {
+  namespace cri = ::runtime::v1;
+  std::string target = runtime_->endpoint();
+  if (target.rfind("unix://", 0) == 0) target = "unix:" + target.substr(7);
+  auto stub = cri::RuntimeService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  cri::ContainerStatusRequest request;
+  request.set_container_id(container_id);
+  cri::ContainerStatusResponse response;
+  const grpc::Status st = stub->ContainerStatus(&context, request, &response);
+  ContainerView view;
+  if (!st.ok()) {
+    view.error = st.error_message();
+    return view;
+  }
+  const auto& s = response.status();
+  auto at = [](int64_t ns) { return std::chrono::system_clock::time_point(std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns))); };
+  view.found = true;
+  view.state = cri::ContainerState_Name(s.state());
+  view.exit_code = s.exit_code();
+  view.reason = s.reason();
+  view.created_at = at(s.created_at());
+  view.started_at = at(s.started_at());
+  view.finished_at = at(s.finished_at());
+  return view;
 }
 
 fakes::FakeHttpEndpoint& CaseFixture::http() {

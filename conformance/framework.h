@@ -39,6 +39,7 @@ enum class Capability {
   kPodIp,           // the runtime reports a pod IP that reaches the host's loopback
   kProbeExec,       // the implementation runs a probe-style ExecSync with a timeout (protocol op "exec")
   kExitControl,     // the runtime can end a container's workload on demand (as if PID 1 exited)
+  kRunsCommands,    // the runtime really runs container commands (a workload exits by itself)
 };
 std::string CapabilityName(Capability c);
 
@@ -190,6 +191,17 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   std::vector<Event> EventsWithReason(const std::string& reason);
   ::testing::AssertionResult WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout = 10s,
                                           size_t count = 1);
+  // The runtime's own view of a container, through CRI ContainerStatus. Every runtime answers it,
+  // so a case that observes only this (and events and hook endpoints) runs on real runtimes too.
+  struct ContainerView {
+    bool found = false;  // false: ContainerStatus answered NOT_FOUND (or failed: see `error`)
+    std::string error;
+    std::string state;  // CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED, ...
+    int exit_code = 0;
+    std::string reason;
+    std::chrono::system_clock::time_point created_at, started_at, finished_at;
+  };
+  ContainerView Observe(const std::string& container_id);
   // The fake's call log (kCallLog): calls of one method, in order.
   std::vector<fakes::CallRecord> Calls(const std::string& method);
   // Index in the call log of the first call of `method` (whose container name is `container`,
