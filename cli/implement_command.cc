@@ -86,11 +86,17 @@ class Server {
   }
 
   json Sync(const json& request) {
-    if (engine_) return Fail("sync", "this process already has a pod");
     auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return Fail("sync", e->message);
-    pod_ = std::get<Pod>(parsed);
-    manifest::ApplyApiServerDefaults(pod_);
+    Pod pod = std::get<Pod>(parsed);
+    manifest::ApplyApiServerDefaults(pod);
+    if (engine_) {
+      // The pod worker's next sync of the same pod, whose spec may have changed.
+      if (pod.uid != pod_.uid) return Fail("sync", "this process already has pod uid '" + pod_.uid + "', not '" + pod.uid + "'");
+      pod_ = pod;
+      return Report(engine_->Sync(pod_, cancel_));
+    }
+    pod_ = pod;
     const std::string profile = request.value("profile", "1.35");
     EngineSessionOptions options;
     if (profile == "1.21") {
@@ -103,7 +109,10 @@ class Server {
     auto connected = EngineSession::Connect(options, events_);
     if (!connected.ok()) return Fail("sync", std::string(connected.status().message()));
     engine_ = std::move(*connected);
-    PodSyncResult r = engine_->Sync(pod_, cancel_);
+    return Report(engine_->Sync(pod_, cancel_));
+  }
+
+  static json Report(const PodSyncResult& r) {
     json containers = json::array();
     for (const auto& c : r.containers) {
       containers.push_back({{"name", c.name},

@@ -96,6 +96,13 @@ class BuiltinPod : public PodUnderTest {
     engine_.reset();
   }
 
+  SyncReport SyncChanged(const std::string& manifest) override {
+    auto parsed = manifest::ParsePod(manifest, "pod.yaml");
+    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return {false, e->message, {}};
+    pod_ = std::get<podlife::Pod>(parsed);
+    manifest::ApplyApiServerDefaults(pod_);
+    return Sync();
+  }
   SyncReport Sync() override {
     PodSyncResult r = engine_->Sync(pod_, cancel_);
     SyncReport out;
@@ -326,6 +333,10 @@ class CommandPod : public PodUnderTest {
                                 c.value("reason", ""), c.value("message", "")});
     }
     return out;
+  }
+  SyncReport SyncChanged(const std::string& manifest) override {
+    sync_request_["pod"] = manifest;
+    return Sync();
   }
   std::string Kill(std::optional<int64_t> grace_override) override {
     json req = {{"op", "kill"}};

@@ -473,5 +473,153 @@ PODLIFE_CASE(PreStop, HangingHookIsCutOffAndTheWorkloadGetsTheFloor,
   EXPECT_LT(took, 7500ms);
 }
 
+PODLIFE_AREA(Resync);
+
+// The attempts of the CreateContainer calls for `name`, in order.
+std::vector<uint32_t> CreateAttempts(const std::vector<fakes::CallRecord>& creates, const std::string& name) {
+  std::vector<uint32_t> attempts;
+  for (const auto& c : creates) {
+    const auto& config = c.Request<cri::CreateContainerRequest>().config();
+    if (config.metadata().name() == name) attempts.push_back(config.metadata().attempt());
+  }
+  return attempts;
+}
+
+PODLIFE_CASE(Resync, ExitedContainerRestartsWithTheNextAttempt,
+             {.ids = "PS-09 PS-04", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "With restartPolicy Always, the next sync MUST create an exited container again with attempt (restart count) 1 and log path <name>/1.log."}) {
+  SyncReport first = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("app").container_id, 1);
+  SyncReport second = pod().Sync();
+  ASSERT_TRUE(second.ok) << second.error;
+  EXPECT_NE(second.Get("app").container_id, first.Get("app").container_id);
+  auto creates = Calls("CreateContainer");
+  EXPECT_THAT(CreateAttempts(creates, "app"), ElementsAre(0u, 1u));
+  ASSERT_EQ(creates.size(), 2u);
+  EXPECT_EQ(creates.at(1).Request<cri::CreateContainerRequest>().config().log_path(), "app/1.log");
+  EXPECT_EQ(Calls("RunPodSandbox").size(), 1u) << "a container restart keeps the sandbox";
+  EXPECT_THAT(Reasons(), ElementsAre("Created", "Started", "Created", "Started"));
+}
+
+PODLIFE_CASE(Resync, OnFailureRestartsOnlyAFailedContainer,
+             {.ids = "PS-09", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "With restartPolicy OnFailure, the next sync MUST restart a container that exited non-zero and leave one that exited 0."}) {
+  SyncReport first = Pod("  restartPolicy: OnFailure\n  containers:\n" + Container("done") + Container("failed")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("done").container_id, 0);
+  fake().ExitContainer(first.Get("failed").container_id, 2);
+  SyncReport second = pod().Sync();
+  ASSERT_TRUE(second.ok) << second.error;
+  auto creates = Calls("CreateContainer");
+  EXPECT_THAT(CreateAttempts(creates, "done"), ElementsAre(0u));
+  EXPECT_THAT(CreateAttempts(creates, "failed"), ElementsAre(0u, 1u));
+}
+
+PODLIFE_CASE(Resync, NeverLeavesExitedContainersAndEndsThePod,
+             {.ids = "PS-09 SP-01", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "With restartPolicy Never, the next sync MUST NOT restart an exited container; with nothing left running the pod's sandbox MUST be stopped."}) {
+  SyncReport first = Pod("  restartPolicy: Never\n  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("app").container_id, 1);
+  SyncReport second = pod().Sync();
+  EXPECT_TRUE(second.ok) << second.error;
+  EXPECT_EQ(Calls("CreateContainer").size(), 1u);
+  EXPECT_EQ(Calls("StopPodSandbox").size(), 1u);
+}
+
+PODLIFE_CASE(Resync, SecondCrashWithinTheBackoffIsCrashLoopBackOff,
+             {.ids = "SP-04 EV-07 PS-09", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "A container that exits again within 10 s of its restart MUST NOT be restarted: Warning BackOff (per profile) and reason CrashLoopBackOff `back-off 10s restarting failed container=<c> pod=<pod>`."}) {
+  SyncReport first = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("app").container_id, 1);
+  SyncReport restarted = pod().Sync();
+  ASSERT_TRUE(restarted.ok) << restarted.error << " (the first restart is not backed off)";
+  fake().ExitContainer(restarted.Get("app").container_id, 1);
+  SyncReport third = pod().Sync();
+  EXPECT_FALSE(third.ok);
+  EXPECT_EQ(third.Get("app").reason, "CrashLoopBackOff");
+  EXPECT_EQ(third.Get("app").message, "back-off 10s restarting failed container=app pod=" + PodRef());
+  EXPECT_EQ(Calls("CreateContainer").size(), 2u) << "no third CreateContainer while backing off";
+  auto backoff = EventsWithReason("BackOff");
+  ASSERT_EQ(backoff.size(), 1u);
+  EXPECT_EQ(backoff.at(0).type, "Warning");
+  EXPECT_EQ(backoff.at(0).field_path, "spec.containers{app}");
+  EXPECT_EQ(backoff.at(0).message,
+            v135() ? "Back-off restarting failed container app in pod " + PodRef() : "Back-off restarting failed container");
+}
+
+PODLIFE_CASE(Resync, ChangedContainersAreKilledOneAtATimeAndRestarted,
+             {.ids = "SP-02 SP-06 PR-10", .needs = {Capability::kCallLog, Capability::kFaults},
+              .must = "A changed spec MUST kill its running containers one at a time (each with its preStop), with Killing `Container <c> definition changed, will be restarted`, then start them with the next attempt."}) {
+  auto spec = [](const std::string& tag) {
+    return "  containers:\n" + Container("a", ExecHandler("preStop", "echo a" + tag)) +
+           Container("b", ExecHandler("preStop", "echo b" + tag));
+  };
+  SyncReport first = Pod(spec("")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  GateGuard hold{fake().HoldNext("ExecSync")};
+  auto resync = Background([&] { return pod().SyncChanged(SamePod(spec(" changed"))); });
+  ASSERT_TRUE(hold.gate->WaitUntilHeld(10s).ok()) << "no preStop ran";
+  auto killing = EventsWithReason("Killing");
+  ASSERT_EQ(killing.size(), 1u) << "b is killed only after a's kill ended";
+  EXPECT_EQ(killing.at(0).message, "Container a definition changed, will be restarted");
+  EXPECT_EQ(killing.at(0).field_path, "spec.containers{a}");
+  hold.gate->Release();
+  SyncReport second = resync.get();
+  ASSERT_TRUE(second.ok) << second.error;
+  killing = EventsWithReason("Killing");
+  ASSERT_EQ(killing.size(), 2u);
+  EXPECT_EQ(killing.at(1).message, "Container b definition changed, will be restarted");
+  auto creates = Calls("CreateContainer");
+  EXPECT_THAT(CreateAttempts(creates, "a"), ElementsAre(0u, 1u));
+  EXPECT_THAT(CreateAttempts(creates, "b"), ElementsAre(0u, 1u));
+  // Both kills came before the first new container.
+  EXPECT_LT(Calls("StopContainer").at(1).seq, creates.at(2).seq);
+}
+
+PODLIFE_CASE(Resync, StoppedSandboxIsKilledAndRecreated,
+             {.ids = "SP-07 EV-09",
+              .must = "When the pod's sandbox is no longer ready, the next sync MUST record Normal SandboxChanged `Pod sandbox changed, it will be killed and re-created.` and run the containers in a new sandbox."}) {
+  SyncReport first = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  ASSERT_EQ(StopSandboxOf(first.Get("app").container_id), "");
+  SyncReport second = pod().Sync();
+  ASSERT_TRUE(second.ok) << second.error;
+  auto changed = EventsWithReason("SandboxChanged");
+  ASSERT_EQ(changed.size(), 1u);
+  EXPECT_EQ(changed.at(0).type, "Normal");
+  EXPECT_EQ(changed.at(0).message, "Pod sandbox changed, it will be killed and re-created.");
+  EXPECT_EQ(changed.at(0).field_path, "");
+  const std::string new_id = second.Get("app").container_id;
+  EXPECT_NE(new_id, first.Get("app").container_id);
+  const ContainerView app = Observe(new_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_RUNNING");
+}
+
+PODLIFE_CASE(Resync, NilContainerStatusFailsTheSync,
+             {.ids = "CRI-09", .needs = {Capability::kFaults},
+              .must = "A ContainerStatus answer without a status MUST fail the next sync with `container status is nil`."}) {
+  SyncReport first = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().AnswerEmptyNext("ContainerStatus");
+  SyncReport second = pod().Sync();
+  EXPECT_FALSE(second.ok);
+  EXPECT_THAT(second.error, HasSubstr("container status is nil"));
+}
+
+PODLIFE_CASE(Resync, ContainerStatusNotFoundIsSkipped,
+             {.ids = "CRI-09", .needs = {Capability::kFaults, Capability::kCallLog},
+              .must = "A container the runtime answers NOT_FOUND for (listed, then gone) MUST be skipped, not fail the sync: it is started anew."}) {
+  SyncReport first = Pod("  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().FailNext("ContainerStatus", grpc::StatusCode::NOT_FOUND, "an error occurred when try to find container: not found");
+  SyncReport second = pod().Sync();
+  EXPECT_TRUE(second.ok) << second.error;
+  EXPECT_EQ(Calls("CreateContainer").size(), 2u);
+}
+
 }  // namespace
 }  // namespace podlife::conformance

@@ -112,11 +112,37 @@ void CaseFixture::TearDown() {
   }
 }
 
+namespace {
+std::unique_ptr<::runtime::v1::RuntimeService::Stub> RuntimeStub(const std::string& endpoint) {
+  std::string target = endpoint;
+  if (target.rfind("unix://", 0) == 0) target = "unix:" + target.substr(7);
+  return ::runtime::v1::RuntimeService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+}
+}  // namespace
+
+std::string CaseFixture::StopSandboxOf(const std::string& container_id) {
+  namespace cri = ::runtime::v1;
+  auto stub = RuntimeStub(runtime_->endpoint());
+  grpc::ClientContext list_context;
+  list_context.set_deadline(std::chrono::system_clock::now() + 10s);
+  cri::ListContainersRequest list;
+  list.mutable_filter()->set_id(container_id);
+  cri::ListContainersResponse listed;
+  grpc::Status st = stub->ListContainers(&list_context, list, &listed);
+  if (!st.ok()) return "ListContainers: " + st.error_message();
+  if (listed.containers().empty()) return "the runtime lists no container " + container_id;
+  grpc::ClientContext stop_context;
+  stop_context.set_deadline(std::chrono::system_clock::now() + 30s);
+  cri::StopPodSandboxRequest stop;
+  stop.set_pod_sandbox_id(listed.containers(0).pod_sandbox_id());
+  cri::StopPodSandboxResponse stopped;
+  st = stub->StopPodSandbox(&stop_context, stop, &stopped);
+  return st.ok() ? "" : "StopPodSandbox: " + st.error_message();
+}
+
 CaseFixture::ContainerView CaseFixture::Observe(const std::string& container_id) {
   namespace cri = ::runtime::v1;
-  std::string target = runtime_->endpoint();
-  if (target.rfind("unix://", 0) == 0) target = "unix:" + target.substr(7);
-  auto stub = cri::RuntimeService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  auto stub = RuntimeStub(runtime_->endpoint());
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 10s);
   cri::ContainerStatusRequest request;
@@ -161,6 +187,10 @@ fakes::FakeHttpEndpoint& CaseFixture::https() {
 std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
   static std::atomic<int> counter{0};
   pod_name_ = "podlife-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
+  return SamePod(spec_yaml, grace_seconds, host_network);
+}
+
+std::string CaseFixture::SamePod(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
   std::string spec = Replace(spec_yaml, "{IMAGE}", runtime_->image());
   spec = Replace(spec, "{WORKLOAD}", kWorkloadCommand);
   spec = Replace(spec, "{STUBBORN_WORKLOAD}", kStubbornWorkloadCommand);

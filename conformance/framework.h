@@ -112,7 +112,10 @@ struct ExecReport {
 class PodUnderTest {
  public:
   virtual ~PodUnderTest() = default;
+  // Sync() again is the pod worker's next sync of the same pod; SyncChanged() syncs a changed
+  // spec of it (same name and uid: CaseFixture::SamePod).
   virtual SyncReport Sync() = 0;
+  virtual SyncReport SyncChanged(const std::string& manifest_yaml) = 0;
   virtual std::string Kill(std::optional<int64_t> grace_override) = 0;  // "" = ok, else the error
   virtual std::string Remove() = 0;
   virtual ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) = 0;
@@ -175,6 +178,11 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   PodUnderTest& Pod(const std::string& spec_yaml, int64_t grace_seconds = 30, PodOptions options = {},
                     bool host_network = true);
   PodUnderTest& pod() { return *pod_; }
+  // The manifest of the current pod (same name and uid) with another spec, for SyncChanged().
+  std::string SamePod(const std::string& spec_yaml, int64_t grace_seconds = 30, bool host_network = true);
+  // Stops the sandbox of a container behind the implementation's back (CRI ListContainers, then
+  // StopPodSandbox), as a node reboot or a runtime restart would; "" or the error.
+  std::string StopSandboxOf(const std::string& container_id);
   // Runs `work` (a Sync or Kill of pod()) on another thread. TearDown cancels the pod and joins
   // it, so a failed assertion never leaves the case blocked on it.
   template <class F>

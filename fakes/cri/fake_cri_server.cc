@@ -96,13 +96,14 @@ grpc::Status FakeCriServer::Serve(const char* method, grpc::ServerContext* ctx, 
   const uint64_t seq = log_.Begin(std::move(record));
 
   CallScope scope(this, ctx);
-  grpc::Status status = ApplyFaults(method, scope);
-  if (status.ok()) status = body(scope);
+  bool empty = false;
+  grpc::Status status = ApplyFaults(method, scope, &empty);
+  if (status.ok() && !empty) status = body(scope);
   log_.Finish(seq, status);
   return status;
 }
 
-grpc::Status FakeCriServer::ApplyFaults(const std::string& method, CallScope& scope) {
+grpc::Status FakeCriServer::ApplyFaults(const std::string& method, CallScope& scope, bool* empty) {
   std::vector<Fault> faults;
   std::shared_ptr<Gate> gate;
   {
@@ -116,6 +117,7 @@ grpc::Status FakeCriServer::ApplyFaults(const std::string& method, CallScope& sc
   for (const auto& f : faults) {
     latency += f.latency;
     hang = hang || f.hang_until_deadline;
+    *empty = *empty || f.empty_response;
     if (f.code && !status_fault) status_fault = &f;
   }
   if (latency.count() > 0) {
@@ -510,6 +512,14 @@ void FakeCriServer::FailNext(const std::string& method, grpc::StatusCode code, c
   f.method = method;
   f.code = code;
   f.message = message;
+  f.times = times;
+  AddFault(std::move(f));
+}
+
+void FakeCriServer::AnswerEmptyNext(const std::string& method, int times) {
+  Fault f;
+  f.method = method;
+  f.empty_response = true;
   f.times = times;
   AddFault(std::move(f));
 }

@@ -60,6 +60,9 @@ class FakeCriServer {
   void FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message);
   void AddLatency(const std::string& method, Millis latency, int times = 0);
   void HangUntilDeadline(const std::string& method, int times = 1);
+  // Answers the next call(s) OK with an empty response message (e.g. a ContainerStatus with no
+  // status: a runtime bug the kubelet guards against, CRI-09). State is not touched.
+  void AnswerEmptyNext(const std::string& method, int times = 1);
   void AddFault(Fault fault);
   void ClearFaults(const std::string& method);
   // Holds the next call of `method` until the gate is released.
@@ -92,7 +95,8 @@ class FakeCriServer {
 
   template <class Req, class Body>
   grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body);
-  grpc::Status ApplyFaults(const std::string& method, CallScope& scope);
+  // `*empty` is set when a fault asks for an empty OK answer instead of serving the call.
+  grpc::Status ApplyFaults(const std::string& method, CallScope& scope, bool* empty);
 
   grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);
   grpc::Status DoExecSync(CallScope& scope, const cri::ExecSyncRequest& req, cri::ExecSyncResponse* resp);

@@ -39,6 +39,7 @@ struct Fault {
   std::string message;
   Millis latency{0};               // added before the call is served
   bool hang_until_deadline = false;  // never answer; the client's deadline (or cancel) ends it
+  bool empty_response = false;     // answer OK with an empty message, without serving the call
   int times = 0;                   // 0 = sticky; n = the next n calls
   int used = 0;
 };

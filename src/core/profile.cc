@@ -22,6 +22,7 @@ const Profile& Profile121() {
     p.exec_timeout_message_has_duration = false;
     p.hook_failure_event_has_detail = true;
     p.created_started_messages_generic = false;
+    p.backoff_event_names_container = false;
     p.grace_override_before_prestop = false;
     p.stop_not_found_is_success = false;
     p.effective_grace_at_least_one = false;
@@ -51,6 +52,7 @@ const Profile& Profile135() {
     p.exec_timeout_message_has_duration = true;
     p.hook_failure_event_has_detail = false;
     p.created_started_messages_generic = true;
+    p.backoff_event_names_container = true;
     p.grace_override_before_prestop = true;
     p.stop_not_found_is_success = true;
     p.effective_grace_at_least_one = true;

@@ -40,6 +40,7 @@ struct Profile {
   // Events (EV-*, PS-06, PR-06).
   bool hook_failure_event_has_detail = false;  // full hook message vs "PostStartHook failed"
   bool created_started_messages_generic = false;  // "Container created" vs "Created container <name>"
+  bool backoff_event_names_container = false;     // EV-07: "... container <name> in pod <pod>" (1.26+)
 
   // Kill path (PR-03, PR-09, PR-13).
   bool grace_override_before_prestop = false;  // PR-03

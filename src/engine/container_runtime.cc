@@ -6,13 +6,13 @@ namespace {
 constexpr int64_t kMinimumGracePeriodSeconds = 2;  // PR-01, PR-07
 }
 
-cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod) {
+cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt) {
   cri::PodSandboxConfig config;
   auto* md = config.mutable_metadata();
   md->set_name(pod.name);
   md->set_namespace_(pod.namespace_);
   md->set_uid(pod.uid);
-  md->set_attempt(0);
+  md->set_attempt(attempt);
   // A host-network sandbox has no UTS namespace of its own, so no hostname (containerd-notes).
   if (!pod.host_network) config.set_hostname(pod.name);
   config.set_log_directory("/var/log/pods/" + pod.namespace_ + "_" + pod.name + "_" + pod.uid);

@@ -96,7 +96,8 @@ class ContainerRuntime {
   std::vector<std::shared_ptr<Notification>> hook_cancels_;
 };
 
-cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod);
+// `attempt`: 0, then one more each time the sandbox is re-created (SP-07).
+cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt = 0);
 cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& container, int restart_count);
 
 }  // namespace podlife

@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <thread>
 
+#include "src/engine/go_format.h"
+
 namespace podlife {
 
 namespace {
@@ -22,9 +24,30 @@ std::optional<int> PodSync::WaitForExit(const std::string& container_id, const s
 }
 
 PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
+  bool first;
+  {
+    std::lock_guard lock(mu_);
+    first = sandbox_.id.empty();
+  }
+  return first ? CreateSandboxAndStart(pod, cancel) : Resync(pod, cancel);
+}
+
+ContainerOutcome PodSync::Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt) {
+  ContainerOutcome outcome{c.name, init, runtime_.StartContainer(pod, sandbox, c, init, attempt), std::nullopt};
+  if (!outcome.start.container_id.empty()) {
+    std::lock_guard lock(mu_);
+    started_.push_back({c, init, outcome.start.container_id, attempt});
+  }
+  return outcome;
+}
+
+PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
   PodSyncResult result;
   SandboxRef sandbox;
-  sandbox.config = MakeSandboxConfig(pod);
+  {
+    std::lock_guard lock(mu_);
+    sandbox.config = MakeSandboxConfig(pod, sandbox_attempt_);
+  }
   auto id = cri_.RunPodSandbox(sandbox.config);
   if (!id.ok()) {
     result.error = "CreatePodSandboxError: " + std::string(id.status().message());
@@ -41,15 +64,18 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
   // SP-01 step 4: the kubelet reads the sandbox status (pod IPs) right after creating it.
   (void)cri_.PodSandboxStatus(sandbox.id);
 
-  auto remember = [&](const Container& c, bool init, const std::string& container_id) {
+  // PS-04: a container that ran before (in an earlier sandbox) starts with the next attempt.
+  auto attempt = [&](const Container& c) {
     std::lock_guard lock(mu_);
-    started_.push_back({&c, init, container_id});
+    int next = 0;
+    for (const auto& r : started_) {
+      if (r.spec.name == c.name) next = r.attempt + 1;
+    }
+    return next;
   };
-
   for (const auto& c : pod.init_containers) {
     const bool sidecar = profile_.sidecars && IsSidecar(c);
-    ContainerOutcome outcome{c.name, true, runtime_.StartContainer(pod, sandbox, c, true, 0), std::nullopt};
-    if (!outcome.start.container_id.empty()) remember(c, true, outcome.start.container_id);
+    ContainerOutcome outcome = Start(pod, sandbox, c, true, attempt(c));
     if (!outcome.start.ok()) {
       result.containers.push_back(outcome);
       if (sidecar) continue;  // SP-03: a restartable init container's error does not abort
@@ -72,12 +98,251 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
     }
   }
   for (const auto& c : pod.containers) {
-    ContainerOutcome outcome{c.name, false, runtime_.StartContainer(pod, sandbox, c, false, 0), std::nullopt};
-    if (!outcome.start.container_id.empty()) remember(c, false, outcome.start.container_id);
+    ContainerOutcome outcome = Start(pod, sandbox, c, false, attempt(c));
     if (!outcome.start.ok() && result.error.empty()) {
       result.error = "container " + c.name + ": " + outcome.start.error_reason;
     }
     result.containers.push_back(outcome);
+  }
+  return result;
+}
+
+namespace {
+
+constexpr std::chrono::seconds kInitialBackoff{10};   // SP-04
+constexpr std::chrono::seconds kMaxContainerBackoff{300};
+
+// Go's time.Duration String() for whole seconds: "10s", "5m0s".
+std::string GoSeconds(std::chrono::seconds d) {
+  const int64_t s = d.count();
+  return s < 60 ? std::to_string(s) + "s" : std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
+}
+
+// What the kubelet's container hash covers, as far as podlife's pod model goes: any change in
+// it is "definition changed" (SP-06).
+std::string Fingerprint(const Container& c, const Profile& profile) {
+  std::string f = c.name + "\n" + c.image + "\n" + GoSlice(c.command) + "\n" + GoSlice(c.args) + "\n";
+  for (const auto& e : c.env) f += e.name + "=" + e.value + "\n";
+  for (const auto& p : c.ports) f += p.name + ":" + std::to_string(p.container_port) + "/" + p.protocol + "\n";
+  if (c.lifecycle && c.lifecycle->post_start) f += "postStart " + RenderHandler(*c.lifecycle->post_start, profile) + "\n";
+  if (c.lifecycle && c.lifecycle->pre_stop) f += "preStop " + RenderHandler(*c.lifecycle->pre_stop, profile) + "\n";
+  return f;
+}
+
+std::chrono::system_clock::time_point FromNanos(int64_t ns) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+}  // namespace
+
+bool PodSync::InBackOff(const Pod& pod, const Container& c, bool init,
+                        std::chrono::system_clock::time_point finished_at, ContainerOutcome* outcome) {
+  // flowcontrol.Backoff as the kubelet uses it: IsInBackOffSince(key, finishedAt), else Next().
+  // Wall-clock time, because finishedAt is the runtime's wall-clock timestamp.
+  const auto now = std::chrono::system_clock::now();
+  std::lock_guard lock(mu_);
+  auto it = backoff_.find(c.name);
+  const bool expired = it != backoff_.end() && now - it->second.last_update > 2 * kMaxContainerBackoff;
+  if (it != backoff_.end() && !expired && now - finished_at < it->second.backoff) {
+    const std::string duration = GoSeconds(it->second.backoff);
+    events_.Record({"Warning", "BackOff", ContainerFieldPath(c.name, init),
+                    profile_.backoff_event_names_container
+                        ? "Back-off restarting failed container " + c.name + " in pod " + pod.FormatForMessages()
+                        : "Back-off restarting failed container",
+                    {}});
+    outcome->start.error_reason = "CrashLoopBackOff";
+    outcome->start.message =
+        "back-off " + duration + " restarting failed container=" + c.name + " pod=" + pod.FormatForMessages();
+    return true;
+  }
+  if (it == backoff_.end() || expired) {
+    backoff_[c.name] = {now, kInitialBackoff};
+  } else {
+    it->second.backoff = std::min(2 * it->second.backoff, kMaxContainerBackoff);
+    it->second.last_update = now;
+  }
+  return false;
+}
+
+PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
+  SandboxRef sandbox;
+  std::vector<Running> started;
+  {
+    std::lock_guard lock(mu_);
+    sandbox = sandbox_;
+    started = started_;
+  }
+  auto sandbox_status = cri_.PodSandboxStatus(sandbox.id);
+  if (!sandbox_status.ok() || sandbox_status->state() != cri::SANDBOX_READY) {
+    // SP-07: kill what is left, purge the init containers' record, start over in a new sandbox.
+    events_.Record({"Normal", "SandboxChanged", "", "Pod sandbox changed, it will be killed and re-created.", {}});
+    (void)KillPod(pod, std::nullopt);
+    {
+      std::lock_guard lock(mu_);
+      sandbox_ = {};  // the old containers stay on record: their attempts count on (PS-04)
+      ++sandbox_attempt_;
+    }
+    return CreateSandboxAndStart(pod, cancel);
+  }
+
+  PodSyncResult result;
+  result.sandbox_id = sandbox.id;
+  // GetPodStatus: the latest container of each name, and what the runtime says of it.
+  struct Known {
+    Running record;
+    std::optional<cri::ContainerStatus> status;  // nullopt: the runtime no longer knows it
+  };
+  std::map<std::string, Known> latest;
+  for (const auto& r : started) latest[r.spec.name] = {r, std::nullopt};
+  for (auto& [name, known] : latest) {
+    auto status = cri_.ContainerStatus(known.record.id);
+    if (status.ok()) {
+      known.status = *status;
+    } else if (status.status().code() != absl::StatusCode::kNotFound) {  // CRI-09: NotFound is skipped
+      result.error = "failed to get the status of container " + name + ": " + std::string(status.status().message());
+      return result;
+    }
+  }
+  auto exited_with = [&](const Known& k) -> std::optional<int> {
+    if (k.status && k.status->state() == cri::CONTAINER_EXITED) return k.status->exit_code();
+    return std::nullopt;
+  };
+
+  // Init containers: those that exited 0 are done; the first that is not runs (again) to completion.
+  for (const auto& c : pod.init_containers) {
+    if (profile_.sidecars && IsSidecar(c)) continue;  // restarted below, like regular containers
+    auto it = latest.find(c.name);
+    if (it != latest.end() && exited_with(it->second) == 0) continue;
+    const bool never_ran = it == latest.end();
+    if (!never_ran && pod.restart_policy == "Never") {
+      result.error = "init container " + c.name + " failed and the restart policy is Never";
+      return result;
+    }
+    ContainerOutcome outcome{c.name, true, {}, std::nullopt};
+    if (!never_ran && it->second.status &&
+        InBackOff(pod, c, true, FromNanos(it->second.status->finished_at()), &outcome)) {
+      outcome.start.container_id = it->second.record.id;
+      result.containers.push_back(outcome);
+      result.error = "init container " + c.name + ": CrashLoopBackOff";
+      return result;
+    }
+    outcome = Start(pod, sandbox, c, true, never_ran ? 0 : it->second.record.attempt + 1);
+    if (!outcome.start.ok()) {
+      result.containers.push_back(outcome);
+      result.error = "init container " + c.name + " failed to start: " + outcome.start.error_reason;
+      return result;
+    }
+    outcome.exit_code = WaitForExit(outcome.start.container_id, cancel);
+    result.containers.push_back(outcome);
+    if (!outcome.exit_code || *outcome.exit_code != 0) {
+      result.error = outcome.exit_code ? "init container " + c.name + " exited with " + std::to_string(*outcome.exit_code)
+                                       : "cancelled while waiting for init container " + c.name;
+      return result;
+    }
+  }
+
+  // computePodActions for sidecars and regular containers, in start order.
+  struct Action {
+    const Container* spec;
+    bool init;
+    std::optional<Known> previous;
+    bool changed = false;
+  };
+  std::vector<Action> keep, start, kill;
+  auto consider = [&](const Container& c, bool init) {
+    auto it = latest.find(c.name);
+    if (it == latest.end()) {
+      start.push_back({&c, init, std::nullopt});
+      return;
+    }
+    const Known& k = it->second;
+    if (k.status && k.status->state() == cri::CONTAINER_RUNNING) {
+      if (Fingerprint(c, profile_) != Fingerprint(k.record.spec, profile_)) {
+        kill.push_back({&c, init, k, true});
+        start.push_back({&c, init, k, true});  // a changed spec restarts whatever the policy
+      } else {
+        keep.push_back({&c, init, k});
+      }
+      return;
+    }
+    // Exited (or gone): ShouldContainerBeRestarted (PS-09). Sidecars always restart.
+    const std::optional<int> code = exited_with(k);
+    bool restart = init || pod.restart_policy == "Always" ||
+                   (pod.restart_policy == "OnFailure" && (!code || *code != 0));
+    if (restart) {
+      start.push_back({&c, init, k});
+    } else {
+      keep.push_back({&c, init, k});  // stays exited: reported as it is
+    }
+  };
+  for (const auto& c : pod.init_containers) {
+    if (profile_.sidecars && IsSidecar(c)) consider(c, true);
+  }
+  for (const auto& c : pod.containers) consider(c, false);
+
+  size_t running_kept = 0;
+  for (const auto& a : keep) {
+    if (a.previous->status && a.previous->status->state() == cri::CONTAINER_RUNNING) ++running_kept;
+  }
+  if (running_kept == 0 && start.empty()) {
+    // Nothing runs and nothing may start: the pod is done, and the kubelet kills it (SP-01).
+    for (const auto& a : keep) result.containers.push_back({a.spec->name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
+    absl::Status st = KillPod(pod, std::nullopt);
+    if (!st.ok()) result.error = "killing the finished pod: " + std::string(st.message());
+    return result;
+  }
+
+  // SP-02: unwanted containers are killed one at a time; the first error ends the sync.
+  for (const auto& a : kill) {
+    KillRequest request;
+    request.pod = &pod;
+    request.sandbox = sandbox;
+    request.spec = &a.previous->record.spec;
+    request.init_container = a.init;
+    request.container_id = a.previous->record.id;
+    request.message = "Container " + a.spec->name + " definition changed, will be restarted";  // SP-06
+    absl::Status st = runtime_.KillContainer(request);
+    if (!st.ok()) {
+      result.error = "killing container " + a.spec->name + ": " + std::string(st.message());
+      return result;
+    }
+  }
+
+  for (const auto& c : pod.init_containers) {
+    if (!(profile_.sidecars && IsSidecar(c))) continue;
+    for (const auto& a : keep) {
+      if (a.spec == &c) result.containers.push_back({c.name, true, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
+    }
+  }
+  auto report_kept = [&](const Container& c) {
+    for (const auto& a : keep) {
+      if (a.spec == &c) result.containers.push_back({c.name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
+    }
+  };
+  auto run = [&](const Action& a) {
+    ContainerOutcome outcome{a.spec->name, a.init, {}, std::nullopt};
+    const bool restarting = a.previous.has_value();
+    if (restarting && !a.changed && a.previous->status &&
+        InBackOff(pod, *a.spec, a.init, FromNanos(a.previous->status->finished_at()), &outcome)) {
+      outcome.start.container_id = a.previous->record.id;
+    } else {
+      outcome = Start(pod, sandbox, *a.spec, a.init, restarting ? a.previous->record.attempt + 1 : 0);
+    }
+    if (!outcome.start.ok() && result.error.empty()) {
+      result.error = "container " + a.spec->name + ": " + outcome.start.error_reason;
+    }
+    result.containers.push_back(outcome);
+  };
+  // Sidecars first, then regular containers, each in spec order (SP-03's start loop).
+  for (bool init : {true, false}) {
+    for (const auto& c : init ? pod.init_containers : pod.containers) {
+      if (init && !(profile_.sidecars && IsSidecar(c))) continue;
+      if (!init) report_kept(c);
+      for (const auto& a : start) {
+        if (a.spec == &c) run(a);
+      }
+    }
   }
   return result;
 }
@@ -102,7 +367,7 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
 
   // PR-12: with sidecars, each sidecar stops after every main container and every later sidecar.
   const bool ordered = profile_.sidecars && std::any_of(running.begin(), running.end(), [](const Running& r) {
-                         return r.init && IsSidecar(*r.spec);
+                         return r.init && IsSidecar(r.spec);
                        });
   std::mutex done_mu;
   std::condition_variable done_cv;
@@ -110,9 +375,9 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
   auto must_wait_for = [&](size_t i, size_t j) {
     const Running& me = running[i];
     const Running& other = running[j];
-    if (!ordered || !(me.init && IsSidecar(*me.spec)) || i == j) return false;
+    if (!ordered || !(me.init && IsSidecar(me.spec)) || i == j) return false;
     if (!other.init) return true;   // main containers first
-    return j > i && IsSidecar(*other.spec);  // later sidecars before earlier ones
+    return j > i && IsSidecar(other.spec);  // later sidecars before earlier ones
   };
 
   std::vector<absl::Status> results(running.size());
@@ -122,7 +387,7 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
       KillRequest kill;
       kill.pod = &pod;
       kill.sandbox = sandbox;
-      kill.spec = running[i].spec;
+      kill.spec = &running[i].spec;
       kill.init_container = running[i].init;
       kill.container_id = running[i].id;
       kill.grace_override = grace_override;

@@ -6,8 +6,17 @@
 //   sidecars (restartable init containers, 1.35) started in order, each after the previous one's
 //   postStart (PS-14); then containers in spec order, each after the previous one's postStart
 //   (PS-10). A regular container's start error does not stop the next (SP-03); a failed init
-//   container aborts the sync. Restarts and CrashLoopBackOff (SP-04) are not modelled: a
-//   container that fails stays failed.
+//   container aborts the sync.
+// - SyncPod again (the pod worker's next sync, with the same or a changed spec) compares the pod
+//   with the runtime (SP-01): a sandbox that is no longer ready gives SandboxChanged, a kill of
+//   the pod and a new sandbox with the next attempt (SP-07, EV-09); a running container whose
+//   spec changed is killed ("Container <c> definition changed, will be restarted"), one kill at a
+//   time, the first error ending the sync (SP-02, SP-06); an exited container is restarted as
+//   the restart policy says (PS-09), with the next attempt (PS-04), unless it is in
+//   CrashLoopBackOff (10 s doubling to 300 s since its last restart: BackOff event, reason
+//   CrashLoopBackOff; SP-04, EV-07). Containers the runtime no longer knows (NOT_FOUND) are
+//   started anew; a nil status fails the sync (CRI-09). Init containers that exited 0 are not
+//   run again. With nothing running and nothing to start, the pod is killed (its sandbox stops).
 // - KillPod: kills every running container concurrently, each with its preStop (PR-11); with
 //   sidecars (1.35) a sidecar's StopContainer waits for the main containers and later sidecars
 //   (PR-12); then StopPodSandbox (SP-09). With profile.effective_grace_at_least_one the override
@@ -55,12 +64,26 @@ class PodSync {
 
  private:
   struct Running {
-    const Container* spec;
+    Container spec;  // a copy: a later sync may bring a changed pod
     bool init;
     std::string id;
+    int attempt;
+  };
+  // flowcontrol.Backoff's entry for one container (SP-04).
+  struct BackoffEntry {
+    std::chrono::system_clock::time_point last_update;
+    std::chrono::seconds backoff;
   };
   // Waits until the init container exits; nullopt when cancelled.
   std::optional<int> WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel);
+  PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel);
+  PodSyncResult Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel);
+  // Starts `c` (attempt `attempt`) and remembers it.
+  ContainerOutcome Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt);
+  // SP-04 doBackOff: true (with the BackOff event and the CrashLoopBackOff outcome) when the
+  // container that finished at `finished_at` may not restart yet; else records the restart.
+  bool InBackOff(const Pod& pod, const Container& c, bool init, std::chrono::system_clock::time_point finished_at,
+                 ContainerOutcome* outcome);
 
   CriClient& cri_;
   ContainerRuntime& runtime_;
@@ -70,7 +93,9 @@ class PodSync {
 
   std::mutex mu_;
   SandboxRef sandbox_;
-  std::vector<Running> started_;  // in start order
+  uint32_t sandbox_attempt_ = 0;
+  std::vector<Running> started_;  // in start order; a restarted container appears again
+  std::map<std::string, BackoffEntry> backoff_;  // by container name (the pod is fixed)
 };
 
 }  // namespace podlife
