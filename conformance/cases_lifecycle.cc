@@ -621,5 +621,27 @@ PODLIFE_CASE(Resync, ContainerStatusNotFoundIsSkipped,
   EXPECT_EQ(Calls("CreateContainer").size(), 2u);
 }
 
+PODLIFE_CASE(Resync, ARestartDuringThePostStartHookNeverRunsItAgain,
+             {.ids = "PS-13",
+              .must = "An implementation started over while a postStart hook runs (a kubelet restart) MUST adopt the running container from the runtime, and MUST NOT create it again or run its hook again."}) {
+  auto held = http().HoldNext("/started");
+  GateGuard guard{held};
+  PodUnderTest& first = Pod("  containers:\n" +
+                            Container("app", "      postStart:\n        httpGet:\n          host: 127.0.0.1\n"
+                                             "          port: {HTTP_PORT}\n          path: started\n"));
+  auto interrupted = Background([&first] { return first.Sync(); });
+  ASSERT_TRUE(held->WaitUntilHeld(20s).ok()) << "the postStart request never arrived";
+  const auto restarted_at = std::chrono::system_clock::now();
+  PodUnderTest& again = RestartImplementation();
+  SyncReport r = again.Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_EQ(http().RequestsTo("/started").size(), 1u) << "the hook ran again:\n" << http().Describe();
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_RUNNING");
+  EXPECT_LT(app.created_at, restarted_at) << "a new container was created instead of adopting the running one";
+  EXPECT_THAT(again.events().Reasons(), ::testing::Not(::testing::Contains("Created")));
+}
+
 }  // namespace
 }  // namespace podlife::conformance

@@ -102,14 +102,26 @@ void CaseFixture::SetUp() {
 
 void CaseFixture::TearDown() {
   if (pod_) pod_->Cancel();
+  for (auto& retired : retired_pods_) retired->Cancel();
   for (auto& join : background_) join();
   background_.clear();
+  retired_pods_.clear();
   if (pod_) {
     // Whatever the case left running is stopped and removed, so cases do not leak into each other.
     (void)pod_->Kill(0);
     (void)pod_->Remove();
     pod_.reset();
   }
+}
+
+PodUnderTest& CaseFixture::RestartImplementation() {
+  if (!pod_) throw std::runtime_error("RestartImplementation before Pod()");
+  pod_->Cancel();
+  retired_pods_.push_back(std::move(pod_));
+  std::string error;
+  pod_ = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options_, &error);
+  if (!pod_) throw std::runtime_error("implementation " + implementation_->name() + " refused the pod again: " + error);
+  return *pod_;
 }
 
 namespace {
@@ -203,9 +215,10 @@ std::string CaseFixture::SamePod(const std::string& spec_yaml, int64_t grace_sec
 
 PodUnderTest& CaseFixture::Pod(const std::string& spec_yaml, int64_t grace_seconds, PodOptions options,
                                bool host_network) {
-  const std::string manifest = Manifest(spec_yaml, grace_seconds, host_network);
+  manifest_ = Manifest(spec_yaml, grace_seconds, host_network);
+  options_ = options;
   std::string error;
-  pod_ = implementation_->Create(manifest, runtime_->endpoint(), profile(), options, &error);
+  pod_ = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options, &error);
   if (!pod_) {
     throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
   }

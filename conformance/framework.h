@@ -178,6 +178,11 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   PodUnderTest& Pod(const std::string& spec_yaml, int64_t grace_seconds = 30, PodOptions options = {},
                     bool host_network = true);
   PodUnderTest& pod() { return *pod_; }
+  // Starts the implementation over, as a kubelet restart does: a new instance (a new process for
+  // `command`) for the same pod manifest, which becomes pod(). The old one is cancelled (a
+  // `command` process is killed if it is busy) and kept until TearDown, so a Background call on
+  // it can still finish.
+  PodUnderTest& RestartImplementation();
   // The manifest of the current pod (same name and uid) with another spec, for SyncChanged().
   std::string SamePod(const std::string& spec_yaml, int64_t grace_seconds = 30, bool host_network = true);
   // Stops the sandbox of a container behind the implementation's back (CRI ListContainers, then
@@ -222,6 +227,9 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   std::unique_ptr<fakes::FakeHttpEndpoint> http_;
   std::unique_ptr<fakes::FakeHttpEndpoint> https_;
   std::unique_ptr<PodUnderTest> pod_;
+  std::vector<std::unique_ptr<PodUnderTest>> retired_pods_;
+  std::string manifest_;
+  PodOptions options_;
   std::string pod_name_;
   std::vector<std::function<void()>> background_;
 };

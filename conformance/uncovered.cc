@@ -13,7 +13,6 @@ const std::vector<UncoveredBehaviour>& UncoveredBehaviours() {
       {"SL-03", "early termination of a sleep needs the pod worker's context; not yet written"},
       {"SL-09", "an upstream unit test inventory, not a behaviour"},
       {"PS-12", "API status publication is outside CRI, HTTP and events"},
-      {"PS-13", "needs a kubelet restart in the middle of a hook"},
       {"PS-15", "ephemeral containers are rejected by API validation"},
       {"PR-14", "spec restoration after a kubelet restart is not modelled"},
       {"PR-15", "probes are not modelled (podlife runs no readiness or liveness probes)"},

@@ -210,6 +210,25 @@ absl::StatusOr<cri::ContainerStatus> GrpcCriClient::ContainerStatus(const std::s
   return resp.status();
 }
 
+absl::StatusOr<std::vector<cri::PodSandbox>> GrpcCriClient::ListPodSandbox(
+    const std::map<std::string, std::string>& labels) {
+  cri::ListPodSandboxRequest req;
+  for (const auto& [k, v] : labels) (*req.mutable_filter()->mutable_label_selector())[k] = v;
+  cri::ListPodSandboxResponse resp;
+  auto st = runtime_->ListPodSandbox(Context(options_.request_timeout).get(), req, &resp);
+  if (!st.ok()) return FromGrpc(st);
+  return std::vector<cri::PodSandbox>(resp.items().begin(), resp.items().end());
+}
+
+absl::StatusOr<std::vector<cri::Container>> GrpcCriClient::ListContainers(const std::string& sandbox_id) {
+  cri::ListContainersRequest req;
+  req.mutable_filter()->set_pod_sandbox_id(sandbox_id);
+  cri::ListContainersResponse resp;
+  auto st = runtime_->ListContainers(Context(options_.request_timeout).get(), req, &resp);
+  if (!st.ok()) return FromGrpc(st);
+  return std::vector<cri::Container>(resp.containers().begin(), resp.containers().end());
+}
+
 ExecResult GrpcCriClient::ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                                    std::chrono::seconds timeout) {
   cri::ExecSyncRequest req;

@@ -19,6 +19,7 @@
 #include <grpcpp/channel.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -57,6 +58,9 @@ class CriClient {
   virtual absl::Status StopContainer(const std::string& container_id, int64_t timeout_seconds) = 0;
   virtual absl::Status RemoveContainer(const std::string& container_id) = 0;
   virtual absl::StatusOr<cri::ContainerStatus> ContainerStatus(const std::string& container_id) = 0;
+  // The pod's sandboxes and a sandbox's containers, as the kubelet finds them after a restart.
+  virtual absl::StatusOr<std::vector<cri::PodSandbox>> ListPodSandbox(const std::map<std::string, std::string>& labels) = 0;
+  virtual absl::StatusOr<std::vector<cri::Container>> ListContainers(const std::string& sandbox_id) = 0;
   virtual ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) = 0;
 };
@@ -84,6 +88,8 @@ class GrpcCriClient final : public CriClient {
   absl::Status StopContainer(const std::string& container_id, int64_t timeout_seconds) override;
   absl::Status RemoveContainer(const std::string& container_id) override;
   absl::StatusOr<cri::ContainerStatus> ContainerStatus(const std::string& container_id) override;
+  absl::StatusOr<std::vector<cri::PodSandbox>> ListPodSandbox(const std::map<std::string, std::string>& labels) override;
+  absl::StatusOr<std::vector<cri::Container>> ListContainers(const std::string& sandbox_id) override;
   ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                       std::chrono::seconds timeout) override;
 

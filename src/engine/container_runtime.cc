@@ -1,5 +1,7 @@
 #include "src/engine/container_runtime.h"
 
+#include <cstdio>
+
 namespace podlife {
 
 namespace {
@@ -27,6 +29,42 @@ cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt) {
   return config;
 }
 
+namespace {
+void AppendHandler(std::string& out, const char* hook, const std::optional<LifecycleHandler>& h) {
+  if (!h) return;
+  out += hook;
+  if (h->exec) {
+    out += " exec";
+    for (const auto& a : h->exec->command) out += " " + a;
+  }
+  if (h->http_get) {
+    out += " httpGet " + h->http_get->scheme + "://" + h->http_get->host + ":" + h->http_get->port.ToString() + "/" +
+           h->http_get->path;
+    for (const auto& hd : h->http_get->http_headers) out += " " + hd.name + "=" + hd.value;
+  }
+  if (h->sleep) out += " sleep " + std::to_string(h->sleep->seconds);
+  if (h->tcp_socket) out += " tcpSocket " + h->tcp_socket->host + ":" + h->tcp_socket->port.ToString();
+  out += "\n";
+}
+}  // namespace
+
+std::string ContainerHash(const Container& c) {
+  std::string f = c.name + "\n" + c.image + "\n";
+  for (const auto& a : c.command) f += "command " + a + "\n";
+  for (const auto& a : c.args) f += "arg " + a + "\n";
+  for (const auto& e : c.env) f += "env " + e.name + "=" + e.value + "\n";
+  for (const auto& p : c.ports) f += "port " + p.name + ":" + std::to_string(p.container_port) + "/" + p.protocol + "\n";
+  if (c.lifecycle) {
+    AppendHandler(f, "postStart", c.lifecycle->post_start);
+    AppendHandler(f, "preStop", c.lifecycle->pre_stop);
+  }
+  uint32_t hash = 2166136261u;  // FNV-1a, 32 bits, as the kubelet's HashContainer
+  for (unsigned char ch : f) hash = (hash ^ ch) * 16777619u;
+  char hex[9];
+  snprintf(hex, sizeof(hex), "%08x", hash);
+  return hex;
+}
+
 cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int restart_count) {
   cri::ContainerConfig config;
   config.mutable_metadata()->set_name(c.name);
@@ -44,6 +82,7 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int
   (*config.mutable_labels())["io.kubernetes.pod.namespace"] = pod.namespace_;
   (*config.mutable_labels())["io.kubernetes.pod.uid"] = pod.uid;
   (*config.mutable_annotations())["io.kubernetes.container.restartCount"] = std::to_string(restart_count);
+  (*config.mutable_annotations())["io.kubernetes.container.hash"] = ContainerHash(c);
   config.set_log_path(c.name + "/" + std::to_string(restart_count) + ".log");
   // The kubelet gives each container its own PID namespace unless the pod shares one.
   config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);

@@ -99,5 +99,9 @@ class ContainerRuntime {
 // `attempt`: 0, then one more each time the sandbox is re-created (SP-07).
 cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt = 0);
 cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& container, int restart_count);
+// The kubelet's container hash, over what podlife's pod model holds (hex FNV-1a). It goes into
+// the `io.kubernetes.container.hash` annotation; a different hash is "definition changed" (SP-06),
+// also for containers found in the runtime after a restart.
+std::string ContainerHash(const Container& container);
 
 }  // namespace podlife

@@ -4,7 +4,6 @@
 #include <condition_variable>
 #include <thread>
 
-#include "src/engine/go_format.h"
 
 namespace podlife {
 
@@ -29,14 +28,53 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
     std::lock_guard lock(mu_);
     first = sandbox_.id.empty();
   }
-  return first ? CreateSandboxAndStart(pod, cancel) : Resync(pod, cancel);
+  if (first && !Adopt(pod)) return CreateSandboxAndStart(pod, cancel);
+  return Resync(pod, cancel);
+}
+
+bool PodSync::Adopt(const Pod& pod) {
+  auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", pod.uid}});
+  if (!sandboxes.ok() || sandboxes->empty()) return false;
+  const cri::PodSandbox* newest = &sandboxes->front();
+  for (const auto& s : *sandboxes) {
+    if (s.metadata().attempt() > newest->metadata().attempt() ||
+        (s.metadata().attempt() == newest->metadata().attempt() && s.created_at() > newest->created_at())) {
+      newest = &s;
+    }
+  }
+  // Every container of the pod, oldest first, so the last of a name is its latest (PS-04).
+  std::vector<cri::Container> containers;
+  for (const auto& s : *sandboxes) {
+    auto listed = cri_.ListContainers(s.id());
+    if (listed.ok()) containers.insert(containers.end(), listed->begin(), listed->end());
+  }
+  std::sort(containers.begin(), containers.end(),
+            [](const cri::Container& a, const cri::Container& b) { return a.created_at() < b.created_at(); });
+  std::lock_guard lock(mu_);
+  for (const auto& c : containers) {
+    auto name = c.labels().find("io.kubernetes.container.name");
+    if (name == c.labels().end()) continue;
+    auto hash = c.annotations().find("io.kubernetes.container.hash");
+    for (bool init : {true, false}) {
+      for (const auto& spec : init ? pod.init_containers : pod.containers) {
+        if (spec.name != name->second) continue;
+        started_.push_back({spec, init, c.id(), static_cast<int>(c.metadata().attempt()),
+                            hash == c.annotations().end() ? "" : hash->second});
+      }
+    }
+  }
+  // A sandbox no longer ready is taken too: Resync then reports SandboxChanged and replaces it.
+  sandbox_.id = newest->id();
+  sandbox_attempt_ = newest->metadata().attempt();
+  sandbox_.config = MakeSandboxConfig(pod, sandbox_attempt_);
+  return true;
 }
 
 ContainerOutcome PodSync::Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt) {
   ContainerOutcome outcome{c.name, init, runtime_.StartContainer(pod, sandbox, c, init, attempt), std::nullopt};
   if (!outcome.start.container_id.empty()) {
     std::lock_guard lock(mu_);
-    started_.push_back({c, init, outcome.start.container_id, attempt});
+    started_.push_back({c, init, outcome.start.container_id, attempt, ContainerHash(c)});
   }
   return outcome;
 }
@@ -116,17 +154,6 @@ constexpr std::chrono::seconds kMaxContainerBackoff{300};
 std::string GoSeconds(std::chrono::seconds d) {
   const int64_t s = d.count();
   return s < 60 ? std::to_string(s) + "s" : std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
-}
-
-// What the kubelet's container hash covers, as far as podlife's pod model goes: any change in
-// it is "definition changed" (SP-06).
-std::string Fingerprint(const Container& c, const Profile& profile) {
-  std::string f = c.name + "\n" + c.image + "\n" + GoSlice(c.command) + "\n" + GoSlice(c.args) + "\n";
-  for (const auto& e : c.env) f += e.name + "=" + e.value + "\n";
-  for (const auto& p : c.ports) f += p.name + ":" + std::to_string(p.container_port) + "/" + p.protocol + "\n";
-  if (c.lifecycle && c.lifecycle->post_start) f += "postStart " + RenderHandler(*c.lifecycle->post_start, profile) + "\n";
-  if (c.lifecycle && c.lifecycle->pre_stop) f += "preStop " + RenderHandler(*c.lifecycle->pre_stop, profile) + "\n";
-  return f;
 }
 
 std::chrono::system_clock::time_point FromNanos(int64_t ns) {
@@ -258,7 +285,7 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     }
     const Known& k = it->second;
     if (k.status && k.status->state() == cri::CONTAINER_RUNNING) {
-      if (Fingerprint(c, profile_) != Fingerprint(k.record.spec, profile_)) {
+      if (ContainerHash(c) != k.record.hash) {
         kill.push_back({&c, init, k, true});
         start.push_back({&c, init, k, true});  // a changed spec restarts whatever the policy
       } else {

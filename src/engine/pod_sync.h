@@ -21,6 +21,10 @@
 //   sidecars (1.35) a sidecar's StopContainer waits for the main containers and later sidecars
 //   (PR-12); then StopPodSandbox (SP-09). With profile.effective_grace_at_least_one the override
 //   is at least 1 s (PR-09).
+// - The first SyncPod of a session looks for the pod in the runtime first (its uid label): a
+//   session that starts over, as a restarted kubelet does, adopts the running sandbox and
+//   containers and syncs them as above, so a running container's postStart is not run again
+//   (PS-13).
 // - `cancel` (e.g. Ctrl-C) ends waits for init containers. Thread-safe for one pod.
 #pragma once
 
@@ -68,6 +72,7 @@ class PodSync {
     bool init;
     std::string id;
     int attempt;
+    std::string hash;  // ContainerHash of the spec it was created from
   };
   // flowcontrol.Backoff's entry for one container (SP-04).
   struct BackoffEntry {
@@ -76,6 +81,9 @@ class PodSync {
   };
   // Waits until the init container exits; nullopt when cancelled.
   std::optional<int> WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel);
+  // After a restart (a new session): takes over the pod's newest sandbox and its containers from
+  // the runtime (CRI ListPodSandbox by the pod uid label, ListContainers); false when there is none.
+  bool Adopt(const Pod& pod);
   PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel);
   PodSyncResult Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel);
   // Starts `c` (attempt `attempt`) and remembers it.

@@ -24,6 +24,9 @@ class MockCriClient : public CriClient {
   MOCK_METHOD(absl::Status, StopContainer, (const std::string&, int64_t), (override));
   MOCK_METHOD(absl::Status, RemoveContainer, (const std::string&), (override));
   MOCK_METHOD(absl::StatusOr<cri::ContainerStatus>, ContainerStatus, (const std::string&), (override));
+  MOCK_METHOD((absl::StatusOr<std::vector<cri::PodSandbox>>), ListPodSandbox,
+              ((const std::map<std::string, std::string>&)), (override));
+  MOCK_METHOD((absl::StatusOr<std::vector<cri::Container>>), ListContainers, (const std::string&), (override));
   MOCK_METHOD(ExecResult, ExecSync, (const std::string&, const std::vector<std::string>&, std::chrono::seconds),
               (override));
 };
