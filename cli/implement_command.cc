@@ -59,8 +59,12 @@ class Server {
   json Handle(const json& request) {
     const std::string op = request.value("op", "");
     if (op == "sync") return Sync(request);
+    if (op == "kill" && !engine_ && request.contains("pod")) {
+      // A kill first: this process starts over (a kubelet restart) and finds the pod in the runtime.
+      if (auto error = Connect(request); !error.empty()) return Fail(op, error);
+    }
     if (op == "kill" || op == "remove" || op == "exec") {
-      if (!engine_) return Fail(op, "no pod: send sync first");
+      if (!engine_) return Fail(op, "no pod: send sync first (or a kill with the pod)");
       if (op == "kill") {
         std::optional<int64_t> grace;
         if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
@@ -96,20 +100,29 @@ class Server {
       pod_ = pod;
       return Report(engine_->Sync(pod_, cancel_));
     }
-    pod_ = pod;
+    if (auto error = Connect(request); !error.empty()) return Fail("sync", error);
+    return Report(engine_->Sync(pod_, cancel_));
+  }
+
+  // Reads the pod, profile and endpoint of a first request and connects the engine; "" or the error.
+  std::string Connect(const json& request) {
+    auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
+    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return e->message;
+    pod_ = std::get<Pod>(parsed);
+    manifest::ApplyApiServerDefaults(pod_);
     const std::string profile = request.value("profile", "1.35");
     EngineSessionOptions options;
     if (profile == "1.21") {
       options.profile = &Profile121();
     } else if (profile != "1.35") {
-      return Fail("sync", "unsupported profile '" + profile + "'");
+      return "unsupported profile '" + profile + "'";
     }
     options.endpoint = request.value("runtimeEndpoint", "");
     options.request_timeout = std::chrono::milliseconds(request.value("runtimeRequestTimeoutMs", 120000));
     auto connected = EngineSession::Connect(options, events_);
-    if (!connected.ok()) return Fail("sync", std::string(connected.status().message()));
+    if (!connected.ok()) return std::string(connected.status().message());
     engine_ = std::move(*connected);
-    return Report(engine_->Sync(pod_, cancel_));
+    return "";
   }
 
   static json Report(const PodSyncResult& r) {

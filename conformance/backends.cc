@@ -339,7 +339,10 @@ class CommandPod : public PodUnderTest {
     return Sync();
   }
   std::string Kill(std::optional<int64_t> grace_override) override {
-    json req = {{"op", "kill"}};
+    // The sync request's pod, profile and endpoint go along: a process that has not synced the
+    // pod (it started over) must find it in the runtime (PROTOCOL.md).
+    json req = sync_request_;
+    req["op"] = "kill";
     if (grace_override) req["gracePeriodOverride"] = *grace_override;
     return Simple(req);
   }

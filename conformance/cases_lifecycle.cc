@@ -643,5 +643,23 @@ PODLIFE_CASE(Resync, ARestartDuringThePostStartHookNeverRunsItAgain,
   EXPECT_THAT(again.events().Reasons(), ::testing::Not(::testing::Contains("Created")));
 }
 
+PODLIFE_CASE(PreStop, ARestartDuringTheKillRunsThePreStopAgain,
+             {.ids = "PR-17",
+              .must = "An implementation started over while a preStop hook runs MUST, when asked to kill the pod again, find the still-running container and run its preStop hook again before stopping it (at-least-once)."}) {
+  auto held = http().HoldNext("/bye");
+  GateGuard guard{held};
+  SyncReport r = Pod("  containers:\n" + Container("app", kHttpPreStopToBye)).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  PodUnderTest& first = pod();
+  auto interrupted = Background([&first] { return first.Kill(std::nullopt); });
+  ASSERT_TRUE(held->WaitUntilHeld(20s).ok()) << "the preStop request never arrived";
+  PodUnderTest& again = RestartImplementation();
+  EXPECT_EQ(again.Kill(std::nullopt), "");
+  EXPECT_EQ(http().RequestsTo("/bye").size(), 2u) << http().Describe();
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_EXITED");
+}
+
 }  // namespace
 }  // namespace podlife::conformance

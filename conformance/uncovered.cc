@@ -17,7 +17,6 @@ const std::vector<UncoveredBehaviour>& UncoveredBehaviours() {
       {"PR-14", "spec restoration after a kubelet restart is not modelled"},
       {"PR-15", "probes are not modelled (podlife runs no readiness or liveness probes)"},
       {"PR-16", "the 1.21 CPU-manager hook is internal"},
-      {"PR-17", "re-kills after a kubelet restart are not modelled"},
       {"PR-18", "stop signals (alpha) are not in podlife's CRI subset"},
       {"SP-10", "the pod worker's retry cadence is not modelled"},
       {"SP-11", "a Prometheus metric; not observable"},

@@ -375,6 +375,12 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
 }
 
 absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_override) {
+  bool known;
+  {
+    std::lock_guard lock(mu_);
+    known = !sandbox_.id.empty();
+  }
+  if (!known) (void)Adopt(pod);  // a session that starts with a kill (after a restart) finds the pod first
   SandboxRef sandbox;
   std::vector<Running> started;
   {

@@ -24,7 +24,8 @@
 // - The first SyncPod of a session looks for the pod in the runtime first (its uid label): a
 //   session that starts over, as a restarted kubelet does, adopts the running sandbox and
 //   containers and syncs them as above, so a running container's postStart is not run again
-//   (PS-13).
+//   (PS-13). A KillPod before any sync does the same, so a kill interrupted by a restart is
+//   done again, preStop hooks included (PR-17).
 // - `cancel` (e.g. Ctrl-C) ends waits for init containers. Thread-safe for one pod.
 #pragma once
 
