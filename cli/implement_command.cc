@@ -59,6 +59,14 @@ class Server {
   json Handle(const json& request) {
     const std::string op = request.value("op", "");
     if (op == "sync") return Sync(request);
+    if (op == "kill" && !engine_ && !request.contains("pod") && request.contains("podUid")) {
+      // The pod's spec is gone (deleted while this implementation was down): kill what the
+      // runtime holds of it, from its containers' labels and annotations (PR-14).
+      if (auto error = ConnectEngine(request); !error.empty()) return Fail(op, error);
+      std::optional<int64_t> grace;
+      if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
+      return Done(op, engine_->KillDeletedPod(request["podUid"].get<std::string>(), grace));
+    }
     if (op == "kill" && !engine_ && request.contains("pod")) {
       // A kill first: this process starts over (a kubelet restart) and finds the pod in the runtime.
       if (auto error = Connect(request); !error.empty()) return Fail(op, error);
@@ -110,6 +118,11 @@ class Server {
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return e->message;
     pod_ = std::get<Pod>(parsed);
     manifest::ApplyApiServerDefaults(pod_);
+    return ConnectEngine(request);
+  }
+
+  // Connects the engine to the request's endpoint with its profile; "" or the error.
+  std::string ConnectEngine(const json& request) {
     const std::string profile = request.value("profile", "1.35");
     EngineSessionOptions options;
     if (profile == "1.21") {

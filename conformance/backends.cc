@@ -117,6 +117,10 @@ class BuiltinPod : public PodUnderTest {
     auto st = engine_->Kill(pod_, grace_override);
     return st.ok() ? "" : std::string(st.message());
   }
+  std::string KillDeleted(const std::string& uid, std::optional<int64_t> grace_override) override {
+    auto st = engine_->KillDeletedPod(uid, grace_override);
+    return st.ok() ? "" : std::string(st.message());
+  }
   std::string Remove() override {
     auto st = engine_->Remove();
     return st.ok() ? "" : std::string(st.message());
@@ -343,6 +347,14 @@ class CommandPod : public PodUnderTest {
     // pod (it started over) must find it in the runtime (PROTOCOL.md).
     json req = sync_request_;
     req["op"] = "kill";
+    if (grace_override) req["gracePeriodOverride"] = *grace_override;
+    return Simple(req);
+  }
+  std::string KillDeleted(const std::string& uid, std::optional<int64_t> grace_override) override {
+    json req = sync_request_;
+    req.erase("pod");
+    req["op"] = "kill";
+    req["podUid"] = uid;
     if (grace_override) req["gracePeriodOverride"] = *grace_override;
     return Simple(req);
   }

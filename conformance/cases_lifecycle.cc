@@ -661,5 +661,29 @@ PODLIFE_CASE(PreStop, ARestartDuringTheKillRunsThePreStopAgain,
   EXPECT_EQ(app.state, "CONTAINER_EXITED");
 }
 
+PODLIFE_CASE(PreStop, ADeletedPodIsKilledFromWhatItsContainersRecord,
+             {.ids = "PR-14",
+              .must = "A pod whose spec is gone (deleted while the implementation was down) MUST still be killed with each container's preStop hook (here an httpGet to a named port) and the pod's grace period (here 3 s, with a workload ignoring SIGTERM), restored from what was recorded on its containers."}) {
+  runtime().IgnoreSigterm("app");
+  SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: {STUBBORN_WORKLOAD}\n"
+                     "    ports:\n    - name: hooks\n      containerPort: {HTTP_PORT}\n"
+                     "    lifecycle:\n      preStop:\n        httpGet:\n          host: 127.0.0.1\n"
+                     "          port: hooks\n          path: bye\n", 3).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  PodUnderTest& again = RestartImplementation();
+  const auto began = std::chrono::system_clock::now();
+  EXPECT_EQ(again.KillDeleted(PodUid(), std::nullopt), "");
+  EXPECT_EQ(http().RequestsTo("/bye").size(), 1u) << "the preStop hook did not run:\n" << http().Describe();
+  const ContainerView app = Observe(r.Get("app").container_id);
+  ASSERT_TRUE(app.found) << app.error;
+  EXPECT_EQ(app.state, "CONTAINER_EXITED");
+  EXPECT_EQ(app.exit_code, 137);
+  // StopContainer(3) after a quick hook: about 3 s. A lost grace would be 30 s (the API default)
+  // or 2 s (the floor).
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(app.finished_at - began);
+  EXPECT_GE(took, 2500ms);
+  EXPECT_LT(took, 5000ms);
+}
+
 }  // namespace
 }  // namespace podlife::conformance

@@ -208,7 +208,7 @@ std::string CaseFixture::SamePod(const std::string& spec_yaml, int64_t grace_sec
   spec = Replace(spec, "{STUBBORN_WORKLOAD}", kStubbornWorkloadCommand);
   if (spec.find("{HTTP_PORT}") != std::string::npos) spec = Replace(spec, "{HTTP_PORT}", std::to_string(http().port()));
   if (spec.find("{HTTPS_PORT}") != std::string::npos) spec = Replace(spec, "{HTTPS_PORT}", std::to_string(https().port()));
-  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + pod_name_ + "\n  uid: uid-" + pod_name_ +
+  return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + pod_name_ + "\n  uid: " + PodUid() +
          "\nspec:\n  hostNetwork: " + (host_network ? "true" : "false") +
          "\n  terminationGracePeriodSeconds: " + std::to_string(grace_seconds) + "\n" + spec;
 }

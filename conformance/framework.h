@@ -117,6 +117,9 @@ class PodUnderTest {
   virtual SyncReport Sync() = 0;
   virtual SyncReport SyncChanged(const std::string& manifest_yaml) = 0;
   virtual std::string Kill(std::optional<int64_t> grace_override) = 0;  // "" = ok, else the error
+  // Kills the pod with uid `uid` as one whose spec is gone (deleted from the API while the
+  // implementation was down): the implementation gets only the uid.
+  virtual std::string KillDeleted(const std::string& uid, std::optional<int64_t> grace_override) = 0;
   virtual std::string Remove() = 0;
   virtual ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) = 0;
   // Ends a Sync still waiting (e.g. for an init container) so a failed case can tear down.
@@ -196,6 +199,7 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
     background_.push_back([f] { f.wait_for(60s); });
     return f;
   }
+  std::string PodUid() const { return "uid-" + pod_name_; }
   // The pod as the kubelet prints it in messages: name_namespace(uid).
   std::string PodRef() const { return pod_name_ + "_default(uid-" + pod_name_ + ")"; }
 

@@ -14,7 +14,6 @@ const std::vector<UncoveredBehaviour>& UncoveredBehaviours() {
       {"SL-09", "an upstream unit test inventory, not a behaviour"},
       {"PS-12", "API status publication is outside CRI, HTTP and events"},
       {"PS-15", "ephemeral containers are rejected by API validation"},
-      {"PR-14", "spec restoration after a kubelet restart is not modelled"},
       {"PR-15", "probes are not modelled (podlife runs no readiness or liveness probes)"},
       {"PR-16", "the 1.21 CPU-manager hook is internal"},
       {"PR-18", "stop signals (alpha) are not in podlife's CRI subset"},

@@ -48,6 +48,52 @@ void AppendHandler(std::string& out, const char* hook, const std::optional<Lifec
 }
 }  // namespace
 
+namespace {
+std::string PortJson(const IntOrString& port) { return port.is_int ? std::to_string(port.int_value) : JsonQuote(port.str_value); }
+}  // namespace
+
+std::string HandlerJson(const LifecycleHandler& h) {
+  std::vector<std::string> parts;
+  if (h.exec) {
+    std::string cmd;
+    for (const auto& a : h.exec->command) cmd += (cmd.empty() ? "" : ",") + JsonQuote(a);
+    parts.push_back("\"exec\":{\"command\":[" + cmd + "]}");
+  }
+  if (h.http_get) {
+    std::string get = "\"path\":" + JsonQuote(h.http_get->path);
+    if (h.http_get->port.is_int || !h.http_get->port.str_value.empty()) get += ",\"port\":" + PortJson(h.http_get->port);
+    if (!h.http_get->host.empty()) get += ",\"host\":" + JsonQuote(h.http_get->host);
+    if (!h.http_get->scheme.empty()) get += ",\"scheme\":" + JsonQuote(h.http_get->scheme);
+    if (!h.http_get->http_headers.empty()) {
+      std::string headers;
+      for (const auto& hd : h.http_get->http_headers) {
+        headers += (headers.empty() ? "" : ",") + std::string("{\"name\":") + JsonQuote(hd.name) + ",\"value\":" + JsonQuote(hd.value) + "}";
+      }
+      get += ",\"httpHeaders\":[" + headers + "]";
+    }
+    parts.push_back("\"httpGet\":{" + get + "}");
+  }
+  if (h.sleep) parts.push_back("\"sleep\":{\"seconds\":" + std::to_string(h.sleep->seconds) + "}");
+  if (h.tcp_socket) {
+    std::string tcp = "\"port\":" + PortJson(h.tcp_socket->port);
+    if (!h.tcp_socket->host.empty()) tcp += ",\"host\":" + JsonQuote(h.tcp_socket->host);
+    parts.push_back("\"tcpSocket\":{" + tcp + "}");
+  }
+  std::string out = "{";
+  for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
+  return out + "}";
+}
+
+std::string PortsJson(const std::vector<ContainerPort>& ports) {
+  std::string out = "[";
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const auto& p = ports[i];
+    out += std::string(i ? "," : "") + "{" + (p.name.empty() ? "" : "\"name\":" + JsonQuote(p.name) + ",") +
+           "\"containerPort\":" + std::to_string(p.container_port) + ",\"protocol\":" + JsonQuote(p.protocol) + "}";
+  }
+  return out + "]";
+}
+
 std::string ContainerHash(const Container& c) {
   std::string f = c.name + "\n" + c.image + "\n";
   for (const auto& a : c.command) f += "command " + a + "\n";
@@ -83,6 +129,18 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int
   (*config.mutable_labels())["io.kubernetes.pod.uid"] = pod.uid;
   (*config.mutable_annotations())["io.kubernetes.container.restartCount"] = std::to_string(restart_count);
   (*config.mutable_annotations())["io.kubernetes.container.hash"] = ContainerHash(c);
+  // What a restarted kubelet needs to kill the container when the pod's spec is gone (PR-14).
+  if (pod.termination_grace_period_seconds) {
+    (*config.mutable_annotations())["io.kubernetes.pod.terminationGracePeriod"] =
+        std::to_string(*pod.termination_grace_period_seconds);
+  }
+  if (pod.deletion_grace_period_seconds) {
+    (*config.mutable_annotations())["io.kubernetes.pod.deletionGracePeriod"] = std::to_string(*pod.deletion_grace_period_seconds);
+  }
+  if (c.lifecycle && c.lifecycle->pre_stop) {
+    (*config.mutable_annotations())["io.kubernetes.container.preStopHandler"] = HandlerJson(*c.lifecycle->pre_stop);
+  }
+  if (!c.ports.empty()) (*config.mutable_annotations())["io.kubernetes.container.ports"] = PortsJson(c.ports);
   config.set_log_path(c.name + "/" + std::to_string(restart_count) + ".log");
   // The kubelet gives each container its own PID namespace unless the pod shares one.
   config.mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);

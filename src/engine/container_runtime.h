@@ -103,5 +103,9 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& contai
 // the `io.kubernetes.container.hash` annotation; a different hash is "definition changed" (SP-06),
 // also for containers found in the runtime after a restart.
 std::string ContainerHash(const Container& container);
+// The API's JSON of a handler and of a port list, as the kubelet stores them in the
+// io.kubernetes.container.preStopHandler and .ports annotations (PR-14).
+std::string HandlerJson(const LifecycleHandler& handler);
+std::string PortsJson(const std::vector<ContainerPort>& ports);
 
 }  // namespace podlife

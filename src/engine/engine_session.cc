@@ -25,6 +25,10 @@ PodSyncResult EngineSession::Sync(const Pod& pod, const std::shared_ptr<Notifica
   return sync_->SyncPod(pod, cancel);
 }
 
+absl::Status EngineSession::KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override) {
+  return sync_->KillDeletedPod(uid, grace_override);
+}
+
 absl::Status EngineSession::Kill(const Pod& pod, std::optional<int64_t> grace_override) {
   return sync_->KillPod(pod, grace_override);
 }

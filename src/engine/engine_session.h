@@ -6,7 +6,7 @@
 // Contract:
 // - Connect() builds the client (failing on a malformed endpoint or timeout) without calling the
 //   runtime; CheckReachable() calls Version once.
-// - Sync(), Kill(), Remove() are PodSync's SyncPod, KillPod and RemovePod for the one pod.
+// - Sync(), Kill(), KillDeletedPod(), Remove() are PodSync's, for the one pod.
 // - JoinHooks() waits for preStop hooks that outlived their wait (EX-06), cancelling them; the
 //   destructor does it too. Events go to the recorder given at Connect(), from any thread.
 #pragma once
@@ -45,6 +45,7 @@ class EngineSession {
   absl::Status CheckReachable();
   PodSyncResult Sync(const Pod& pod, const std::shared_ptr<Notification>& cancel);
   absl::Status Kill(const Pod& pod, std::optional<int64_t> grace_override);
+  absl::Status KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override);
   absl::Status Remove();
   void JoinHooks();
 

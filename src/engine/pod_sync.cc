@@ -2,7 +2,10 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <set>
 #include <thread>
+
+#include "src/manifest/manifest.h"
 
 
 namespace podlife {
@@ -467,6 +470,53 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
   // SP-09: then the sandbox.
   absl::Status stop = cri_.StopPodSandbox(sandbox.id);
   return first_error.ok() ? stop : first_error;
+}
+
+absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override) {
+  auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", uid}});
+  if (!sandboxes.ok()) return sandboxes.status();
+  if (sandboxes->empty()) return absl::OkStatus();  // nothing of the pod is left
+  // PR-14: the pod as its containers' labels and annotations describe it, in manifest form, so
+  // the one parser reads it.
+  const auto& md = sandboxes->front().metadata();
+  std::string grace, deletion_grace, containers;
+  std::set<std::string> seen;
+  for (const auto& sandbox : *sandboxes) {
+    auto listed = cri_.ListContainers(sandbox.id());
+    if (!listed.ok()) return listed.status();
+    for (const auto& c : *listed) {
+      auto name = c.labels().find("io.kubernetes.container.name");
+      if (name == c.labels().end() || !seen.insert(name->second).second) continue;
+      auto annotation = [&](const std::string& key) {
+        auto it = c.annotations().find(key);
+        return it == c.annotations().end() ? std::string() : it->second;
+      };
+      if (grace.empty()) grace = annotation("io.kubernetes.pod.terminationGracePeriod");
+      if (deletion_grace.empty()) deletion_grace = annotation("io.kubernetes.pod.deletionGracePeriod");
+      containers += "  - name: " + JsonQuote(name->second) + "\n    image: restored\n";
+      if (auto ports = annotation("io.kubernetes.container.ports"); !ports.empty()) containers += "    ports: " + ports + "\n";
+      if (auto pre_stop = annotation("io.kubernetes.container.preStopHandler"); !pre_stop.empty()) {
+        containers += "    lifecycle: {\"preStop\": " + pre_stop + "}\n";
+      }
+    }
+  }
+  if (containers.empty()) return absl::OkStatus();
+  std::string manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + JsonQuote(md.name()) +
+                         "\n  namespace: " + JsonQuote(md.namespace_()) + "\n  uid: " + JsonQuote(uid) + "\nspec:\n";
+  if (!grace.empty()) manifest += "  terminationGracePeriodSeconds: " + grace + "\n";
+  manifest += "  containers:\n" + containers;
+  auto parsed = manifest::ParsePod(manifest, "the annotations of pod " + uid + "'s containers");
+  if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) {
+    return absl::InternalError("cannot restore the pod from its containers: " + e->message);
+  }
+  auto restored = std::make_unique<Pod>(std::get<Pod>(parsed));
+  if (!deletion_grace.empty()) restored->deletion_grace_period_seconds = std::stoll(deletion_grace);
+  const Pod& pod = *restored;
+  {
+    std::lock_guard lock(mu_);
+    restored_pods_.push_back(std::move(restored));  // kill requests and late preStop hooks point into it
+  }
+  return KillPod(pod, grace_override);
 }
 
 absl::Status PodSync::RemovePod() {

@@ -25,7 +25,7 @@
 //   session that starts over, as a restarted kubelet does, adopts the running sandbox and
 //   containers and syncs them as above, so a running container's postStart is not run again
 //   (PS-13). A KillPod before any sync does the same, so a kill interrupted by a restart is
-//   done again, preStop hooks included (PR-17).
+//   done again, preStop hooks included (PR-17). KillDeletedPod kills one whose spec is gone.
 // - `cancel` (e.g. Ctrl-C) ends waits for init containers. Thread-safe for one pod.
 #pragma once
 
@@ -64,6 +64,10 @@ class PodSync {
 
   PodSyncResult SyncPod(const Pod& pod, const std::shared_ptr<Notification>& cancel);
   absl::Status KillPod(const Pod& pod, std::optional<int64_t> grace_override);
+  // Kills a pod whose spec is gone (deleted while the kubelet was down) from what its containers
+  // carry: labels (pod and container names) and annotations (grace periods, preStop handler,
+  // ports) (PR-14). OK when the runtime has nothing of the pod.
+  absl::Status KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override);
   // Removes the sandbox (and with it its containers) from the runtime.
   absl::Status RemovePod();
 
@@ -105,6 +109,7 @@ class PodSync {
   uint32_t sandbox_attempt_ = 0;
   std::vector<Running> started_;  // in start order; a restarted container appears again
   std::map<std::string, BackoffEntry> backoff_;  // by container name (the pod is fixed)
+  std::vector<std::unique_ptr<Pod>> restored_pods_;  // KillDeletedPod's pods, alive as long as the session
 };
 
 }  // namespace podlife
