@@ -142,6 +142,16 @@ BarePodSequence::BarePodSequence(BareCriClient& client, const Pod& pod) : client
 
 std::string BarePodSequence::Sync() {
   started_ = 0;
+  // The engine first looks for the pod in the runtime (a restarted kubelet's adoption), so the
+  // floor does too.
+  cri::ListPodSandboxRequest list_request;
+  (*list_request.mutable_filter()->mutable_label_selector())["io.kubernetes.pod.uid"] =
+      sandbox_request_.config().metadata().uid();
+  cri::ListPodSandboxResponse listed;
+  if (auto failed = Call("ListPodSandbox", client_.runtime(), &Runtime::ListPodSandbox, list_request, &listed);
+      !failed.empty()) {
+    return failed;
+  }
   cri::RunPodSandboxResponse sandbox;
   if (auto failed = Call("RunPodSandbox", client_.runtime(), &Runtime::RunPodSandbox, sandbox_request_, &sandbox);
       !failed.empty()) {
