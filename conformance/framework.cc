@@ -114,13 +114,32 @@ void CaseFixture::TearDown() {
   }
 }
 
+::testing::AssertionResult KilledWithin(const ContainerView& view, std::chrono::system_clock::time_point began,
+                                        std::chrono::milliseconds earliest, std::chrono::milliseconds latest) {
+  if (!view.found) return ::testing::AssertionFailure() << "the runtime does not know the container: " << view.error;
+  if (view.state != "CONTAINER_EXITED" || view.exit_code != 137) {
+    return ::testing::AssertionFailure() << "want CONTAINER_EXITED with exit code 137 (SIGKILL), got " << view.state
+                                         << " exit " << view.exit_code;
+  }
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(view.finished_at - began);
+  if (took < earliest || took >= latest) {
+    return ::testing::AssertionFailure() << "killed " << took.count() << " ms after the kill began, want ["
+                                         << earliest.count() << ", " << latest.count() << ") ms";
+  }
+  return ::testing::AssertionSuccess();
+}
+
 PodUnderTest& CaseFixture::RestartImplementation() {
   if (!pod_) throw std::runtime_error("RestartImplementation before Pod()");
   pod_->Cancel();
   retired_pods_.push_back(std::move(pod_));
+  return HandOver();
+}
+
+PodUnderTest& CaseFixture::HandOver() {
   std::string error;
   pod_ = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options_, &error);
-  if (!pod_) throw std::runtime_error("implementation " + implementation_->name() + " refused the pod again: " + error);
+  if (!pod_) throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
   return *pod_;
 }
 
@@ -152,7 +171,7 @@ std::string CaseFixture::StopSandboxOf(const std::string& container_id) {
   return st.ok() ? "" : "StopPodSandbox: " + st.error_message();
 }
 
-CaseFixture::ContainerView CaseFixture::Observe(const std::string& container_id) {
+ContainerView CaseFixture::Observe(const std::string& container_id) {
   namespace cri = ::runtime::v1;
   auto stub = RuntimeStub(runtime_->endpoint());
   grpc::ClientContext context;
@@ -217,12 +236,7 @@ PodUnderTest& CaseFixture::Pod(const std::string& spec_yaml, int64_t grace_secon
                                bool host_network) {
   manifest_ = Manifest(spec_yaml, grace_seconds, host_network);
   options_ = options;
-  std::string error;
-  pod_ = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options, &error);
-  if (!pod_) {
-    throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
-  }
-  return *pod_;
+  return HandOver();
 }
 
 std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {

@@ -158,6 +158,20 @@ std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std:
 std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error);
 std::vector<std::string> ProfilesUnderTest();
 
+// A container as the runtime reports it (CRI ContainerStatus); CaseFixture::Observe reads it.
+struct ContainerView {
+  bool found = false;  // false: ContainerStatus answered NOT_FOUND (or failed: see `error`)
+  std::string error;
+  std::string state;  // CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED, ...
+  int exit_code = 0;
+  std::string reason;
+  std::chrono::system_clock::time_point created_at, started_at, finished_at;
+};
+
+// The container ended by SIGKILL (exit 137) between `earliest` and `latest` after `began`.
+::testing::AssertionResult KilledWithin(const ContainerView& view, std::chrono::system_clock::time_point began,
+                                        std::chrono::milliseconds earliest, std::chrono::milliseconds latest);
+
 // --- the fixture every case runs in --------------------------------------------------------
 class CaseFixture : public ::testing::TestWithParam<std::string> {
  protected:
@@ -210,14 +224,6 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
                                           size_t count = 1);
   // The runtime's own view of a container, through CRI ContainerStatus. Every runtime answers it,
   // so a case that observes only this (and events and hook endpoints) runs on real runtimes too.
-  struct ContainerView {
-    bool found = false;  // false: ContainerStatus answered NOT_FOUND (or failed: see `error`)
-    std::string error;
-    std::string state;  // CONTAINER_CREATED, CONTAINER_RUNNING, CONTAINER_EXITED, ...
-    int exit_code = 0;
-    std::string reason;
-    std::chrono::system_clock::time_point created_at, started_at, finished_at;
-  };
   ContainerView Observe(const std::string& container_id);
   // The fake's call log (kCallLog): calls of one method, in order.
   std::vector<fakes::CallRecord> Calls(const std::string& method);
@@ -226,6 +232,9 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   int CallIndex(const std::string& method, const std::string& container_id = "");
 
  private:
+  // Gives manifest_ to a new instance of the implementation, which becomes pod_.
+  PodUnderTest& HandOver();
+
   std::unique_ptr<RuntimeBackend> runtime_;
   std::unique_ptr<Implementation> implementation_;
   std::unique_ptr<fakes::FakeHttpEndpoint> http_;
