@@ -54,6 +54,15 @@ PODLIFE_CASE(Cri, DeadlineExceededBecomesTheTimeoutError,
   EXPECT_EQ(e.error, v135() ? "command timed out: \"sh -c sleep 10\" timed out after 1s" : "command \"sh -c sleep 10\" timed out");
 }
 
+PODLIFE_CASE(Cri, RuntimeExecTimeoutBecomesTheTimeoutError,
+             {.ids = "CRI-03", .needs = {Capability::kProbeExec},
+              .must = "An ExecSync the runtime itself ends at its timeout (`sleep 10`, timeout 1 s) MUST become the same timeout error as a gRPC DEADLINE_EXCEEDED."}) {
+  SyncReport r = Pod(kApp).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  ExecReport e = pod().Exec(r.Get("app").container_id, {"sh", "-c", "sleep 10"}, 1);
+  EXPECT_EQ(e.error, v135() ? "command timed out: \"sh -c sleep 10\" timed out after 1s" : "command \"sh -c sleep 10\" timed out");
+}
+
 PODLIFE_CASE(Cri, NonZeroExitIsTheExitError,
              {.ids = "CRI-04", .needs = {Capability::kProbeExec},
               .must = "ExecSync with a non-zero exit MUST become `command '<cmd>' exited with N: <stderr>`."}) {
