@@ -59,13 +59,19 @@ class Server {
   json Handle(const json& request) {
     const std::string op = request.value("op", "");
     if (op == "sync") return Sync(request);
-    if (op == "kill" && !engine_ && !request.contains("pod") && request.contains("podUid")) {
+    if (op == "kill" && !request.contains("pod") && request.contains("podUid")) {
       // The pod's spec is gone (deleted while this implementation was down): kill what the
       // runtime holds of it, from its containers' labels and annotations (PR-14).
-      if (auto error = ConnectEngine(request); !error.empty()) return Fail(op, error);
+      const std::string uid = request["podUid"].get<std::string>();
+      if (engine_ && !pod_.uid.empty() && pod_.uid != uid) {
+        return Fail(op, "this process has pod uid '" + pod_.uid + "', not '" + uid + "'");
+      }
+      if (!engine_) {
+        if (auto error = ConnectEngine(request); !error.empty()) return Fail(op, error);
+      }
       std::optional<int64_t> grace;
       if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
-      return Done(op, engine_->KillDeletedPod(request["podUid"].get<std::string>(), grace));
+      return Done(op, engine_->KillDeletedPod(uid, grace));
     }
     if (op == "kill" && !engine_ && request.contains("pod")) {
       // A kill first: this process starts over (a kubelet restart) and finds the pod in the runtime.
@@ -101,9 +107,11 @@ class Server {
     auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return Fail("sync", e->message);
     Pod pod = std::get<Pod>(parsed);
+    if (engine_ && pod.uid.empty()) pod.uid = pod_.uid;  // the same pod; defaults would invent a new uid
     manifest::ApplyApiServerDefaults(pod);
     if (engine_) {
       // The pod worker's next sync of the same pod, whose spec may have changed.
+      if (pod_.uid.empty()) return Fail("sync", "this process killed a deleted pod; it syncs no other");
       if (pod.uid != pod_.uid) return Fail("sync", "this process already has pod uid '" + pod_.uid + "', not '" + pod.uid + "'");
       pod_ = pod;
       return Report(engine_->Sync(pod_, cancel_));

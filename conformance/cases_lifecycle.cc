@@ -673,5 +673,36 @@ PODLIFE_CASE(PreStop, ADeletedPodIsKilledFromWhatItsContainersRecord,
   EXPECT_TRUE(KilledWithin(Observe(r.Get("app").container_id), began, 2500ms, 5000ms));
 }
 
+PODLIFE_CASE(Resync, AFinishedPodIsNotStartedAgain,
+             {.ids = "PS-09 SP-01", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "A restartPolicy Never pod whose containers exited MUST be killed on the next sync and stay down on later syncs: no new sandbox, no container started again, no SandboxChanged."}) {
+  SyncReport first = Pod("  restartPolicy: Never\n  containers:\n" + Container("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("app").container_id, 0);
+  EXPECT_TRUE(pod().Sync().ok);  // nothing to run: the pod is killed, its sandbox stopped
+  SyncReport later = pod().Sync();
+  EXPECT_TRUE(later.ok) << later.error;
+  EXPECT_EQ(Calls("RunPodSandbox").size(), 1u);
+  EXPECT_EQ(Calls("CreateContainer").size(), 1u);
+  EXPECT_TRUE(EventsWithReason("SandboxChanged").empty());
+}
+
+PODLIFE_CASE(Resync, ARunningInitContainerIsWaitedForNotStartedAgain,
+             {.ids = "SP-08 PS-13", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "An implementation started over while an init container runs MUST wait for that init container, not start a second one, and start the app after it exits 0."}) {
+  PodUnderTest& first = Pod("  initContainers:\n" + Container("init") + "  containers:\n" + Container("app"));
+  auto interrupted = Background([&first] { return first.Sync(); });
+  ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
+  const std::string init_id = Calls("StartContainer").at(0).Request<cri::StartContainerRequest>().container_id();
+  PodUnderTest& again = RestartImplementation();
+  auto resync = Background([&again] { return again.Sync(); });
+  ASSERT_TRUE(fake().calls().WaitFor(fakes::Call("ListPodSandbox"), 10s).ok()) << "the new instance never looked";
+  fake().ExitContainer(init_id, 0);
+  SyncReport r = resync.get();
+  ASSERT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(CreateAttempts(Calls("CreateContainer"), "init"), ElementsAre(0u)) << "a second init container";
+  EXPECT_NE(r.Find("app"), nullptr);
+}
+
 }  // namespace
 }  // namespace podlife::conformance

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <charconv>
 #include <set>
 #include <thread>
 
@@ -19,6 +20,8 @@ std::optional<int> PodSync::WaitForExit(const std::string& container_id, const s
   auto stop = cancel ? cancel : std::make_shared<Notification>();
   while (true) {
     auto status = cri_.ContainerStatus(container_id);
+    // A cancelled sync goes no further, even when the exit arrived with the cancel.
+    if (stop->HasBeenNotified()) return std::nullopt;
     if (status.ok() && status->state() == cri::CONTAINER_EXITED) return status->exit_code();
     if (!status.ok()) return std::nullopt;
     if (clock_.WaitForNotification(stop, kExitPollInterval)) return std::nullopt;
@@ -31,13 +34,22 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
     std::lock_guard lock(mu_);
     first = sandbox_.id.empty();
   }
-  if (first && !Adopt(pod)) return CreateSandboxAndStart(pod, cancel);
+  if (first) {
+    auto adopted = Adopt(pod);
+    if (!adopted.ok()) {
+      PodSyncResult failed;
+      failed.error = "failed to look for the pod in the runtime: " + std::string(adopted.status().message());
+      return failed;
+    }
+    if (!*adopted) return CreateSandboxAndStart(pod, cancel, {});
+  }
   return Resync(pod, cancel);
 }
 
-bool PodSync::Adopt(const Pod& pod) {
+absl::StatusOr<bool> PodSync::Adopt(const Pod& pod) {
   auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", pod.uid}});
-  if (!sandboxes.ok() || sandboxes->empty()) return false;
+  if (!sandboxes.ok()) return sandboxes.status();
+  if (sandboxes->empty()) return false;
   const cri::PodSandbox* newest = &sandboxes->front();
   for (const auto& s : *sandboxes) {
     if (s.metadata().attempt() > newest->metadata().attempt() ||
@@ -49,7 +61,8 @@ bool PodSync::Adopt(const Pod& pod) {
   std::vector<cri::Container> containers;
   for (const auto& s : *sandboxes) {
     auto listed = cri_.ListContainers(s.id());
-    if (listed.ok()) containers.insert(containers.end(), listed->begin(), listed->end());
+    if (!listed.ok()) return listed.status();  // adopting half a pod would start its containers again
+    containers.insert(containers.end(), listed->begin(), listed->end());
   }
   std::sort(containers.begin(), containers.end(),
             [](const cri::Container& a, const cri::Container& b) { return a.created_at() < b.created_at(); });
@@ -67,6 +80,9 @@ bool PodSync::Adopt(const Pod& pod) {
     }
   }
   // A sandbox no longer ready is taken too: Resync then reports SandboxChanged and replaces it.
+  for (const auto& s : *sandboxes) {
+    if (s.id() != newest->id()) old_sandboxes_.push_back(s.id());
+  }
   sandbox_.id = newest->id();
   sandbox_attempt_ = newest->metadata().attempt();
   sandbox_.config = MakeSandboxConfig(pod, sandbox_attempt_);
@@ -82,7 +98,8 @@ ContainerOutcome PodSync::Start(const Pod& pod, const SandboxRef& sandbox, const
   return outcome;
 }
 
-PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
+PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel,
+                                             const std::set<std::string>& succeeded) {
   PodSyncResult result;
   SandboxRef sandbox;
   {
@@ -139,6 +156,7 @@ PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_p
     }
   }
   for (const auto& c : pod.containers) {
+    if (succeeded.count(c.name)) continue;  // OnFailure: a container that succeeded stays done
     ContainerOutcome outcome = Start(pod, sandbox, c, false, attempt(c));
     if (!outcome.start.ok() && result.error.empty()) {
       result.error = "container " + c.name + ": " + outcome.start.error_reason;
@@ -204,16 +222,46 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     started = started_;
   }
   auto sandbox_status = cri_.PodSandboxStatus(sandbox.id);
+  if (!sandbox_status.ok() && sandbox_status.status().code() != absl::StatusCode::kNotFound) {
+    PodSyncResult failed;  // a runtime that does not answer is no reason to kill the pod
+    failed.sandbox_id = sandbox.id;
+    failed.error = "failed to get the pod sandbox status: " + std::string(sandbox_status.status().message());
+    return failed;
+  }
   if (!sandbox_status.ok() || sandbox_status->state() != cri::SANDBOX_READY) {
+    // computePodActions for a sandbox that has to be replaced: with restartPolicy Never and
+    // containers that already ran, or OnFailure and every container succeeded, the pod is done:
+    // it is killed, not re-created (and no SandboxChanged).
+    std::set<std::string> succeeded;
+    if (pod.restart_policy == "OnFailure") {
+      std::map<std::string, std::string> latest_id;
+      for (const auto& r : started) {
+        if (!r.init) latest_id[r.spec.name] = r.id;
+      }
+      for (const auto& [name, id] : latest_id) {
+        auto st = cri_.ContainerStatus(id);
+        if (st.ok() && st->state() == cri::CONTAINER_EXITED && st->exit_code() == 0) succeeded.insert(name);
+      }
+    }
+    const bool done = (pod.restart_policy == "Never" && !started.empty()) ||
+                      (pod.restart_policy == "OnFailure" && succeeded.size() == pod.containers.size());
+    if (done) {
+      PodSyncResult result;
+      result.sandbox_id = sandbox.id;
+      absl::Status st = KillPod(pod, std::nullopt);
+      if (!st.ok()) result.error = "killing the finished pod: " + std::string(st.message());
+      return result;
+    }
     // SP-07: kill what is left, purge the init containers' record, start over in a new sandbox.
     events_.Record({"Normal", "SandboxChanged", "", "Pod sandbox changed, it will be killed and re-created.", {}});
     (void)KillPod(pod, std::nullopt);
     {
       std::lock_guard lock(mu_);
+      old_sandboxes_.push_back(sandbox_.id);
       sandbox_ = {};  // the old containers stay on record: their attempts count on (PS-04)
       ++sandbox_attempt_;
     }
-    return CreateSandboxAndStart(pod, cancel);
+    return CreateSandboxAndStart(pod, cancel, succeeded);
   }
 
   PodSyncResult result;
@@ -244,6 +292,17 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     if (profile_.sidecars && IsSidecar(c)) continue;  // restarted below, like regular containers
     auto it = latest.find(c.name);
     if (it != latest.end() && exited_with(it->second) == 0) continue;
+    if (it != latest.end() && it->second.status && !exited_with(it->second)) {
+      // Still running (a sync that was cancelled, or a restart): wait for it, do not start another.
+      ContainerOutcome outcome{c.name, true, {it->second.record.id, "", ""}, WaitForExit(it->second.record.id, cancel)};
+      result.containers.push_back(outcome);
+      if (!outcome.exit_code || *outcome.exit_code != 0) {
+        result.error = outcome.exit_code ? "init container " + c.name + " exited with " + std::to_string(*outcome.exit_code)
+                                         : "cancelled while waiting for init container " + c.name;
+        return result;
+      }
+      continue;
+    }
     const bool never_ran = it == latest.end();
     if (!never_ran && pod.restart_policy == "Never") {
       result.error = "init container " + c.name + " failed and the restart policy is Never";
@@ -383,7 +442,10 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
     std::lock_guard lock(mu_);
     known = !sandbox_.id.empty();
   }
-  if (!known) (void)Adopt(pod);  // a session that starts with a kill (after a restart) finds the pod first
+  if (!known) {  // a session that starts with a kill (after a restart) finds the pod first
+    auto adopted = Adopt(pod);
+    if (!adopted.ok()) return adopted.status();
+  }
   SandboxRef sandbox;
   std::vector<Running> started;
   {
@@ -510,7 +572,15 @@ absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64
     return absl::InternalError("cannot restore the pod from its containers: " + e->message);
   }
   auto restored = std::make_unique<Pod>(std::get<Pod>(parsed));
-  if (!deletion_grace.empty()) restored->deletion_grace_period_seconds = std::stoll(deletion_grace);
+  if (!deletion_grace.empty()) {
+    int64_t seconds = 0;
+    const auto [end, ec] = std::from_chars(deletion_grace.data(), deletion_grace.data() + deletion_grace.size(), seconds);
+    if (ec != std::errc() || end != deletion_grace.data() + deletion_grace.size()) {
+      return absl::InternalError("cannot restore the pod from its containers: annotation io.kubernetes.pod.deletionGracePeriod is '" +
+                                 deletion_grace + "', not a number");
+    }
+    restored->deletion_grace_period_seconds = seconds;
+  }
   const Pod& pod = *restored;
   {
     std::lock_guard lock(mu_);
@@ -520,13 +590,18 @@ absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64
 }
 
 absl::Status PodSync::RemovePod() {
-  std::string id;
+  std::vector<std::string> ids;
   {
     std::lock_guard lock(mu_);
-    id = sandbox_.id;
+    ids = old_sandboxes_;  // sandboxes replaced after SandboxChanged go too
+    if (!sandbox_.id.empty()) ids.push_back(sandbox_.id);
   }
-  if (id.empty()) return absl::OkStatus();
-  return cri_.RemovePodSandbox(id);
+  absl::Status first = absl::OkStatus();
+  for (const auto& id : ids) {
+    absl::Status st = cri_.RemovePodSandbox(id);
+    if (!st.ok() && first.ok()) first = st;
+  }
+  return first;
 }
 
 }  // namespace podlife

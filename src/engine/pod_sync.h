@@ -16,7 +16,10 @@
 //   CrashLoopBackOff (10 s doubling to 300 s since its last restart: BackOff event, reason
 //   CrashLoopBackOff; SP-04, EV-07). Containers the runtime no longer knows (NOT_FOUND) are
 //   started anew; a nil status fails the sync (CRI-09). Init containers that exited 0 are not
-//   run again. With nothing running and nothing to start, the pod is killed (its sandbox stops).
+//   run again; one still running is waited for. With nothing running and nothing to start, the
+//   pod is killed (its sandbox stops), and a later sync does not re-create it (restartPolicy
+//   Never, or OnFailure with every container succeeded). A sandbox status the runtime cannot
+//   give (other than NOT_FOUND) fails the sync rather than killing the pod.
 // - KillPod: kills every running container concurrently, each with its preStop (PR-11); with
 //   sidecars (1.35) a sidecar's StopContainer waits for the main containers and later sidecars
 //   (PR-12); then StopPodSandbox (SP-09). With profile.effective_grace_at_least_one the override
@@ -30,11 +33,13 @@
 #pragma once
 
 #include <absl/status/status.h>
+#include <absl/status/statusor.h>
 
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,8 +93,11 @@ class PodSync {
   std::optional<int> WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel);
   // After a restart (a new session): takes over the pod's newest sandbox and its containers from
   // the runtime (CRI ListPodSandbox by the pod uid label, ListContainers); false when there is none.
-  bool Adopt(const Pod& pod);
-  PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel);
+  // An error when the runtime cannot be asked: adopting half a pod would start it twice.
+  absl::StatusOr<bool> Adopt(const Pod& pod);
+  // `succeeded`: regular containers not to start again (OnFailure, in a re-created sandbox).
+  PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel,
+                                      const std::set<std::string>& succeeded);
   PodSyncResult Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel);
   // Starts `c` (attempt `attempt`) and remembers it.
   ContainerOutcome Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt);
@@ -106,6 +114,7 @@ class PodSync {
 
   std::mutex mu_;
   SandboxRef sandbox_;
+  std::vector<std::string> old_sandboxes_;  // replaced after SandboxChanged; RemovePod removes them
   uint32_t sandbox_attempt_ = 0;
   std::vector<Running> started_;  // in start order; a restarted container appears again
   std::map<std::string, BackoffEntry> backoff_;  // by container name (the pod is fixed)
