@@ -167,9 +167,15 @@ class ProtocolChild {
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+    // Its own process group, so ending it ends whatever `sh -c` started, exec'd or not.
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setpgroup(&attributes, 0);
     const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
     pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/bin/sh", &actions, nullptr, const_cast<char**>(argv), environ);
+    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char**>(argv), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
     close(in[0]);
     close(out[1]);
@@ -195,7 +201,7 @@ class ProtocolChild {
       std::unique_lock lock(mu_);
       closed = cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_; });
     }
-    if (!closed) kill(pid_, SIGKILL);  // it ignored EOF: end it so the reader thread ends too
+    if (!closed) kill(-pid_, SIGKILL);  // it ignored EOF: end it so the reader thread ends too
     int status = 0;
     waitpid(pid_, &status, 0);
     if (reader_.joinable()) reader_.join();
@@ -204,9 +210,14 @@ class ProtocolChild {
 
   void set_events(EventLog* events) { events_ = events; }
 
-  // SIGKILLs the child when a request is outstanding (a Sync blocked in the implementation).
+  // SIGKILLs the child's process group when a request is outstanding (a Sync blocked in the
+  // implementation, or a restart in the middle of one), and waits until it is gone, so nothing
+  // it was doing carries on after this returns.
   void KillIfBusy() {
-    if (busy_) kill(pid_, SIGKILL);
+    if (!busy_) return;
+    kill(-pid_, SIGKILL);
+    std::unique_lock lock(mu_);
+    cv_.wait_for(lock, std::chrono::seconds(10), [&] { return closed_; });
   }
 
   bool Send(const json& request) {

@@ -694,9 +694,15 @@ PODLIFE_CASE(Resync, ARunningInitContainerIsWaitedForNotStartedAgain,
   auto interrupted = Background([&first] { return first.Sync(); });
   ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("StartContainer"), 10s).ok());
   const std::string init_id = Calls("StartContainer").at(0).Request<cri::StartContainerRequest>().container_id();
+  const uint64_t before_restart = fake().calls().total();
   PodUnderTest& again = RestartImplementation();
   auto resync = Background([&again] { return again.Sync(); });
-  ASSERT_TRUE(fake().calls().WaitFor(fakes::Call("ListPodSandbox"), 10s).ok()) << "the new instance never looked";
+  // The new instance has found the pod and watches the init container: only then does it exit.
+  fakes::CallRecord listed;
+  ASSERT_TRUE(fake().calls().WaitFor(fakes::Call("ListPodSandbox"), 10s, &listed, before_restart).ok())
+      << "the new instance never looked for the pod";
+  ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("ContainerStatus"), 10s, nullptr, listed.seq).ok())
+      << "the new instance never looked at the init container";
   fake().ExitContainer(init_id, 0);
   SyncReport r = resync.get();
   ASSERT_TRUE(r.ok) << r.error;
