@@ -116,11 +116,12 @@ class Server {
       pod_ = pod;
       return Report(engine_->Sync(pod_, cancel_));
     }
-    if (auto error = Connect(request); !error.empty()) return Fail("sync", error);
+    pod_ = pod;
+    if (auto error = ConnectEngine(request); !error.empty()) return Fail("sync", error);
     return Report(engine_->Sync(pod_, cancel_));
   }
 
-  // Reads the pod, profile and endpoint of a first request and connects the engine; "" or the error.
+  // Reads the pod of a first kill and connects the engine; "" or the error.
   std::string Connect(const json& request) {
     auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return e->message;

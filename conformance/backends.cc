@@ -71,14 +71,8 @@ class BuiltinPod : public PodUnderTest {
  public:
   static std::unique_ptr<BuiltinPod> Create(const std::string& manifest, const std::string& endpoint,
                                             const std::string& profile, const PodOptions& options, std::string* error) {
-    auto parsed = manifest::ParsePod(manifest, "pod.yaml");
-    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) {
-      *error = e->message;
-      return nullptr;
-    }
     std::unique_ptr<BuiltinPod> p(new BuiltinPod());
-    p->pod_ = std::get<podlife::Pod>(parsed);
-    manifest::ApplyApiServerDefaults(p->pod_);
+    if (*error = ReadPod(manifest, &p->pod_); !error->empty()) return nullptr;
     EngineSessionOptions session;
     session.endpoint = endpoint;
     session.profile = profile == "1.21" ? &Profile121() : &Profile135();
@@ -97,10 +91,7 @@ class BuiltinPod : public PodUnderTest {
   }
 
   SyncReport SyncChanged(const std::string& manifest) override {
-    auto parsed = manifest::ParsePod(manifest, "pod.yaml");
-    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return {false, e->message, {}};
-    pod_ = std::get<podlife::Pod>(parsed);
-    manifest::ApplyApiServerDefaults(pod_);
+    if (std::string error = ReadPod(manifest, &pod_); !error.empty()) return {false, error, {}};
     return Sync();
   }
   SyncReport Sync() override {
@@ -133,6 +124,14 @@ class BuiltinPod : public PodUnderTest {
 
  private:
   BuiltinPod() = default;
+  // The manifest as the API server would hand it over (defaults applied); "" or the error.
+  static std::string ReadPod(const std::string& manifest, podlife::Pod* out) {
+    auto parsed = manifest::ParsePod(manifest, "pod.yaml");
+    if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return e->message;
+    *out = std::get<podlife::Pod>(parsed);
+    manifest::ApplyApiServerDefaults(*out);
+    return "";
+  }
   podlife::Pod pod_;
   std::unique_ptr<EngineSession> engine_;
   std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();

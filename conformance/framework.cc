@@ -7,6 +7,7 @@
 #include <map>
 
 #include "runtime/v1/api.grpc.pb.h"
+#include "src/core/endpoint.h"
 
 namespace podlife::conformance {
 
@@ -145,9 +146,10 @@ PodUnderTest& CaseFixture::HandOver() {
 
 namespace {
 std::unique_ptr<::runtime::v1::RuntimeService::Stub> RuntimeStub(const std::string& endpoint) {
-  std::string target = endpoint;
-  if (target.rfind("unix://", 0) == 0) target = "unix:" + target.substr(7);
-  return ::runtime::v1::RuntimeService::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+  auto parsed = ParseEndpoint(endpoint);
+  if (auto* bad = std::get_if<EndpointError>(&parsed)) throw std::runtime_error("runtime endpoint: " + bad->message);
+  return ::runtime::v1::RuntimeService::NewStub(
+      grpc::CreateChannel(std::get<Endpoint>(parsed).GrpcTarget(), grpc::InsecureChannelCredentials()));
 }
 }  // namespace
 

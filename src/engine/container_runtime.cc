@@ -6,7 +6,15 @@ namespace podlife {
 
 namespace {
 constexpr int64_t kMinimumGracePeriodSeconds = 2;  // PR-01, PR-07
+
+std::string PortJson(const IntOrString& port) { return port.is_int ? std::to_string(port.int_value) : JsonQuote(port.str_value); }
+
+std::string StringsJson(const std::vector<std::string>& items) {
+  std::string out = "[";
+  for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
+  return out + "]";
 }
+}  // namespace
 
 cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt) {
   cri::PodSandboxConfig config;
@@ -29,36 +37,9 @@ cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt) {
   return config;
 }
 
-namespace {
-void AppendHandler(std::string& out, const char* hook, const std::optional<LifecycleHandler>& h) {
-  if (!h) return;
-  out += hook;
-  if (h->exec) {
-    out += " exec";
-    for (const auto& a : h->exec->command) out += " " + a;
-  }
-  if (h->http_get) {
-    out += " httpGet " + h->http_get->scheme + "://" + h->http_get->host + ":" + h->http_get->port.ToString() + "/" +
-           h->http_get->path;
-    for (const auto& hd : h->http_get->http_headers) out += " " + hd.name + "=" + hd.value;
-  }
-  if (h->sleep) out += " sleep " + std::to_string(h->sleep->seconds);
-  if (h->tcp_socket) out += " tcpSocket " + h->tcp_socket->host + ":" + h->tcp_socket->port.ToString();
-  out += "\n";
-}
-}  // namespace
-
-namespace {
-std::string PortJson(const IntOrString& port) { return port.is_int ? std::to_string(port.int_value) : JsonQuote(port.str_value); }
-}  // namespace
-
 std::string HandlerJson(const LifecycleHandler& h) {
   std::vector<std::string> parts;
-  if (h.exec) {
-    std::string cmd;
-    for (const auto& a : h.exec->command) cmd += (cmd.empty() ? "" : ",") + JsonQuote(a);
-    parts.push_back("\"exec\":{\"command\":[" + cmd + "]}");
-  }
+  if (h.exec) parts.push_back("\"exec\":{\"command\":" + StringsJson(h.exec->command) + "}");
   if (h.http_get) {
     std::string get = "\"path\":" + JsonQuote(h.http_get->path);
     if (h.http_get->port.is_int || !h.http_get->port.str_value.empty()) get += ",\"port\":" + PortJson(h.http_get->port);
@@ -95,15 +76,12 @@ std::string PortsJson(const std::vector<ContainerPort>& ports) {
 }
 
 std::string ContainerHash(const Container& c) {
-  std::string f = c.name + "\n" + c.image + "\n";
-  for (const auto& a : c.command) f += "command " + a + "\n";
-  for (const auto& a : c.args) f += "arg " + a + "\n";
-  for (const auto& e : c.env) f += "env " + e.name + "=" + e.value + "\n";
-  for (const auto& p : c.ports) f += "port " + p.name + ":" + std::to_string(p.container_port) + "/" + p.protocol + "\n";
-  if (c.lifecycle) {
-    AppendHandler(f, "postStart", c.lifecycle->post_start);
-    AppendHandler(f, "preStop", c.lifecycle->pre_stop);
-  }
+  // Over the API JSON of each field, as the kubelet hashes the container's JSON.
+  std::string f = JsonQuote(c.name) + JsonQuote(c.image) + StringsJson(c.command) + StringsJson(c.args);
+  for (const auto& e : c.env) f += JsonQuote(e.name) + JsonQuote(e.value);
+  f += PortsJson(c.ports);
+  if (c.lifecycle && c.lifecycle->post_start) f += "postStart" + HandlerJson(*c.lifecycle->post_start);
+  if (c.lifecycle && c.lifecycle->pre_stop) f += "preStop" + HandlerJson(*c.lifecycle->pre_stop);
   uint32_t hash = 2166136261u;  // FNV-1a, 32 bits, as the kubelet's HashContainer
   for (unsigned char ch : f) hash = (hash ^ ch) * 16777619u;
   char hex[9];

@@ -2,18 +2,23 @@
 
 #include <algorithm>
 #include <condition_variable>
-#include <charconv>
 #include <set>
 #include <thread>
 
 #include "src/manifest/manifest.h"
-
 
 namespace podlife {
 
 namespace {
 // How often an init container's completion is checked; the kubelet's PLEG relists every second.
 constexpr std::chrono::milliseconds kExitPollInterval{100};
+
+// The sync error for an init container that ran to its end (or was cancelled); "" when it exited 0.
+std::string InitContainerFailure(const ContainerOutcome& init) {
+  if (!init.exit_code) return "cancelled while waiting for init container " + init.name;
+  if (*init.exit_code != 0) return "init container " + init.name + " exited with " + std::to_string(*init.exit_code);
+  return "";
+}
 }  // namespace
 
 std::optional<int> PodSync::WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel) {
@@ -46,28 +51,38 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
   return Resync(pod, cancel);
 }
 
-absl::StatusOr<bool> PodSync::Adopt(const Pod& pod) {
-  auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", pod.uid}});
+absl::StatusOr<PodSync::RuntimePod> PodSync::ListPod(const std::string& uid) {
+  RuntimePod found;
+  auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", uid}});
   if (!sandboxes.ok()) return sandboxes.status();
-  if (sandboxes->empty()) return false;
-  const cri::PodSandbox* newest = &sandboxes->front();
-  for (const auto& s : *sandboxes) {
+  found.sandboxes = std::move(*sandboxes);
+  for (const auto& s : found.sandboxes) {
+    auto listed = cri_.ListContainers(s.id());
+    if (!listed.ok()) return listed.status();  // half a pod would have its containers started again
+    found.containers.insert(found.containers.end(), listed->begin(), listed->end());
+  }
+  std::sort(found.containers.begin(), found.containers.end(),
+            [](const cri::Container& a, const cri::Container& b) { return a.created_at() < b.created_at(); });
+  return found;
+}
+
+absl::StatusOr<bool> PodSync::Adopt(const Pod& pod) {
+  auto found = ListPod(pod.uid);
+  if (!found.ok()) return found.status();
+  return Adopt(pod, *found);
+}
+
+bool PodSync::Adopt(const Pod& pod, const RuntimePod& found) {
+  if (found.sandboxes.empty()) return false;
+  const cri::PodSandbox* newest = &found.sandboxes.front();
+  for (const auto& s : found.sandboxes) {
     if (s.metadata().attempt() > newest->metadata().attempt() ||
         (s.metadata().attempt() == newest->metadata().attempt() && s.created_at() > newest->created_at())) {
       newest = &s;
     }
   }
-  // Every container of the pod, oldest first, so the last of a name is its latest (PS-04).
-  std::vector<cri::Container> containers;
-  for (const auto& s : *sandboxes) {
-    auto listed = cri_.ListContainers(s.id());
-    if (!listed.ok()) return listed.status();  // adopting half a pod would start its containers again
-    containers.insert(containers.end(), listed->begin(), listed->end());
-  }
-  std::sort(containers.begin(), containers.end(),
-            [](const cri::Container& a, const cri::Container& b) { return a.created_at() < b.created_at(); });
   std::lock_guard lock(mu_);
-  for (const auto& c : containers) {
+  for (const auto& c : found.containers) {  // oldest first: the last of a name is its latest (PS-04)
     auto name = c.labels().find("io.kubernetes.container.name");
     if (name == c.labels().end()) continue;
     auto hash = c.annotations().find("io.kubernetes.container.hash");
@@ -80,7 +95,7 @@ absl::StatusOr<bool> PodSync::Adopt(const Pod& pod) {
     }
   }
   // A sandbox no longer ready is taken too: Resync then reports SandboxChanged and replaces it.
-  for (const auto& s : *sandboxes) {
+  for (const auto& s : found.sandboxes) {
     if (s.id() != newest->id()) old_sandboxes_.push_back(s.id());
   }
   sandbox_.id = newest->id();
@@ -143,14 +158,7 @@ PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_p
     if (!sidecar) {
       outcome.exit_code = WaitForExit(outcome.start.container_id, cancel);  // SP-08
       result.containers.push_back(outcome);
-      if (!outcome.exit_code) {
-        result.error = "cancelled while waiting for init container " + c.name;
-        return result;
-      }
-      if (*outcome.exit_code != 0) {
-        result.error = "init container " + c.name + " exited with " + std::to_string(*outcome.exit_code);
-        return result;
-      }
+      if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
     } else {
       result.containers.push_back(outcome);
     }
@@ -296,11 +304,7 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
       // Still running (a sync that was cancelled, or a restart): wait for it, do not start another.
       ContainerOutcome outcome{c.name, true, {it->second.record.id, "", ""}, WaitForExit(it->second.record.id, cancel)};
       result.containers.push_back(outcome);
-      if (!outcome.exit_code || *outcome.exit_code != 0) {
-        result.error = outcome.exit_code ? "init container " + c.name + " exited with " + std::to_string(*outcome.exit_code)
-                                         : "cancelled while waiting for init container " + c.name;
-        return result;
-      }
+      if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
       continue;
     }
     const bool never_ran = it == latest.end();
@@ -324,11 +328,7 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     }
     outcome.exit_code = WaitForExit(outcome.start.container_id, cancel);
     result.containers.push_back(outcome);
-    if (!outcome.exit_code || *outcome.exit_code != 0) {
-      result.error = outcome.exit_code ? "init container " + c.name + " exited with " + std::to_string(*outcome.exit_code)
-                                       : "cancelled while waiting for init container " + c.name;
-      return result;
-    }
+    if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
   }
 
   // computePodActions for sidecars and regular containers, in start order.
@@ -374,9 +374,15 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
   for (const auto& a : keep) {
     if (a.previous->status && a.previous->status->state() == cri::CONTAINER_RUNNING) ++running_kept;
   }
+  // A kept container is reported as the runtime has it: its id, and its exit code if it exited.
+  auto report_kept = [&](const Container& c) {
+    for (const auto& a : keep) {
+      if (a.spec == &c) result.containers.push_back({c.name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
+    }
+  };
   if (running_kept == 0 && start.empty()) {
     // Nothing runs and nothing may start: the pod is done, and the kubelet kills it (SP-01).
-    for (const auto& a : keep) result.containers.push_back({a.spec->name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
+    for (const auto& a : keep) report_kept(*a.spec);
     absl::Status st = KillPod(pod, std::nullopt);
     if (!st.ok()) result.error = "killing the finished pod: " + std::string(st.message());
     return result;
@@ -398,17 +404,6 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     }
   }
 
-  for (const auto& c : pod.init_containers) {
-    if (!(profile_.sidecars && IsSidecar(c))) continue;
-    for (const auto& a : keep) {
-      if (a.spec == &c) result.containers.push_back({c.name, true, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
-    }
-  }
-  auto report_kept = [&](const Container& c) {
-    for (const auto& a : keep) {
-      if (a.spec == &c) result.containers.push_back({c.name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
-    }
-  };
   auto run = [&](const Action& a) {
     ContainerOutcome outcome{a.spec->name, a.init, {}, std::nullopt};
     const bool restarting = a.previous.has_value();
@@ -427,7 +422,7 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
   for (bool init : {true, false}) {
     for (const auto& c : init ? pod.init_containers : pod.containers) {
       if (init && !(profile_.sidecars && IsSidecar(c))) continue;
-      if (!init) report_kept(c);
+      report_kept(c);
       for (const auto& a : start) {
         if (a.spec == &c) run(a);
       }
@@ -535,36 +530,34 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
 }
 
 absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override) {
-  auto sandboxes = cri_.ListPodSandbox({{"io.kubernetes.pod.uid", uid}});
-  if (!sandboxes.ok()) return sandboxes.status();
-  if (sandboxes->empty()) return absl::OkStatus();  // nothing of the pod is left
+  auto found = ListPod(uid);
+  if (!found.ok()) return found.status();
+  if (found->sandboxes.empty()) return absl::OkStatus();  // nothing of the pod is left
   // PR-14: the pod as its containers' labels and annotations describe it, in manifest form, so
-  // the one parser reads it.
-  const auto& md = sandboxes->front().metadata();
+  // the one parser reads (and checks) it.
+  const auto& md = found->sandboxes.front().metadata();
   std::string grace, deletion_grace, containers;
   std::set<std::string> seen;
-  for (const auto& sandbox : *sandboxes) {
-    auto listed = cri_.ListContainers(sandbox.id());
-    if (!listed.ok()) return listed.status();
-    for (const auto& c : *listed) {
-      auto name = c.labels().find("io.kubernetes.container.name");
-      if (name == c.labels().end() || !seen.insert(name->second).second) continue;
-      auto annotation = [&](const std::string& key) {
-        auto it = c.annotations().find(key);
-        return it == c.annotations().end() ? std::string() : it->second;
-      };
-      if (grace.empty()) grace = annotation("io.kubernetes.pod.terminationGracePeriod");
-      if (deletion_grace.empty()) deletion_grace = annotation("io.kubernetes.pod.deletionGracePeriod");
-      containers += "  - name: " + JsonQuote(name->second) + "\n    image: restored\n";
-      if (auto ports = annotation("io.kubernetes.container.ports"); !ports.empty()) containers += "    ports: " + ports + "\n";
-      if (auto pre_stop = annotation("io.kubernetes.container.preStopHandler"); !pre_stop.empty()) {
-        containers += "    lifecycle: {\"preStop\": " + pre_stop + "}\n";
-      }
+  for (const auto& c : found->containers) {
+    auto name = c.labels().find("io.kubernetes.container.name");
+    if (name == c.labels().end() || !seen.insert(name->second).second) continue;
+    auto annotation = [&](const std::string& key) {
+      auto it = c.annotations().find(key);
+      return it == c.annotations().end() ? std::string() : it->second;
+    };
+    if (grace.empty()) grace = annotation("io.kubernetes.pod.terminationGracePeriod");
+    if (deletion_grace.empty()) deletion_grace = annotation("io.kubernetes.pod.deletionGracePeriod");
+    containers += "  - name: " + JsonQuote(name->second) + "\n    image: restored\n";
+    if (auto ports = annotation("io.kubernetes.container.ports"); !ports.empty()) containers += "    ports: " + ports + "\n";
+    if (auto pre_stop = annotation("io.kubernetes.container.preStopHandler"); !pre_stop.empty()) {
+      containers += "    lifecycle: {\"preStop\": " + pre_stop + "}\n";
     }
   }
   if (containers.empty()) return absl::OkStatus();
   std::string manifest = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + JsonQuote(md.name()) +
-                         "\n  namespace: " + JsonQuote(md.namespace_()) + "\n  uid: " + JsonQuote(uid) + "\nspec:\n";
+                         "\n  namespace: " + JsonQuote(md.namespace_()) + "\n  uid: " + JsonQuote(uid) + "\n";
+  if (!deletion_grace.empty()) manifest += "  deletionGracePeriodSeconds: " + deletion_grace + "\n";
+  manifest += "spec:\n";
   if (!grace.empty()) manifest += "  terminationGracePeriodSeconds: " + grace + "\n";
   manifest += "  containers:\n" + containers;
   auto parsed = manifest::ParsePod(manifest, "the annotations of pod " + uid + "'s containers");
@@ -572,20 +565,12 @@ absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64
     return absl::InternalError("cannot restore the pod from its containers: " + e->message);
   }
   auto restored = std::make_unique<Pod>(std::get<Pod>(parsed));
-  if (!deletion_grace.empty()) {
-    int64_t seconds = 0;
-    const auto [end, ec] = std::from_chars(deletion_grace.data(), deletion_grace.data() + deletion_grace.size(), seconds);
-    if (ec != std::errc() || end != deletion_grace.data() + deletion_grace.size()) {
-      return absl::InternalError("cannot restore the pod from its containers: annotation io.kubernetes.pod.deletionGracePeriod is '" +
-                                 deletion_grace + "', not a number");
-    }
-    restored->deletion_grace_period_seconds = seconds;
-  }
   const Pod& pod = *restored;
   {
     std::lock_guard lock(mu_);
     restored_pods_.push_back(std::move(restored));  // kill requests and late preStop hooks point into it
   }
+  (void)Adopt(pod, *found);  // from the listing above: KillPod does not list the pod again
   return KillPod(pod, grace_override);
 }
 

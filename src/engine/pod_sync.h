@@ -93,8 +93,16 @@ class PodSync {
   std::optional<int> WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel);
   // After a restart (a new session): takes over the pod's newest sandbox and its containers from
   // the runtime (CRI ListPodSandbox by the pod uid label, ListContainers); false when there is none.
+  // What the runtime holds of a pod: its sandboxes (by the uid label) and their containers,
+  // oldest first.
+  struct RuntimePod {
+    std::vector<cri::PodSandbox> sandboxes;
+    std::vector<cri::Container> containers;
+  };
+  absl::StatusOr<RuntimePod> ListPod(const std::string& uid);
   // An error when the runtime cannot be asked: adopting half a pod would start it twice.
   absl::StatusOr<bool> Adopt(const Pod& pod);
+  bool Adopt(const Pod& pod, const RuntimePod& found);
   // `succeeded`: regular containers not to start again (OnFailure, in a re-created sandbox).
   PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel,
                                       const std::set<std::string>& succeeded);

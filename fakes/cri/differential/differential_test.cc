@@ -20,6 +20,7 @@
 
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/status_names.h"
+#include "src/core/endpoint.h"
 #include "runtime/v1/api.grpc.pb.h"
 
 namespace podlife::fakes {
@@ -60,10 +61,8 @@ const std::map<std::string, std::string>& KnownDifferences() {
 // One CRI connection and the transcript of what it saw.
 class Session {
  public:
-  explicit Session(const std::string& endpoint) {
-    std::string target = endpoint;
-    if (target.rfind("unix://", 0) == 0) target = "unix:" + target.substr(7);
-    auto channel = grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  explicit Session(const std::string& grpc_target) {
+    auto channel = grpc::CreateChannel(grpc_target, grpc::InsecureChannelCredentials());
     runtime_ = cri::RuntimeService::NewStub(channel);
     images_ = cri::ImageService::NewStub(channel);
   }
@@ -257,10 +256,12 @@ class Differential : public ::testing::Test {
     stubborn.container_name = "stubborn";
     stubborn.ignores_sigterm = true;
     fake_->ScriptWorkload(stubborn);
-    Session on_fake(fake_->address());
+    auto real = ParseEndpoint(RealEndpoint());
+    if (auto* bad = std::get_if<EndpointError>(&real)) FAIL() << "--runtime-endpoint: " << bad->message;
+    Session on_fake(fake_->grpc_target());
     on_fake.Pull(Image());  // the fake's import: the real runtime had the image imported
     scenario(on_fake);
-    Session on_real(RealEndpoint());
+    Session on_real(std::get<Endpoint>(real).GrpcTarget());
     scenario(on_real);
 
     if (PrintTranscripts()) {
