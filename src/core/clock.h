@@ -1,7 +1,9 @@
 // Clock and Notification: time as the engine sees it, injectable so unit tests of grace periods
 // and sleep hooks run in milliseconds.
 //
-// Contract: Notification is a one-shot, thread-safe "it happened" flag. Clock::Now() is monotonic.
+// Contract: Notification is a one-shot, thread-safe "it happened" flag. Clock::Now() is monotonic;
+// Clock::WallNow() is the same clock as wall-clock time, for comparing with the runtime's
+// timestamps (a container's finishedAt, for CrashLoopBackOff).
 // Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
 // says which. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
 // Advance() is called, and lets a test wait, with a real deadline, until some thread is waiting
@@ -51,6 +53,7 @@ class Clock {
  public:
   virtual ~Clock() = default;
   virtual TimePoint Now() const = 0;
+  virtual std::chrono::system_clock::time_point WallNow() const = 0;
   // True if `n` was notified before `d` passed.
   virtual bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) = 0;
 };
@@ -58,6 +61,7 @@ class Clock {
 class RealClock final : public Clock {
  public:
   TimePoint Now() const override { return std::chrono::steady_clock::now(); }
+  std::chrono::system_clock::time_point WallNow() const override { return std::chrono::system_clock::now(); }
   bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) override { return n->WaitFor(d); }
 };
 
@@ -66,6 +70,11 @@ class FakeClock final : public Clock {
   TimePoint Now() const override {
     std::lock_guard lock(mu_);
     return now_;
+  }
+  // Starts at the real wall-clock time of the clock's creation and moves only with Advance().
+  std::chrono::system_clock::time_point WallNow() const override {
+    std::lock_guard lock(mu_);
+    return wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - kStart);
   }
 
   bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) override {
@@ -109,7 +118,9 @@ class FakeClock final : public Clock {
  private:
   mutable std::mutex mu_;
   std::condition_variable waiters_changed_;
-  TimePoint now_{std::chrono::hours(1)};
+  static constexpr TimePoint kStart{std::chrono::hours(1)};
+  TimePoint now_{kStart};
+  const std::chrono::system_clock::time_point wall_start_ = std::chrono::system_clock::now();
   std::vector<std::shared_ptr<Notification>> waiters_;
 };
 

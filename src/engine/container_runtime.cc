@@ -253,11 +253,12 @@ absl::Status ContainerRuntime::KillContainer(const KillRequest& request) {
   // PR-04: the hook runs only with time to run it.
   if (c.lifecycle && c.lifecycle->pre_stop && grace > 0) grace -= ExecutePreStopHook(request, grace);
   // PR-12: sidecars wait for their turn within what is left.
-  if (request.wait_for_turn && grace > 0) grace -= request.wait_for_turn(grace);
+  if (request.ordering && grace > 0) grace -= request.ordering->WaitForTurn(c.name, grace, clock_);
   if (grace < kMinimumGracePeriodSeconds) grace = kMinimumGracePeriodSeconds;  // PR-07
   if (!profile_.grace_override_before_prestop && request.grace_override) grace = *request.grace_override;  // PR-03 Δ21
   absl::Status st = cri_.StopContainer(request.container_id, grace);
-  if (!st.ok() && profile_.stop_not_found_is_success && absl::IsNotFound(st)) return absl::OkStatus();  // PR-13
+  if (!st.ok() && profile_.stop_not_found_is_success && absl::IsNotFound(st)) st = absl::OkStatus();  // PR-13
+  if (st.ok() && request.ordering) request.ordering->Terminated(c.name);
   return st;
 }
 

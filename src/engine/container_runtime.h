@@ -35,6 +35,7 @@
 #include "src/core/profile.h"
 #include "src/cri/cri_client.h"
 #include "src/engine/handler_runner.h"
+#include "src/engine/termination_ordering.h"
 
 namespace podlife {
 
@@ -59,9 +60,9 @@ struct KillRequest {
   std::string container_id;
   std::string message;  // Killing event message; "" = "Stopping container <name>"
   std::optional<int64_t> grace_override;
-  // PR-12: a sidecar waits here, after its preStop, for its turn; returns the whole seconds it
-  // waited. Called only when set and grace > 0.
-  std::function<int64_t(int64_t remaining_grace)> wait_for_turn;
+  // PR-12: the pod kill's turn-taking; the container waits, after its preStop, for its turn, and
+  // is marked terminated once its StopContainer succeeded. nullptr: no ordering.
+  std::shared_ptr<const TerminationOrdering> ordering;
 };
 
 class ContainerRuntime {

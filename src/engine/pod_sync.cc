@@ -1,7 +1,6 @@
 #include "src/engine/pod_sync.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <set>
 #include <thread>
 
@@ -13,11 +12,21 @@ namespace {
 // How often an init container's completion is checked; the kubelet's PLEG relists every second.
 constexpr std::chrono::milliseconds kExitPollInterval{100};
 
-// The sync error for an init container that ran to its end (or was cancelled); "" when it exited 0.
-std::string InitContainerFailure(const ContainerOutcome& init) {
-  if (!init.exit_code) return "cancelled while waiting for init container " + init.name;
-  if (*init.exit_code != 0) return "init container " + init.name + " exited with " + std::to_string(*init.exit_code);
-  return "";
+// The most syncs one SyncPod call runs: each starts an init container or ends the call.
+constexpr int kMaxSyncsPerCall = 64;
+
+std::chrono::system_clock::time_point FromNanos(int64_t ns) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns)));
+}
+
+ObservedState StateOf(const cri::ContainerStatus& status) {
+  switch (status.state()) {
+    case cri::CONTAINER_CREATED: return ObservedState::kCreated;
+    case cri::CONTAINER_RUNNING: return ObservedState::kRunning;
+    case cri::CONTAINER_EXITED: return ObservedState::kExited;
+    default: return ObservedState::kUnknown;
+  }
 }
 }  // namespace
 
@@ -31,24 +40,6 @@ std::optional<int> PodSync::WaitForExit(const std::string& container_id, const s
     if (!status.ok()) return std::nullopt;
     if (clock_.WaitForNotification(stop, kExitPollInterval)) return std::nullopt;
   }
-}
-
-PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
-  bool first;
-  {
-    std::lock_guard lock(mu_);
-    first = sandbox_.id.empty();
-  }
-  if (first) {
-    auto adopted = Adopt(pod);
-    if (!adopted.ok()) {
-      PodSyncResult failed;
-      failed.error = "failed to look for the pod in the runtime: " + std::string(adopted.status().message());
-      return failed;
-    }
-    if (!*adopted) return CreateSandboxAndStart(pod, cancel, {});
-  }
-  return Resync(pod, cancel);
 }
 
 absl::StatusOr<PodSync::RuntimePod> PodSync::ListPod(const std::string& uid) {
@@ -104,124 +95,173 @@ bool PodSync::Adopt(const Pod& pod, const RuntimePod& found) {
   return true;
 }
 
-ContainerOutcome PodSync::Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt) {
-  ContainerOutcome outcome{c.name, init, runtime_.StartContainer(pod, sandbox, c, init, attempt), std::nullopt};
-  if (!outcome.start.container_id.empty()) {
+PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
+  bool first;
+  {
     std::lock_guard lock(mu_);
-    started_.push_back({c, init, outcome.start.container_id, attempt, ContainerHash(c)});
+    first = sandbox_.id.empty() && old_sandboxes_.empty() && started_.empty();
   }
-  return outcome;
+  if (first) {
+    auto adopted = Adopt(pod);
+    if (!adopted.ok()) {
+      PodSyncResult failed;
+      failed.error = "failed to look for the pod in the runtime: " + std::string(adopted.status().message());
+      return failed;
+    }
+  }
+  Progress progress;
+  PodSnapshot snapshot;
+  for (int sync = 0; sync < kMaxSyncsPerCall; ++sync) {
+    auto observed = Snapshot();
+    if (!observed.ok()) {
+      progress.Fail(std::string(observed.status().message()));
+      break;
+    }
+    snapshot = std::move(*observed);
+    const SyncPlan plan = PlanSync(pod, snapshot, profile_);
+    if (plan.wait_for_init) {
+      if (!AwaitInitContainer(pod, *plan.wait_for_init, cancel, progress)) break;
+      continue;
+    }
+    if (InitContainerExitedSinceItsStart(pod, plan, snapshot, progress)) break;
+    if (plan.Empty() || !Execute(pod, plan, snapshot, cancel, progress)) break;
+  }
+  return Report(pod, snapshot, progress);
 }
 
-PodSyncResult PodSync::CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel,
-                                             const std::set<std::string>& succeeded) {
-  PodSyncResult result;
-  SandboxRef sandbox;
+bool PodSync::AwaitInitContainer(const Pod& pod, size_t index, const std::shared_ptr<Notification>& cancel,
+                                 Progress& progress) {
+  const Container& c = pod.init_containers[index];
+  std::string id;
   {
     std::lock_guard lock(mu_);
-    sandbox.config = MakeSandboxConfig(pod, sandbox_attempt_);
-  }
-  auto id = cri_.RunPodSandbox(sandbox.config);
-  if (!id.ok()) {
-    result.error = "CreatePodSandboxError: " + std::string(id.status().message());
-    events_.Record({"Warning", "FailedCreatePodSandBox", "", "Failed to create pod sandbox: " +
-                                                               std::string(id.status().message()), {}});
-    return result;
-  }
-  sandbox.id = *id;
-  result.sandbox_id = *id;
-  {
-    std::lock_guard lock(mu_);
-    sandbox_ = sandbox;
-  }
-  // SP-01 step 4: the kubelet reads the sandbox status (pod IPs) right after creating it.
-  (void)cri_.PodSandboxStatus(sandbox.id);
-
-  // PS-04: a container that ran before (in an earlier sandbox) starts with the next attempt.
-  auto attempt = [&](const Container& c) {
-    std::lock_guard lock(mu_);
-    int next = 0;
     for (const auto& r : started_) {
-      if (r.spec.name == c.name) next = r.attempt + 1;
-    }
-    return next;
-  };
-  for (const auto& c : pod.init_containers) {
-    const bool sidecar = profile_.sidecars && IsSidecar(c);
-    ContainerOutcome outcome = Start(pod, sandbox, c, true, attempt(c));
-    if (!outcome.start.ok()) {
-      result.containers.push_back(outcome);
-      if (sidecar) continue;  // SP-03: a restartable init container's error does not abort
-      result.error = "init container " + c.name + " failed to start: " + outcome.start.error_reason;
-      return result;
-    }
-    if (!sidecar) {
-      outcome.exit_code = WaitForExit(outcome.start.container_id, cancel);  // SP-08
-      result.containers.push_back(outcome);
-      if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
-    } else {
-      result.containers.push_back(outcome);
+      if (r.spec.name == c.name && r.init && !r.purged) id = r.id;
     }
   }
-  for (const auto& c : pod.containers) {
-    if (succeeded.count(c.name)) continue;  // OnFailure: a container that succeeded stays done
-    ContainerOutcome outcome = Start(pod, sandbox, c, false, attempt(c));
-    if (!outcome.start.ok() && result.error.empty()) {
-      result.error = "container " + c.name + ": " + outcome.start.error_reason;
-    }
-    result.containers.push_back(outcome);
+  const std::optional<int> exit_code = WaitForExit(id, cancel);
+  ContainerOutcome& outcome = progress.outcomes[c.name];
+  outcome.name = c.name;
+  outcome.init_container = true;
+  outcome.start.container_id = id;
+  outcome.exit_code = exit_code;
+  if (!exit_code) {
+    progress.Fail("cancelled while waiting for init container " + c.name);
+    return false;
   }
-  return result;
+  if (*exit_code == 0) return true;
+  // SP-08: the failure ends this call. The kubelet's next sync, under restartPolicy Never, kills
+  // the pod (M5); podlife runs that sync at once, as nothing else could happen first.
+  progress.Fail("init container " + c.name + " exited with " + std::to_string(*exit_code));
+  auto after = Snapshot();
+  if (!after.ok()) return false;
+  const SyncPlan plan = PlanSync(pod, *after, profile_);
+  if (plan.kill_pod && plan.failed_init) (void)Execute(pod, plan, *after, cancel, progress);
+  return false;
 }
 
-namespace {
-
-constexpr std::chrono::seconds kInitialBackoff{10};   // SP-04
-constexpr std::chrono::seconds kMaxContainerBackoff{300};
-
-// Go's time.Duration String() for whole seconds: "10s", "5m0s".
-std::string GoSeconds(std::chrono::seconds d) {
-  const int64_t s = d.count();
-  return s < 60 ? std::to_string(s) + "s" : std::to_string(s / 60) + "m" + std::to_string(s % 60) + "s";
-}
-
-std::chrono::system_clock::time_point FromNanos(int64_t ns) {
-  return std::chrono::system_clock::time_point(
-      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::nanoseconds(ns)));
-}
-
-}  // namespace
-
-bool PodSync::InBackOff(const Pod& pod, const Container& c, bool init,
-                        std::chrono::system_clock::time_point finished_at, ContainerOutcome* outcome) {
-  // flowcontrol.Backoff as the kubelet uses it: IsInBackOffSince(key, finishedAt), else Next().
-  // Wall-clock time, because finishedAt is the runtime's wall-clock timestamp.
-  const auto now = std::chrono::system_clock::now();
-  std::lock_guard lock(mu_);
-  auto it = backoff_.find(c.name);
-  const bool expired = it != backoff_.end() && now - it->second.last_update > 2 * kMaxContainerBackoff;
-  if (it != backoff_.end() && !expired && now - finished_at < it->second.backoff) {
-    const std::string duration = GoSeconds(it->second.backoff);
-    events_.Record({"Warning", "BackOff", ContainerFieldPath(c.name, init),
-                    profile_.backoff_event_names_container
-                        ? "Back-off restarting failed container " + c.name + " in pod " + pod.FormatForMessages()
-                        : "Back-off restarting failed container",
-                    {}});
-    outcome->start.error_reason = "CrashLoopBackOff";
-    outcome->start.message =
-        "back-off " + duration + " restarting failed container=" + c.name + " pod=" + pod.FormatForMessages();
+bool PodSync::InitContainerExitedSinceItsStart(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
+                                               Progress& progress) {
+  for (size_t index : plan.init_containers_to_start) {
+    const Container& c = pod.init_containers[index];
+    const ObservedContainer* now = snapshot.Find(c.name);
+    auto mine = progress.outcomes.find(c.name);
+    if (!now || now->state != ObservedState::kExited || mine == progress.outcomes.end() ||
+        mine->second.start.container_id != now->id) {
+      continue;
+    }
+    mine->second.exit_code = now->exit_code;
+    progress.Fail("init container " + c.name + " exited with " + std::to_string(now->exit_code));
     return true;
-  }
-  if (it == backoff_.end() || expired) {
-    backoff_[c.name] = {now, kInitialBackoff};
-  } else {
-    it->second.backoff = std::min(2 * it->second.backoff, kMaxContainerBackoff);
-    it->second.last_update = now;
   }
   return false;
 }
 
-PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel) {
+absl::StatusOr<PodSnapshot> PodSync::Snapshot() {
+  SandboxRef sandbox;
+  std::vector<Running> started;
+  bool replaced;
+  PodSnapshot snapshot;
+  {
+    std::lock_guard lock(mu_);
+    sandbox = sandbox_;
+    started = started_;
+    replaced = !old_sandboxes_.empty();
+    snapshot.sandbox_attempt = sandbox_attempt_;
+  }
+  if (sandbox.id.empty()) {
+    // No sandbox (a first sync), or one that failed to be re-created after SandboxChanged.
+    snapshot.sandbox = replaced ? PodSnapshot::Sandbox::kNotReady : PodSnapshot::Sandbox::kNone;
+  } else {
+    auto status = cri_.PodSandboxStatus(sandbox.id);
+    if (!status.ok() && status.status().code() != absl::StatusCode::kNotFound) {
+      // A runtime that does not answer is no reason to kill the pod.
+      return absl::UnavailableError("failed to get the pod sandbox status: " + std::string(status.status().message()));
+    }
+    snapshot.sandbox = status.ok() && status->state() == cri::SANDBOX_READY ? PodSnapshot::Sandbox::kReady
+                                                                          : PodSnapshot::Sandbox::kNotReady;
+  }
+  std::map<std::string, const Running*> newest;
+  for (const auto& r : started) {
+    if (!r.purged) newest[r.spec.name] = &r;
+  }
+  for (const auto& [name, r] : newest) {
+    auto status = cri_.ContainerStatus(r->id);
+    if (!status.ok()) {
+      if (status.status().code() == absl::StatusCode::kNotFound) continue;  // CRI-09: gone, skipped
+      return absl::UnavailableError("failed to get the status of container " + name + ": " +
+                                    std::string(status.status().message()));
+    }
+    snapshot.containers[name] = {r->id,          r->init,           r->attempt, r->hash, StateOf(*status),
+                                 status->exit_code(), FromNanos(status->finished_at())};
+  }
+  return snapshot;
+}
+
+bool PodSync::Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
+                      const std::shared_ptr<Notification>& cancel, Progress& progress) {
+  if (plan.sandbox_changed) {  // SP-07, EV-09
+    events_.Record({"Normal", "SandboxChanged", "", "Pod sandbox changed, it will be killed and re-created.", {}});
+  }
+  if (plan.kill_pod) {
+    absl::Status killed = KillRunning(pod, std::nullopt);
+    if (!killed.ok()) {
+      progress.Fail("killing the pod: " + std::string(killed.message()));
+      return false;
+    }
+    if (plan.failed_init) {
+      progress.Fail("init container " + pod.init_containers[*plan.failed_init].name +
+                    " failed and the restart policy is Never: the pod is killed");
+    }
+    if (!plan.create_sandbox) return false;  // the pod is done
+    std::lock_guard lock(mu_);
+    for (auto& r : started_) r.purged = r.purged || r.init;  // purgeInitContainers: start over
+  } else if (!KillPlannedContainers(pod, plan, progress)) {
+    return false;
+  }
+  if (plan.create_sandbox && !CreateSandbox(pod, plan.sandbox_attempt, progress)) return false;
+
+  bool init_started = !plan.init_containers_to_start.empty();
+  for (size_t index : plan.init_containers_to_start) {
+    const Container& c = pod.init_containers[index];
+    ContainerOutcome outcome = StartWithBackOff(pod, c, true, snapshot.Find(c.name));
+    progress.outcomes[c.name] = outcome;
+    if (outcome.start.ok()) continue;
+    init_started = false;
+    progress.Fail("init container " + c.name + ": " + outcome.start.error_reason);
+    if (!(profile_.sidecars && IsSidecar(c))) return false;  // a failed sidecar does not stop the others (M2)
+  }
+  for (size_t index : plan.containers_to_start) {
+    const Container& c = pod.containers[index];
+    ContainerOutcome outcome = StartWithBackOff(pod, c, false, snapshot.Find(c.name));
+    if (!outcome.start.ok()) progress.Fail("container " + c.name + ": " + outcome.start.error_reason);
+    progress.outcomes[c.name] = outcome;
+  }
+  (void)cancel;
+  return init_started && plan.containers_to_start.empty();
+}
+
+bool PodSync::KillPlannedContainers(const Pod& pod, const SyncPlan& plan, Progress& progress) {
   SandboxRef sandbox;
   std::vector<Running> started;
   {
@@ -229,202 +269,112 @@ PodSyncResult PodSync::Resync(const Pod& pod, const std::shared_ptr<Notification
     sandbox = sandbox_;
     started = started_;
   }
-  auto sandbox_status = cri_.PodSandboxStatus(sandbox.id);
-  if (!sandbox_status.ok() && sandbox_status.status().code() != absl::StatusCode::kNotFound) {
-    PodSyncResult failed;  // a runtime that does not answer is no reason to kill the pod
-    failed.sandbox_id = sandbox.id;
-    failed.error = "failed to get the pod sandbox status: " + std::string(sandbox_status.status().message());
-    return failed;
-  }
-  if (!sandbox_status.ok() || sandbox_status->state() != cri::SANDBOX_READY) {
-    // computePodActions for a sandbox that has to be replaced: with restartPolicy Never and
-    // containers that already ran, or OnFailure and every container succeeded, the pod is done:
-    // it is killed, not re-created (and no SandboxChanged).
-    std::set<std::string> succeeded;
-    if (pod.restart_policy == "OnFailure") {
-      std::map<std::string, std::string> latest_id;
-      for (const auto& r : started) {
-        if (!r.init) latest_id[r.spec.name] = r.id;
-      }
-      for (const auto& [name, id] : latest_id) {
-        auto st = cri_.ContainerStatus(id);
-        if (st.ok() && st->state() == cri::CONTAINER_EXITED && st->exit_code() == 0) succeeded.insert(name);
-      }
+  for (const ContainerKill& kill : plan.containers_to_kill) {
+    const Running* record = nullptr;
+    for (const auto& r : started) {
+      if (r.id == kill.container_id) record = &r;
     }
-    const bool done = (pod.restart_policy == "Never" && !started.empty()) ||
-                      (pod.restart_policy == "OnFailure" && succeeded.size() == pod.containers.size());
-    if (done) {
-      PodSyncResult result;
-      result.sandbox_id = sandbox.id;
-      absl::Status st = KillPod(pod, std::nullopt);
-      if (!st.ok()) result.error = "killing the finished pod: " + std::string(st.message());
-      return result;
-    }
-    // SP-07: kill what is left, purge the init containers' record, start over in a new sandbox.
-    events_.Record({"Normal", "SandboxChanged", "", "Pod sandbox changed, it will be killed and re-created.", {}});
-    (void)KillPod(pod, std::nullopt);
-    {
-      std::lock_guard lock(mu_);
-      old_sandboxes_.push_back(sandbox_.id);
-      sandbox_ = {};  // the old containers stay on record: their attempts count on (PS-04)
-      ++sandbox_attempt_;
-    }
-    return CreateSandboxAndStart(pod, cancel, succeeded);
-  }
-
-  PodSyncResult result;
-  result.sandbox_id = sandbox.id;
-  // GetPodStatus: the latest container of each name, and what the runtime says of it.
-  struct Known {
-    Running record;
-    std::optional<cri::ContainerStatus> status;  // nullopt: the runtime no longer knows it
-  };
-  std::map<std::string, Known> latest;
-  for (const auto& r : started) latest[r.spec.name] = {r, std::nullopt};
-  for (auto& [name, known] : latest) {
-    auto status = cri_.ContainerStatus(known.record.id);
-    if (status.ok()) {
-      known.status = *status;
-    } else if (status.status().code() != absl::StatusCode::kNotFound) {  // CRI-09: NotFound is skipped
-      result.error = "failed to get the status of container " + name + ": " + std::string(status.status().message());
-      return result;
-    }
-  }
-  auto exited_with = [&](const Known& k) -> std::optional<int> {
-    if (k.status && k.status->state() == cri::CONTAINER_EXITED) return k.status->exit_code();
-    return std::nullopt;
-  };
-
-  // Init containers: those that exited 0 are done; the first that is not runs (again) to completion.
-  for (const auto& c : pod.init_containers) {
-    if (profile_.sidecars && IsSidecar(c)) continue;  // restarted below, like regular containers
-    auto it = latest.find(c.name);
-    if (it != latest.end() && exited_with(it->second) == 0) continue;
-    if (it != latest.end() && it->second.status && !exited_with(it->second)) {
-      // Still running (a sync that was cancelled, or a restart): wait for it, do not start another.
-      ContainerOutcome outcome{c.name, true, {it->second.record.id, "", ""}, WaitForExit(it->second.record.id, cancel)};
-      result.containers.push_back(outcome);
-      if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
-      continue;
-    }
-    const bool never_ran = it == latest.end();
-    if (!never_ran && pod.restart_policy == "Never") {
-      result.error = "init container " + c.name + " failed and the restart policy is Never";
-      return result;
-    }
-    ContainerOutcome outcome{c.name, true, {}, std::nullopt};
-    if (!never_ran && it->second.status &&
-        InBackOff(pod, c, true, FromNanos(it->second.status->finished_at()), &outcome)) {
-      outcome.start.container_id = it->second.record.id;
-      result.containers.push_back(outcome);
-      result.error = "init container " + c.name + ": CrashLoopBackOff";
-      return result;
-    }
-    outcome = Start(pod, sandbox, c, true, never_ran ? 0 : it->second.record.attempt + 1);
-    if (!outcome.start.ok()) {
-      result.containers.push_back(outcome);
-      result.error = "init container " + c.name + " failed to start: " + outcome.start.error_reason;
-      return result;
-    }
-    outcome.exit_code = WaitForExit(outcome.start.container_id, cancel);
-    result.containers.push_back(outcome);
-    if (result.error = InitContainerFailure(outcome); !result.error.empty()) return result;
-  }
-
-  // computePodActions for sidecars and regular containers, in start order.
-  struct Action {
-    const Container* spec;
-    bool init;
-    std::optional<Known> previous;
-    bool changed = false;
-  };
-  std::vector<Action> keep, start, kill;
-  auto consider = [&](const Container& c, bool init) {
-    auto it = latest.find(c.name);
-    if (it == latest.end()) {
-      start.push_back({&c, init, std::nullopt});
-      return;
-    }
-    const Known& k = it->second;
-    if (k.status && k.status->state() == cri::CONTAINER_RUNNING) {
-      if (ContainerHash(c) != k.record.hash) {
-        kill.push_back({&c, init, k, true});
-        start.push_back({&c, init, k, true});  // a changed spec restarts whatever the policy
-      } else {
-        keep.push_back({&c, init, k});
-      }
-      return;
-    }
-    // Exited (or gone): ShouldContainerBeRestarted (PS-09). Sidecars always restart.
-    const std::optional<int> code = exited_with(k);
-    bool restart = init || pod.restart_policy == "Always" ||
-                   (pod.restart_policy == "OnFailure" && (!code || *code != 0));
-    if (restart) {
-      start.push_back({&c, init, k});
-    } else {
-      keep.push_back({&c, init, k});  // stays exited: reported as it is
-    }
-  };
-  for (const auto& c : pod.init_containers) {
-    if (profile_.sidecars && IsSidecar(c)) consider(c, true);
-  }
-  for (const auto& c : pod.containers) consider(c, false);
-
-  size_t running_kept = 0;
-  for (const auto& a : keep) {
-    if (a.previous->status && a.previous->status->state() == cri::CONTAINER_RUNNING) ++running_kept;
-  }
-  // A kept container is reported as the runtime has it: its id, and its exit code if it exited.
-  auto report_kept = [&](const Container& c) {
-    for (const auto& a : keep) {
-      if (a.spec == &c) result.containers.push_back({c.name, a.init, {a.previous->record.id, "", ""}, exited_with(*a.previous)});
-    }
-  };
-  if (running_kept == 0 && start.empty()) {
-    // Nothing runs and nothing may start: the pod is done, and the kubelet kills it (SP-01).
-    for (const auto& a : keep) report_kept(*a.spec);
-    absl::Status st = KillPod(pod, std::nullopt);
-    if (!st.ok()) result.error = "killing the finished pod: " + std::string(st.message());
-    return result;
-  }
-
-  // SP-02: unwanted containers are killed one at a time; the first error ends the sync.
-  for (const auto& a : kill) {
+    if (!record) continue;
     KillRequest request;
     request.pod = &pod;
     request.sandbox = sandbox;
-    request.spec = &a.previous->record.spec;
-    request.init_container = a.init;
-    request.container_id = a.previous->record.id;
-    request.message = "Container " + a.spec->name + " definition changed, will be restarted";  // SP-06
-    absl::Status st = runtime_.KillContainer(request);
-    if (!st.ok()) {
-      result.error = "killing container " + a.spec->name + ": " + std::string(st.message());
-      return result;
+    request.spec = &record->spec;  // the preStop of the spec it runs, not of the changed one
+    request.init_container = kill.init;
+    request.container_id = kill.container_id;
+    request.message = kill.message;  // SP-06
+    if (absl::Status st = runtime_.KillContainer(request); !st.ok()) {
+      progress.Fail("killing container " + kill.name + ": " + std::string(st.message()));
+      return false;  // SP-02: the first error ends the sync
     }
   }
+  return true;
+}
 
-  auto run = [&](const Action& a) {
-    ContainerOutcome outcome{a.spec->name, a.init, {}, std::nullopt};
-    const bool restarting = a.previous.has_value();
-    if (restarting && !a.changed && a.previous->status &&
-        InBackOff(pod, *a.spec, a.init, FromNanos(a.previous->status->finished_at()), &outcome)) {
-      outcome.start.container_id = a.previous->record.id;
-    } else {
-      outcome = Start(pod, sandbox, *a.spec, a.init, restarting ? a.previous->record.attempt + 1 : 0);
+bool PodSync::CreateSandbox(const Pod& pod, uint32_t attempt, Progress& progress) {
+  SandboxRef sandbox;
+  sandbox.config = MakeSandboxConfig(pod, attempt);
+  auto id = cri_.RunPodSandbox(sandbox.config);
+  {
+    std::lock_guard lock(mu_);
+    if (!sandbox_.id.empty()) old_sandboxes_.push_back(sandbox_.id);
+    sandbox_ = {};
+    sandbox_attempt_ = attempt;
+  }
+  if (!id.ok()) {
+    progress.Fail("CreatePodSandboxError: " + std::string(id.status().message()));
+    events_.Record({"Warning", "FailedCreatePodSandBox", "",
+                    "Failed to create pod sandbox: " + std::string(id.status().message()), {}});
+    return false;
+  }
+  sandbox.id = *id;
+  {
+    std::lock_guard lock(mu_);
+    sandbox_ = sandbox;
+  }
+  // SP-01 step 4: the kubelet reads the sandbox status (pod IPs) right after creating it.
+  (void)cri_.PodSandboxStatus(sandbox.id);
+  return true;
+}
+
+int PodSync::NextAttempt(const std::string& name) {
+  std::lock_guard lock(mu_);
+  int next = 0;  // PS-04: a container that ran before (in any sandbox) starts with the next attempt
+  for (const auto& r : started_) {
+    if (r.spec.name == name) next = r.attempt + 1;
+  }
+  return next;
+}
+
+ContainerOutcome PodSync::StartWithBackOff(const Pod& pod, const Container& c, bool init, const ObservedContainer* last) {
+  ContainerOutcome outcome{c.name, init, {}, std::nullopt};
+  if (last && last->state == ObservedState::kExited) {
+    // doBackOff: since the container's finish, keyed by its spec (SP-04, M8).
+    const std::string key = BackoffTable::Key(pod, c);
+    const auto now = clock_.WallNow();
+    std::lock_guard lock(mu_);
+    if (auto backoff = backoff_.InBackOff(key, last->finished_at, now)) {
+      events_.Record({"Warning", "BackOff", ContainerFieldPath(c.name, init),
+                      profile_.backoff_event_names_container
+                          ? "Back-off restarting failed container " + c.name + " in pod " + pod.FormatForMessages()
+                          : "Back-off restarting failed container",
+                      {}});
+      outcome.start = {last->id, "CrashLoopBackOff",
+                       "back-off " + GoSeconds(*backoff) + " restarting failed container=" + c.name +
+                           " pod=" + pod.FormatForMessages()};
+      return outcome;
     }
-    if (!outcome.start.ok() && result.error.empty()) {
-      result.error = "container " + a.spec->name + ": " + outcome.start.error_reason;
-    }
-    result.containers.push_back(outcome);
-  };
-  // Sidecars first, then regular containers, each in spec order (SP-03's start loop).
+    backoff_.Next(key, last->finished_at, now);
+  }
+  SandboxRef sandbox;
+  {
+    std::lock_guard lock(mu_);
+    sandbox = sandbox_;
+  }
+  const int attempt = NextAttempt(c.name);
+  outcome.start = runtime_.StartContainer(pod, sandbox, c, init, attempt);
+  if (!outcome.start.container_id.empty()) {
+    std::lock_guard lock(mu_);
+    started_.push_back({c, init, outcome.start.container_id, attempt, ContainerHash(c)});
+  }
+  return outcome;
+}
+
+PodSyncResult PodSync::Report(const Pod& pod, const PodSnapshot& last, Progress& progress) {
+  PodSyncResult result;
+  {
+    std::lock_guard lock(mu_);
+    result.sandbox_id = sandbox_.id;
+  }
+  result.error = progress.error;
   for (bool init : {true, false}) {
     for (const auto& c : init ? pod.init_containers : pod.containers) {
-      if (init && !(profile_.sidecars && IsSidecar(c))) continue;
-      report_kept(c);
-      for (const auto& a : start) {
-        if (a.spec == &c) run(a);
+      if (auto it = progress.outcomes.find(c.name); it != progress.outcomes.end()) {
+        result.containers.push_back(it->second);
+      } else if (const ObservedContainer* o = last.Find(c.name)) {
+        // Kept as it was: reported as the runtime has it, with its exit code if it exited.
+        std::optional<int> code;
+        if (o->state == ObservedState::kExited) code = o->exit_code;
+        result.containers.push_back({c.name, init, {o->id, "", ""}, code});
       }
     }
   }
@@ -435,12 +385,16 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
   bool known;
   {
     std::lock_guard lock(mu_);
-    known = !sandbox_.id.empty();
+    known = !sandbox_.id.empty() || !started_.empty();
   }
   if (!known) {  // a session that starts with a kill (after a restart) finds the pod first
     auto adopted = Adopt(pod);
     if (!adopted.ok()) return adopted.status();
   }
+  return KillRunning(pod, grace_override);
+}
+
+absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_override) {
   SandboxRef sandbox;
   std::vector<Running> started;
   {
@@ -448,31 +402,21 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
     sandbox = sandbox_;
     started = started_;
   }
-  if (sandbox.id.empty()) return absl::OkStatus();
   if (grace_override && profile_.effective_grace_at_least_one && *grace_override < 1) grace_override = 1;  // PR-09
 
   // PR-10: only running containers are killed (and get their preStop; SL-08 for a sleep).
   std::vector<Running> running;
+  std::vector<std::string> running_names;
   for (const auto& r : started) {
+    if (r.purged) continue;
     auto status = cri_.ContainerStatus(r.id);
-    if (status.ok() && status->state() == cri::CONTAINER_RUNNING) running.push_back(r);
+    if (status.ok() && status->state() == cri::CONTAINER_RUNNING) {
+      running.push_back(r);
+      running_names.push_back(r.spec.name);
+    }
   }
-
-  // PR-12: with sidecars, each sidecar stops after every main container and every later sidecar.
-  const bool ordered = profile_.sidecars && std::any_of(running.begin(), running.end(), [](const Running& r) {
-                         return r.init && IsSidecar(r.spec);
-                       });
-  std::mutex done_mu;
-  std::condition_variable done_cv;
-  std::vector<bool> done(running.size(), false);
-  auto must_wait_for = [&](size_t i, size_t j) {
-    const Running& me = running[i];
-    const Running& other = running[j];
-    if (!ordered || !(me.init && IsSidecar(me.spec)) || i == j) return false;
-    if (!other.init) return true;   // main containers first
-    return j > i && IsSidecar(other.spec);  // later sidecars before earlier ones
-  };
-
+  // PR-12, M6: the order is the spec's, as data; a container's turn ends when its stop succeeded.
+  auto ordering = std::make_shared<const TerminationOrdering>(TerminationPrerequisites(pod, running_names, profile_));
   std::vector<absl::Status> results(running.size());
   std::vector<std::thread> threads;
   for (size_t i = 0; i < running.size(); ++i) {
@@ -484,38 +428,8 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
       kill.init_container = running[i].init;
       kill.container_id = running[i].id;
       kill.grace_override = grace_override;
-      if (ordered) {
-        kill.wait_for_turn = [&, i](int64_t remaining) -> int64_t {
-          auto start = clock_.Now();
-          auto turn = std::make_shared<Notification>();
-          bool abandoned = false;
-          // The others' completion is a real-time condition; the bound is the remaining grace on
-          // the engine's clock. A watcher turns the condition into a notification the clock waits on.
-          std::thread watcher([&, turn] {
-            std::unique_lock lock(done_mu);
-            done_cv.wait(lock, [&] {
-              if (abandoned) return true;
-              for (size_t j = 0; j < running.size(); ++j) {
-                if (must_wait_for(i, j) && !done[j]) return false;
-              }
-              return true;
-            });
-            turn->Notify();
-          });
-          clock_.WaitForNotification(turn, std::chrono::seconds(remaining));
-          {
-            std::lock_guard lock(done_mu);
-            abandoned = true;
-            done_cv.notify_all();
-          }
-          watcher.join();
-          return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
-        };
-      }
+      kill.ordering = ordering;
       results[i] = runtime_.KillContainer(kill);
-      std::lock_guard lock(done_mu);
-      done[i] = true;
-      done_cv.notify_all();
     });
   }
   for (auto& t : threads) t.join();
@@ -524,6 +438,7 @@ absl::Status PodSync::KillPod(const Pod& pod, std::optional<int64_t> grace_overr
   for (const auto& st : results) {
     if (!st.ok() && first_error.ok()) first_error = st;
   }
+  if (sandbox.id.empty()) return first_error;
   // SP-09: then the sandbox.
   absl::Status stop = cri_.StopPodSandbox(sandbox.id);
   return first_error.ok() ? stop : first_error;
@@ -571,7 +486,7 @@ absl::Status PodSync::KillDeletedPod(const std::string& uid, std::optional<int64
     restored_pods_.push_back(std::move(restored));  // kill requests and late preStop hooks point into it
   }
   (void)Adopt(pod, *found);  // from the listing above: KillPod does not list the pod again
-  return KillPod(pod, grace_override);
+  return KillRunning(pod, grace_override);
 }
 
 absl::Status PodSync::RemovePod() {

@@ -1,29 +1,26 @@
-// PodSync: a pod's life through the engine, in the kubelet's order (spec section 7).
+// PodSync: a pod's life through the engine, in the kubelet's order (docs/behaviours.md, SP-*).
+// PodSync carries out what PlanSync (sync_plan.h, the kubelet's computePodActions) decides; it
+// holds no planning rules of its own.
 //
 // Contract:
-// - SyncPod: RunPodSandbox (host network when the pod asks) and PodSandboxStatus; init
-//   containers one at a time, each run to completion (exit 0) before the next (SP-08, PS-11);
-//   sidecars (restartable init containers, 1.35) started in order, each after the previous one's
-//   postStart (PS-14); then containers in spec order, each after the previous one's postStart
-//   (PS-10). A regular container's start error does not stop the next (SP-03); a failed init
-//   container aborts the sync.
-// - SyncPod again (the pod worker's next sync, with the same or a changed spec) compares the pod
-//   with the runtime (SP-01): a sandbox that is no longer ready gives SandboxChanged, a kill of
-//   the pod and a new sandbox with the next attempt (SP-07, EV-09); a running container whose
-//   spec changed is killed ("Container <c> definition changed, will be restarted"), one kill at a
-//   time, the first error ending the sync (SP-02, SP-06); an exited container is restarted as
-//   the restart policy says (PS-09), with the next attempt (PS-04), unless it is in
-//   CrashLoopBackOff (10 s doubling to 300 s since its last restart: BackOff event, reason
-//   CrashLoopBackOff; SP-04, EV-07). Containers the runtime no longer knows (NOT_FOUND) are
-//   started anew; a nil status fails the sync (CRI-09). Init containers that exited 0 are not
-//   run again; one still running is waited for. With nothing running and nothing to start, the
-//   pod is killed (its sandbox stops), and a later sync does not re-create it (restartPolicy
-//   Never, or OnFailure with every container succeeded). A sandbox status the runtime cannot
-//   give (other than NOT_FOUND) fails the sync rather than killing the pod.
-// - KillPod: kills every running container concurrently, each with its preStop (PR-11); with
-//   sidecars (1.35) a sidecar's StopContainer waits for the main containers and later sidecars
-//   (PR-12); then StopPodSandbox (SP-09). With profile.effective_grace_at_least_one the override
-//   is at least 1 s (PR-09).
+// - SyncPod runs the kubelet's SyncPod steps for a plan: SandboxChanged; kill the pod (then
+//   purge its init containers when a new sandbox follows) or kill the planned containers one at a
+//   time, the first error ending the sync (SP-02); RunPodSandbox and PodSandboxStatus; start the
+//   planned init containers (a failed regular one ends the sync, a failed sidecar does not stop
+//   the other planned ones, M2); start the planned containers (a start error does not stop the
+//   next, SP-03). Every restart goes through CrashLoopBackOff (SP-04, EV-07; BackoffTable on the
+//   engine's clock).
+// - One SyncPod call is the pod worker's syncs back to back, as the kubelet's would follow each
+//   other's container events: after init containers started it plans again, and it waits for a
+//   running init container to exit (SP-08). It ends when a plan starts regular containers, kills
+//   the pod, has nothing to do, or a step fails. An init container that exits non-zero ends it
+//   with that failure; under restartPolicy Never the pod is killed first (M5).
+// - The runtime snapshot comes from the containers this session started or adopted and CRI
+//   ContainerStatus of the newest of each name (NOT_FOUND: gone, and started anew; a nil status
+//   fails the sync, CRI-09); a sandbox status the runtime cannot give fails the sync.
+// - KillPod: kills every running container concurrently, each with its preStop (PR-11); in 1.35
+//   the kill order of sidecars is TerminationPrerequisites' data (PR-12, M6); then StopPodSandbox
+//   (SP-09). With profile.effective_grace_at_least_one the override is at least 1 s (PR-09).
 // - The first SyncPod of a session looks for the pod in the runtime first (its uid label): a
 //   session that starts over, as a restarted kubelet does, adopts the running sandbox and
 //   containers and syncs them as above, so a running container's postStart is not run again
@@ -44,6 +41,7 @@
 #include <vector>
 
 #include "src/engine/container_runtime.h"
+#include "src/engine/sync_plan.h"
 
 namespace podlife {
 
@@ -82,17 +80,19 @@ class PodSync {
     bool init;
     std::string id;
     int attempt;
-    std::string hash;  // ContainerHash of the spec it was created from
+    std::string hash;     // ContainerHash of the spec it was created from
+    bool purged = false;  // an init container removed when its sandbox was replaced
   };
-  // flowcontrol.Backoff's entry for one container (SP-04).
-  struct BackoffEntry {
-    std::chrono::system_clock::time_point last_update;
-    std::chrono::seconds backoff;
+  // What one sync learnt so far: the latest outcome of each container, and the first error.
+  struct Progress {
+    std::map<std::string, ContainerOutcome> outcomes;
+    std::string error;
+    void Fail(const std::string& message) {
+      if (error.empty()) error = message;
+    }
   };
   // Waits until the init container exits; nullopt when cancelled.
   std::optional<int> WaitForExit(const std::string& container_id, const std::shared_ptr<Notification>& cancel);
-  // After a restart (a new session): takes over the pod's newest sandbox and its containers from
-  // the runtime (CRI ListPodSandbox by the pod uid label, ListContainers); false when there is none.
   // What the runtime holds of a pod: its sandboxes (by the uid label) and their containers,
   // oldest first.
   struct RuntimePod {
@@ -100,19 +100,34 @@ class PodSync {
     std::vector<cri::Container> containers;
   };
   absl::StatusOr<RuntimePod> ListPod(const std::string& uid);
-  // An error when the runtime cannot be asked: adopting half a pod would start it twice.
+  // After a restart (a new session): takes over the pod's newest sandbox and its containers from
+  // the runtime; false when there is none. An error when the runtime cannot be asked: adopting
+  // half a pod would start it twice.
   absl::StatusOr<bool> Adopt(const Pod& pod);
   bool Adopt(const Pod& pod, const RuntimePod& found);
-  // `succeeded`: regular containers not to start again (OnFailure, in a re-created sandbox).
-  PodSyncResult CreateSandboxAndStart(const Pod& pod, const std::shared_ptr<Notification>& cancel,
-                                      const std::set<std::string>& succeeded);
-  PodSyncResult Resync(const Pod& pod, const std::shared_ptr<Notification>& cancel);
-  // Starts `c` (attempt `attempt`) and remembers it.
-  ContainerOutcome Start(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init, int attempt);
-  // SP-04 doBackOff: true (with the BackOff event and the CrashLoopBackOff outcome) when the
-  // container that finished at `finished_at` may not restart yet; else records the restart.
-  bool InBackOff(const Pod& pod, const Container& c, bool init, std::chrono::system_clock::time_point finished_at,
-                 ContainerOutcome* outcome);
+  // The kubelet's GetPodStatus for the pod: the sandbox's state and the newest container of each
+  // name as the runtime reports it.
+  absl::StatusOr<PodSnapshot> Snapshot();
+  // One sync's steps for `plan`; true when the plan's init containers all started (a next plan follows).
+  bool Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
+               const std::shared_ptr<Notification>& cancel, Progress& progress);
+  bool KillPlannedContainers(const Pod& pod, const SyncPlan& plan, Progress& progress);
+  bool CreateSandbox(const Pod& pod, uint32_t attempt, Progress& progress);
+  // Starts `c` unless it is in CrashLoopBackOff, and remembers it.
+  ContainerOutcome StartWithBackOff(const Pod& pod, const Container& c, bool init, const ObservedContainer* last);
+  // Waits for the running init container of `plan`; false when the sync ends with it.
+  bool AwaitInitContainer(const Pod& pod, size_t index, const std::shared_ptr<Notification>& cancel,
+                          Progress& progress);
+  // True (with the failure) when `plan` would start again an init container this call started and
+  // that exited since: the call ends with that failure, as when it waited for the exit (SP-08).
+  bool InitContainerExitedSinceItsStart(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
+                                        Progress& progress);
+  // Kills whatever of the pod runs and stops its sandbox (no adoption).
+  absl::Status KillRunning(const Pod& pod, std::optional<int64_t> grace_override);
+  int NextAttempt(const std::string& name);
+  // The sync's report: each container of the spec, with what this sync did to it or what the
+  // runtime last said of it.
+  PodSyncResult Report(const Pod& pod, const PodSnapshot& last, Progress& progress);
 
   CriClient& cri_;
   ContainerRuntime& runtime_;
@@ -125,7 +140,7 @@ class PodSync {
   std::vector<std::string> old_sandboxes_;  // replaced after SandboxChanged; RemovePod removes them
   uint32_t sandbox_attempt_ = 0;
   std::vector<Running> started_;  // in start order; a restarted container appears again
-  std::map<std::string, BackoffEntry> backoff_;  // by container name (the pod is fixed)
+  BackoffTable backoff_;
   std::vector<std::unique_ptr<Pod>> restored_pods_;  // KillDeletedPod's pods, alive as long as the session
 };
 
