@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "src/engine/go_format.h"
+
 namespace podlife {
 
 namespace {
@@ -45,7 +47,8 @@ absl::StatusOr<int> ResolveHookPort(const Profile& profile, const IntOrString& p
     if (port.str_value.empty() && profile.http_empty_port_is_80) return 80;
     if (auto n = Atoi(port.str_value)) return static_cast<int>(*n);
     if (auto named = NamedPort(container, port.str_value)) return *named;
-    return absl::InvalidArgumentError("couldn't find port: " + port.ToString() + " in " +
+    // %v of the IntOrString value: {1 0 name}.
+    return absl::InvalidArgumentError("couldn't find port: " + GoIntOrString(port) + " in " +
                                       RenderContainerForPortError(container));
   }
   // HT-04 (1.35 ResolveContainerPort): names first, then Atoi, then 0 < port < 65536.

@@ -47,7 +47,7 @@ TEST(HookPortTest, OutOfRangePortsAreRejectedOnlyIn135) {
 
 TEST(HookPortTest, UnknownNamesFailWithEachProfilesMessage) {
   EXPECT_THAT(PortOrError(Profile121(), IntOrString::String("quux")),
-              ::testing::StartsWith("couldn't find port: quux in &Container{Name:app,"));
+              ::testing::StartsWith("couldn't find port: {1 0 quux} in &Container{Name:app,"));
   EXPECT_EQ(PortOrError(Profile135(), IntOrString::String("quux")), "strconv.Atoi: parsing \"quux\": invalid syntax");
 }
 
