@@ -115,9 +115,9 @@ std::string ProfilesNote(Profiles p) {
 std::string CheckedBy(const std::string& id, const std::vector<const RegisteredCase*>& cases) {
   if (cases.empty()) {
     for (const auto& u : UncoveredBehaviours()) {
-      if (u.id == id) return "**Checked by:** no case: " + u.reason + ".\n";
+      if (u.id == id) return "**Checked by:** none — " + u.reason + ".\n";
     }
-    return "**Checked by:** no case yet.\n";
+    return "**Checked by:** none yet.\n";
   }
   std::string out = "**Checked by:** ";
   for (size_t i = 0; i < cases.size(); ++i) {
