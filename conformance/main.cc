@@ -6,12 +6,16 @@
 //   --junit FILE                           JUnit XML report (= --gtest_output=xml:FILE)
 //   --filter PATTERN                       cases to run, e.g. 'PreStop.*' (= --gtest_filter)
 //   --cases-markdown                       print CASES.md (from the contract blocks) and exit
+//   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its checked-by blocks
+//                                          regenerated from the contract blocks, and exit
 // Every other flag is gtest's (--gtest_filter, --gtest_shuffle, --gtest_output=xml:FILE, ...).
 // At the end a summary table per area (passed, failed, skipped and why) goes to stdout.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <iostream>
 #include <list>
+#include <sstream>
 
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
@@ -31,8 +35,28 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
   --junit FILE                           write a JUnit XML report
   --filter PATTERN                       gtest filter over Area.Case/profile, e.g. 'PreStop.*'
   --cases-markdown                       print CASES.md from the contract blocks and exit
+  --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its "checked by"
+                                         blocks regenerated from the contract blocks, and exit
 Exit status 0 when no case failed (skips do not fail), 1 otherwise, 2 on a usage error.
 )";
+
+// --behaviours-markdown FILE: exit status 0 printed, 1 when FILE cannot be read or is malformed.
+int PrintBehavioursMarkdown(const std::string& path) {
+  std::ifstream file(path);
+  if (!file) {
+    std::cerr << "podlife-conformance: --behaviours-markdown: cannot read '" << path << "'\n";
+    return 1;
+  }
+  std::ostringstream text;
+  text << file.rdbuf();
+  auto generated = podlife::conformance::BehavioursMarkdown(text.str(), path);
+  if (!generated.ok()) {
+    std::cerr << "podlife-conformance: --behaviours-markdown: " << generated.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *generated;
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -59,6 +83,8 @@ int main(int argc, char** argv) {
     } else if (std::string(argv[i]) == "--cases-markdown") {
       std::cout << podlife::conformance::CasesMarkdown();
       return 0;
+    } else if (value(i, "--behaviours-markdown", &v)) {
+      return PrintBehavioursMarkdown(v);
     } else if (value(i, "--implementation", &v)) {
       CurrentSelection().implementation = v;
     } else if (value(i, "--runtime", &v) || value(i, "--runtime-endpoint", &v)) {

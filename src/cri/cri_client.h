@@ -1,7 +1,7 @@
 // CriClient: the engine's view of a CRI runtime (runtime.v1), and GrpcCriClient, its gRPC
 // implementation with the kubelet's deadline rules.
 //
-// Contract (GrpcCriClient; IDs CRI-01..CRI-07 in shared/spec/kubelet-lifecycle.md):
+// Contract (GrpcCriClient; IDs CRI-01..CRI-07 in docs/behaviours.md):
 // - Every call carries a deadline of the runtime request timeout (default 2 minutes), except:
 //   RunPodSandbox 2x the request timeout; StopContainer the request timeout + the grace seconds
 //   (request `timeout` = grace); PullImage none; ExecSync the request timeout + the exec timeout,

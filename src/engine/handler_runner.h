@@ -1,5 +1,5 @@
 // HandlerRunner: runs one postStart or preStop handler the way the kubelet's handlerRunner does
-// (shared/spec/kubelet-lifecycle.md sections 1-4).
+// (docs/behaviours.md: the HD, EX, HT and SL entries).
 //
 // Contract: Run() dispatches exec, then httpGet, then sleep (HD-01; sleep only where the profile
 // has it); anything else is `Cannot run handler: invalid handler: ...` (HD-02). It makes a single
