@@ -232,7 +232,9 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
     hook_cancels_.push_back(cancel);
     hook_threads_.emplace_back([this, pod, container, target, handler, init, done, cancel] {
       HookOutcome outcome = hooks_.Run(target, handler, cancel);
-      if (outcome.failed) {
+      // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
+      // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
+      if (outcome.failed && !cancel->HasBeenNotified()) {
         Event(*container, init, "Warning", "FailedPreStopHook",  // EV-05
               profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
       }

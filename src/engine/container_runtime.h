@@ -16,7 +16,8 @@
 //   grace = grace - whole seconds elapsed, then the sidecar turn, floored at 2 (PR-07); then CRI
 //   StopContainer with that grace (PR-13 for its errors).
 // - A preStop hook that outlives its wait keeps running (EX-06) until the container stops; the
-//   destructor cancels and joins any still running. Thread-safe.
+//   destructor cancels and joins any still running, silently: a hook ended that way records no
+//   FailedPreStopHook (the kubelet never cancels it). Thread-safe.
 #pragma once
 
 #include <absl/status/status.h>

@@ -179,6 +179,23 @@ TEST_P(ContainerRuntimeTest, AHungPreStopIsCutOffAtTheGraceAndStopGetsTheTwoSeco
   release->Notify();  // the hook outlived its wait (EX-06); let it finish before teardown
 }
 
+TEST_P(ContainerRuntimeTest, AHookStillRunningAtShutdownEndsWithoutAFailureEvent) {
+  if (!v135()) GTEST_SKIP() << "sleep hooks exist in 1.35 only";
+  container_.lifecycle = Lifecycle{};
+  container_.lifecycle->pre_stop = LifecycleHandler{};
+  container_.lifecycle->pre_stop->sleep = SleepAction{60};
+  pod_.termination_grace_period_seconds = 2;
+  HandlerRunner hooks(cri_, http_, clock_, events_, profile());
+  {
+    ContainerRuntime runtime(cri_, hooks, clock_, events_, profile());
+    auto kill = KillAsync(runtime);
+    ASSERT_TRUE(clock_.WaitForWaiters(2, 10s));  // the kill's wait and the sleep
+    clock_.Advance(2s);
+    EXPECT_TRUE(kill.get().ok());
+  }  // the engine ends while the hook still sleeps
+  EXPECT_THAT(events_.Reasons(), ElementsAre("Killing")) << "the shutdown's cancel was reported as a hook failure";
+}
+
 TEST_P(ContainerRuntimeTest, ZeroGraceSkipsThePreStopHook) {
   SetPreStopExec();
   pod_.termination_grace_period_seconds = 0;
