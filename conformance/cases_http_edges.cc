@@ -5,11 +5,19 @@
 // net/http and net/url, docs/profiles.md).
 #include <gmock/gmock.h>
 
+#include <netinet/in.h>
+#include <poll.h>
 #include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
+#include <mutex>
 #include <random>
 #include <set>
+#include <thread>
 
 #include "conformance/framework.h"
 
@@ -51,12 +59,100 @@ std::set<std::string> HeaderNames(const fakes::RecordedRequest& r) {
   return names;
 }
 
-std::vector<std::string> HeaderValues(const fakes::RecordedRequest& r, const std::string& name) {
-  std::vector<std::string> values;
-  for (const auto& h : r.headers) {
-    if (strcasecmp(h.name.c_str(), name.c_str()) == 0) values.push_back(h.value);
+// Accepts one connection on 127.0.0.1:0, keeps the request head exactly as it arrived, answers
+// 200 with no body and closes. Every wait has a deadline; the destructor joins the thread.
+class RawRequestCatcher {
+ public:
+  static std::unique_ptr<RawRequestCatcher> Start(std::string* error) {
+    std::unique_ptr<RawRequestCatcher> c(new RawRequestCatcher());
+    c->fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    if (c->fd_ < 0 || bind(c->fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 || listen(c->fd_, 4) != 0 ||
+        getsockname(c->fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+      *error = "cannot listen on 127.0.0.1:0";
+      return nullptr;
+    }
+    c->port_ = ntohs(addr.sin_port);
+    c->thread_ = std::thread([self = c.get()] { self->Serve(); });
+    return c;
   }
-  return values;
+  ~RawRequestCatcher() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (fd_ >= 0) close(fd_);
+  }
+  int port() const { return port_; }
+  bool WaitForHead(std::chrono::milliseconds timeout, std::string* head) {
+    std::unique_lock lock(mu_);
+    if (!arrived_.wait_for(lock, timeout, [&] { return done_; })) return false;
+    *head = head_;
+    return true;
+  }
+
+ private:
+  RawRequestCatcher() = default;
+  void Serve() {
+    int conn = -1;
+    while (!stopping_ && conn < 0) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 50) == 1) conn = accept4(fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    }
+    if (conn < 0) return;
+    std::string got;
+    char buf[4096];
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!stopping_ && got.find("\r\n\r\n") == std::string::npos && std::chrono::steady_clock::now() < deadline) {
+      pollfd p{conn, POLLIN, 0};
+      if (poll(&p, 1, 50) != 1) continue;
+      const ssize_t n = recv(conn, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    {
+      std::lock_guard lock(mu_);
+      head_ = got;
+      done_ = true;
+    }
+    arrived_.notify_all();
+    static constexpr char kAnswer[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    send(conn, kAnswer, sizeof(kAnswer) - 1, MSG_NOSIGNAL);
+    close(conn);
+  }
+
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable arrived_;
+  bool done_ = false;
+  std::string head_;
+};
+
+// The header lines of a request head (after the request line, before the blank line).
+std::vector<std::string> HeaderLines(const std::string& head) {
+  std::vector<std::string> lines;
+  size_t at = head.find("\r\n");
+  while (at != std::string::npos) {
+    const size_t next = head.find("\r\n", at + 2);
+    if (next == std::string::npos || next == at + 2) break;
+    lines.push_back(head.substr(at + 2, next - at - 2));
+    at = next;
+  }
+  return lines;
+}
+
+std::vector<std::string> LinesNamed(const std::vector<std::string>& lines, const std::string& name) {
+  std::vector<std::string> out;
+  for (const auto& l : lines) {
+    if (l.size() > name.size() && l[name.size()] == ':' && strncasecmp(l.c_str(), name.c_str(), name.size()) == 0) {
+      out.push_back(l);
+    }
+  }
+  return out;
 }
 
 PODLIFE_AREA(HttpEdges);
@@ -227,7 +323,12 @@ PODLIFE_CASE(HttpEdges, DuplicateHostAcceptAndUserAgentHeaders,
              {.ids = "HT-07", .profiles = Profiles::k135Only,
               .must = "In 1.35 duplicate httpHeaders MUST behave as Go's http.Header: the first Host is the virtual host, every "
                       "Accept value is sent (an empty one too) when the first is not empty, only the first User-Agent is sent."}) {
-  SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", http().port(), "dup") +
+  // The fake endpoint's HTTP parser drops a header with an empty value, so this case reads the
+  // request head as it arrived.
+  std::string error;
+  auto raw = RawRequestCatcher::Start(&error);
+  ASSERT_TRUE(raw) << error;
+  SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", raw->port(), "dup") +
                                           "          httpHeaders:\n"
                                           "          - {name: Host, value: first.example}\n"
                                           "          - {name: host, value: second.example}\n"
@@ -236,11 +337,12 @@ PODLIFE_CASE(HttpEdges, DuplicateHostAcceptAndUserAgentHeaders,
                                           "          - {name: User-Agent, value: ua-1}\n"
                                           "          - {name: User-Agent, value: ua-2}\n")).Sync();
   EXPECT_TRUE(r.ok) << r.error;
-  fakes::RecordedRequest got;
-  ASSERT_TRUE(http().WaitForRequest("/dup", 10s, &got).ok()) << http().Describe();
-  EXPECT_EQ(HeaderValues(got, "Host"), std::vector<std::string>{"first.example"});
-  EXPECT_EQ(HeaderValues(got, "Accept"), (std::vector<std::string>{"text/plain", ""}));
-  EXPECT_EQ(HeaderValues(got, "User-Agent"), std::vector<std::string>{"ua-1"});
+  std::string head;
+  ASSERT_TRUE(raw->WaitForHead(10s, &head)) << "no request arrived";
+  const std::vector<std::string> lines = HeaderLines(head);
+  EXPECT_EQ(LinesNamed(lines, "Host"), std::vector<std::string>{"Host: first.example"}) << head;
+  EXPECT_EQ(LinesNamed(lines, "Accept"), (std::vector<std::string>{"Accept: text/plain", "Accept: "})) << head;
+  EXPECT_EQ(LinesNamed(lines, "User-Agent"), std::vector<std::string>{"User-Agent: ua-1"}) << head;
 }
 
 PODLIFE_CASE(HttpEdges, AFailedTlsHandshakeMakesOneConnection,
