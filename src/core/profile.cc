@@ -19,6 +19,7 @@ const Profile& Profile121() {
     p.http_https_fallback = false;
     p.http_failure_has_body_message = true;
     p.http_failure_prefix = "Http";
+    p.http_go_default_transport = true;
     p.exec_timeout_message_has_duration = false;
     p.hook_failure_event_has_detail = true;
     p.created_started_messages_generic = false;
@@ -49,6 +50,7 @@ const Profile& Profile135() {
     p.http_https_fallback = true;
     p.http_failure_has_body_message = false;
     p.http_failure_prefix = "HTTP";
+    p.http_go_default_transport = false;
     p.exec_timeout_message_has_duration = true;
     p.hook_failure_event_has_detail = false;
     p.created_started_messages_generic = true;

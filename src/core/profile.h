@@ -33,6 +33,10 @@ struct Profile {
   bool http_https_fallback = false;       // HT-11
   bool http_failure_has_body_message = false;  // HT-14: ", message: %q" suffix (1.21)
   std::string http_failure_prefix;        // HT-14: "HTTP" (1.35) or "Http" (1.21)
+  // HT-09: the client is Go's DefaultTransport (1.21: 30 s dial timeout, 10 s TLS handshake
+  // timeout, certificates verified, which matters on https redirect targets) or the kubelet's own
+  // transport (1.35: no timeouts of its own, InsecureSkipVerify).
+  bool http_go_default_transport = false;
 
   // Exec through CRI (CRI-03): the timeout error text.
   bool exec_timeout_message_has_duration = false;

@@ -61,10 +61,10 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
   if (!port.ok()) return std::string(port.status().message());
 
   // HT-15: the request leaves from this process (the node's network), not from the container.
-  http::Request request = BuildHookRequest(profile_, action, host, *port);
-  http::Options options;
-  options.redirects =
-      profile_.http_same_host_redirects_only ? http::RedirectPolicy::kSameHostOnly : http::RedirectPolicy::kGoDefault;
+  auto built = BuildHookRequest(profile_, action, host, *port);
+  if (!built.ok()) return std::string(built.status().message());
+  const http::Request& request = *built;
+  const http::Options options = HookClientOptions(profile_);
   auto cancelled = [&] { return cancel && cancel->HasBeenNotified(); };
   http::Result result = http_.Get(request, options, cancelled);
   if (auto* error = std::get_if<http::Error>(&result)) {

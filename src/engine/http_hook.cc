@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+
+#include "src/engine/go_format.h"
+#include "src/http/go_url.h"
 
 #include "src/engine/go_format.h"
 
@@ -80,47 +84,108 @@ std::string CanonicalHeaderName(const std::string& name) {
   return out;
 }
 
-http::Request BuildHookRequest(const Profile& profile, const HttpGetAction& action, const std::string& host, int port) {
+namespace {
+
+std::string JoinHostPort(const std::string& host, int port) {
+  return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// The request target of a parsed URL as Go's URL.RequestURI writes it after String() and a
+// second parse: the escaped path (at least "/"), then ?query.
+std::string RequestTarget(const http::GoUrl& url) {
+  std::string path = http::GoEscapedPath(url.raw_path);
+  if (path.empty() || path[0] != '/') path = "/" + path;
+  if (url.force_query || !url.raw_query.empty()) path += "?" + url.raw_query;
+  return path;
+}
+
+// HT-05 (1.35): url.Parse(path), or &url.URL{Path: path} when it fails; scheme and host replaced.
+absl::Status SetTarget135(const std::string& path, http::Url* url) {
+  http::GoUrlResult parsed = http::GoParseUrl(path);
+  if (!parsed.url) {
+    std::string escaped = http::GoEscapePath(path);
+    url->target = escaped.empty() || escaped[0] != '/' ? "/" + escaped : escaped;
+    return absl::OkStatus();
+  }
+  if (!parsed.url->opaque.empty()) {
+    // url.String() writes scheme:opaque, which has no host: Go's transport refuses it.
+    std::string written = url->scheme + ":" + parsed.url->opaque;
+    if (parsed.url->force_query || !parsed.url->raw_query.empty()) written += "?" + parsed.url->raw_query;
+    return absl::InvalidArgumentError("Get \"" + written + "\": http: no Host in request URL");
+  }
+  url->target = RequestTarget(*parsed.url);
+  return absl::OkStatus();
+}
+
+// HT-03/HT-05 (1.21): http.Get("http://host:port/" + path), which parses the whole string.
+absl::Status SetTarget121(const std::string& host, int port, const std::string& path, http::Url* url) {
+  const std::string written = "http://" + JoinHostPort(host, port) + "/" + path;
+  http::GoUrlResult parsed = http::GoParseUrl(written);
+  if (!parsed.url) return absl::InvalidArgumentError("parse " + GoQuote(written) + ": " + parsed.error);
+  url->target = RequestTarget(*parsed.url);
+  return absl::OkStatus();
+}
+
+// HT-07 (1.35): user headers through http.Header.Add (canonical names, duplicates kept), then
+// newProbeRequest's defaults: User-Agent and Accept when absent; a first Accept that is empty
+// deletes every Accept; req.Host = the first Host value.
+void SetHeaders135(const Profile& profile, const HttpGetAction& action, http::Request* req) {
+  std::optional<std::string> first_host;
+  std::optional<std::string> first_accept;
+  bool has_user_agent = false;
+  for (const auto& h : action.http_headers) {
+    std::string name = CanonicalHeaderName(h.name);
+    if (name == "Host") {
+      if (!first_host) first_host = h.value;
+      continue;  // Go's Request.write never sends Header["Host"]
+    }
+    has_user_agent = has_user_agent || name == "User-Agent";
+    if (name == "Accept" && !first_accept) first_accept = h.value;
+    req->headers.push_back({name, h.value});
+  }
+  if (first_accept && first_accept->empty()) {
+    std::erase_if(req->headers, [](const http::Header& h) { return h.name == "Accept"; });
+  }
+  if (!has_user_agent) req->headers.push_back({"User-Agent", profile.http_default_user_agent});
+  if (!first_accept) req->headers.push_back({"Accept", "*/*"});
+  req->host_header = first_host.value_or("");
+}
+
+}  // namespace
+
+absl::StatusOr<http::Request> BuildHookRequest(const Profile& profile, const HttpGetAction& action,
+                                               const std::string& host, int port) {
   http::Request req;
   req.url.host = host;
   req.url.port = port;
-  std::string path = action.path;
-  if (auto hash = path.find('#'); hash != std::string::npos) path.resize(hash);  // fragments are not sent
   if (profile.http_url_parses_path) {
-    // HT-05 (1.35): url.Parse(path); a relative path gets its leading slash from the host.
     std::string scheme = action.scheme;
     std::transform(scheme.begin(), scheme.end(), scheme.begin(), [](unsigned char c) { return std::tolower(c); });
     req.url.scheme = scheme.empty() ? "http" : scheme;
-    req.url.target = path.empty() || path[0] != '/' ? "/" + path : path;
+    if (absl::Status s = SetTarget135(action.path, &req.url); !s.ok()) return s;
   } else {
-    // HT-03/HT-05 (1.21): always http, "http://host:port/" + path, so "/foo" becomes "//foo".
-    req.url.scheme = "http";
-    req.url.target = "/" + path;
+    req.url.scheme = "http";  // HT-03 (1.21): the scheme is ignored
+    if (absl::Status s = SetTarget121(host, port, action.path, &req.url); !s.ok()) return s;
   }
   if (!profile.http_user_headers) {
     req.headers.push_back({"User-Agent", profile.http_default_user_agent});  // HT-07 (1.21)
     return req;
   }
-  // HT-07 (1.35): user headers (canonical names, duplicates kept); Host sets the virtual host;
-  // User-Agent and Accept defaulted when absent; a present-but-empty Accept is dropped.
-  bool has_user_agent = false;
-  bool has_accept = false;
-  for (const auto& h : action.http_headers) {
-    std::string name = CanonicalHeaderName(h.name);
-    if (name == "Host") {
-      req.host_header = h.value;
-      continue;
-    }
-    has_user_agent = has_user_agent || name == "User-Agent";
-    if (name == "Accept") {
-      has_accept = true;
-      if (h.value.empty()) continue;
-    }
-    req.headers.push_back({name, h.value});
-  }
-  if (!has_user_agent) req.headers.push_back({"User-Agent", profile.http_default_user_agent});
-  if (!has_accept) req.headers.push_back({"Accept", "*/*"});
+  SetHeaders135(profile, action, &req);
   return req;
+}
+
+http::Options HookClientOptions(const Profile& profile) {
+  http::Options options;
+  options.redirects =
+      profile.http_same_host_redirects_only ? http::RedirectPolicy::kSameHostOnly : http::RedirectPolicy::kGoDefault;
+  if (profile.http_go_default_transport) {
+    // HT-09 (1.21): &http.Client{} uses http.DefaultTransport.
+    options.connect_timeout = std::chrono::seconds(30);
+    options.tls_handshake_timeout = std::chrono::seconds(10);
+    options.verify_certificates = true;
+  }
+  return options;
 }
 
 }  // namespace podlife

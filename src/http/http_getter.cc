@@ -1,11 +1,6 @@
 #include "src/http/http_getter.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <strings.h>
 
 #include <httplib.h>
 
@@ -19,22 +14,21 @@
 #include <optional>
 #include <thread>
 
+#include "src/http/go_dial.h"
+
 namespace podlife::http {
 
-std::string Url::ToString() const {
+std::string Url::Authority() const {
   const bool v6 = host.find(':') != std::string::npos;
-  return scheme + "://" + (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port) + target;
+  return (v6 ? "[" + host + "]" : host) + (port_explicit ? ":" + std::to_string(port) : "");
 }
+
+std::string Url::ToString() const { return scheme + "://" + Authority() + target; }
 
 namespace {
 
 constexpr int kMaxRequests = 10;  // Go's default and the kubelet's checker: stop once 10 requests were made
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
-
-std::string HostPort(const std::string& host, int port) {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
-}
 
 // Watches in-flight requests for cancellation on one shared thread, so a request costs no
 // thread of its own; stop() shuts the client's socket, which ends its blocking read.
@@ -96,82 +90,6 @@ class CancelWatcher {
   std::thread thread_;
 };
 
-constexpr int kLookupFailed = -1;
-
-// Connects a blocking TCP socket to host:port within 2 s. Returns 0 with `*fd` open (the caller
-// closes it), kLookupFailed when the name does not resolve, or the connect errno.
-int ConnectTcp(const std::string& host, int port, int* fd) {
-  *fd = -1;
-  addrinfo hints{};
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* addrs = nullptr;
-  if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addrs) != 0 || addrs == nullptr) {
-    return kLookupFailed;
-  }
-  int err = 0;
-  const int s = socket(addrs->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (s < 0) {
-    err = errno;
-  } else if (connect(s, addrs->ai_addr, addrs->ai_addrlen) != 0) {
-    err = errno;
-    if (err == EINPROGRESS) {
-      pollfd p{s, POLLOUT, 0};
-      err = poll(&p, 1, 2000) == 1 ? 0 : ETIMEDOUT;
-      socklen_t len = sizeof(err);
-      if (err == 0) getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
-    }
-  }
-  freeaddrinfo(addrs);
-  if (err != 0) {
-    if (s >= 0) close(s);
-    return err;
-  }
-  fcntl(s, F_SETFL, fcntl(s, F_GETFL) & ~O_NONBLOCK);
-  *fd = s;
-  return 0;
-}
-
-// Go's dial error text for a failed TCP connect, found by repeating the connect ourselves
-// (httplib only reports "Could not establish connection").
-std::string DialCause(const std::string& host, int port) {
-  int fd = -1;
-  const int err = ConnectTcp(host, port, &fd);
-  if (fd >= 0) close(fd);
-  if (err == kLookupFailed) return "dial tcp: lookup " + host + ": no such host";
-  const std::string target = "dial tcp " + HostPort(host, port) + ": ";
-  switch (err) {
-    case ECONNREFUSED: return target + "connect: connection refused";
-    case ETIMEDOUT: return target + "i/o timeout";
-    case EHOSTUNREACH: return target + "connect: no route to host";
-    case ENETUNREACH: return target + "connect: network is unreachable";
-    case 0: return target + "connection closed during connect";
-    default: return target + "connect: " + std::strerror(err);
-  }
-}
-
-// Whether host:port speaks plain HTTP: send a line a TLS server rejects and an HTTP server
-// answers with a status line, as Go notices "HTTP/" where a TLS record header should be.
-bool SpeaksPlainHttp(const std::string& host, int port) {
-  int fd = -1;
-  if (ConnectTcp(host, port, &fd) != 0) return false;
-  timeval tv{2, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  static constexpr char kProbe[] = "\x16\x03\x01 podlife-tls-probe\r\n\r\n";
-  bool plain = false;
-  if (send(fd, kProbe, sizeof(kProbe) - 1, MSG_NOSIGNAL) > 0) {
-    char head[5];
-    size_t got = 0;
-    while (got < sizeof(head)) {
-      const ssize_t n = recv(fd, head + got, sizeof(head) - got, 0);
-      if (n <= 0) break;
-      got += static_cast<size_t>(n);
-    }
-    plain = got == sizeof(head) && std::memcmp(head, "HTTP/", 5) == 0;
-  }
-  close(fd);
-  return plain;
-}
-
 bool IsRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
@@ -180,6 +98,10 @@ std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
   return s;
 }
+
+bool SameName(const std::string& a, const std::string& b) { return strcasecmp(a.c_str(), b.c_str()) == 0; }
+
+std::string Quoted(const std::string& url) { return "Get \"" + url + "\": "; }
 
 // Resolves a Location header against the URL it came from (absolute, scheme-relative,
 // absolute-path or relative-path references). Returns false when it cannot be parsed.
@@ -207,82 +129,185 @@ bool ResolveLocation(const Url& base, const std::string& location, Url* out) {
   out->target = slash == std::string::npos ? "/" : rest.substr(slash);
   if (!out->target.empty() && out->target[0] == '?') out->target = "/" + out->target;
   out->port = out->scheme == "https" ? 443 : 80;
+  out->port_explicit = false;  // Go keeps the authority as written: Host has no port then
+  std::string port;
   if (!authority.empty() && authority[0] == '[') {
     const size_t close = authority.find(']');
     if (close == std::string::npos) return false;
     out->host = authority.substr(1, close - 1);
-    authority = authority.substr(close + 1);
-    if (!authority.empty() && authority[0] == ':') out->port = std::atoi(authority.c_str() + 1);
+    if (close + 1 < authority.size() && authority[close + 1] == ':') port = authority.substr(close + 2);
   } else if (auto colon = authority.rfind(':'); colon != std::string::npos) {
     out->host = authority.substr(0, colon);
-    out->port = std::atoi(authority.c_str() + colon + 1);
+    port = authority.substr(colon + 1);
   } else {
     out->host = authority;
   }
-  return !out->host.empty() && out->port > 0 && out->port < 65536;
+  if (!port.empty()) {
+    if (!std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c) != 0; }) || port.size() > 5) {
+      return false;
+    }
+    out->port = std::stoi(port);
+    out->port_explicit = true;
+  }
+  return !out->host.empty();
+}
+
+// Go's canonicalAddr: lower-cased host and the port, the scheme's default when none.
+std::string CanonicalAddr(const Url& url) { return Lower(url.host) + ":" + std::to_string(url.port); }
+
+// Go's shouldCopyHeaderOnRedirect for credentials: to the same host:port or a subdomain of it.
+bool KeepsCredentials(const Url& from, const Url& to) {
+  const std::string parent = CanonicalAddr(from);
+  const std::string sub = CanonicalAddr(to);
+  if (sub == parent) return true;
+  return sub.size() > parent.size() && sub.compare(sub.size() - parent.size(), parent.size(), parent) == 0 &&
+         sub[sub.size() - parent.size() - 1] == '.';
+}
+
+bool IsCredential(const std::string& name) {
+  return SameName(name, "Authorization") || SameName(name, "Www-Authenticate") || SameName(name, "Cookie") ||
+         SameName(name, "Cookie2");
+}
+
+// The headers of one request as Go's Request.write and Transport send them (Host and
+// Accept-Encoding aside): only the first User-Agent, Go's default when there is none.
+// Returns whether the transport asks for gzip (no Accept-Encoding or Range from the caller).
+bool WireHeaders(const std::vector<Header>& headers, httplib::Headers* sent) {
+  bool user_agent = false;
+  bool gzip = true;
+  for (const auto& h : headers) {
+    if (SameName(h.name, "User-Agent")) {
+      if (user_agent) continue;
+      user_agent = true;
+    }
+    if (SameName(h.name, "Accept-Encoding") || SameName(h.name, "Range")) gzip = false;
+    sent->emplace(h.name, h.value);
+  }
+  if (!user_agent) sent->emplace("User-Agent", "Go-http-client/1.1");
+  if (gzip) sent->emplace("Accept-Encoding", "gzip");
+  return gzip;
+}
+
+// An httplib client that connects through Dial (one connect, Go's errors) instead of its own.
+template <class Base>
+class DialingClient : public Base {
+ public:
+  DialingClient(const std::string& host, int port, std::chrono::milliseconds connect_timeout,
+                const std::function<bool()>& cancelled)
+      : Base(host, port), connect_timeout_(connect_timeout), cancelled_(cancelled) {}
+  const DialOutcome& dial() const { return dial_; }
+  std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
+
+ private:
+  bool create_and_connect_socket(typename Base::Socket& socket, httplib::Error& error) override {
+    if (!this->is_valid()) return false;
+    dial_ = Dial(this->host_, this->port_, connect_timeout_, cancelled_);
+    connected_at_ = std::chrono::steady_clock::now();
+    if (dial_.fd < 0) {
+      error = httplib::Error::Connection;
+      return false;
+    }
+    socket.sock = dial_.fd;
+    return true;
+  }
+
+  std::chrono::milliseconds connect_timeout_;
+  const std::function<bool()>& cancelled_;
+  DialOutcome dial_;
+  std::chrono::steady_clock::time_point connected_at_;
+};
+
+using PlainClient = DialingClient<httplib::ClientImpl>;
+using TlsClient = DialingClient<httplib::SSLClient>;
+
+// What one connection's request ended with, before it becomes a Result.
+struct Attempt {
+  httplib::Error error = httplib::Error::Success;
+  bool cancelled = false;
+  DialOutcome dial;
+  std::chrono::steady_clock::duration handshake_time{};
+  TlsObservation tls;
+};
+
+std::string TransportCause(const Attempt& a, const Options& options) {
+  switch (a.error) {
+    case httplib::Error::Connection:
+      return a.dial.cause.empty() ? "dial tcp: connection failed" : a.dial.cause;
+    case httplib::Error::SSLConnection:
+      if (options.tls_handshake_timeout.count() > 0 && a.handshake_time >= options.tls_handshake_timeout) {
+        return "net/http: TLS handshake timeout";
+      }
+      return TlsFailureCause(a.tls);
+    case httplib::Error::SSLServerVerification:
+      return VerifyFailureCause(a.tls);
+    case httplib::Error::Read:
+      return "EOF";
+    case httplib::Error::Write:
+      return "write: broken pipe";
+    default:
+      return Lower(httplib::to_string(a.error));
+  }
 }
 
 class HttplibGetter : public HttpGetter {
  public:
   Result Get(const Request& request, const Options& options, const std::function<bool()>& cancelled) override {
     Url url = request.url;
-    int requests_made = 0;
     std::vector<Header> headers = request.headers;
     std::string host_header = request.host_header;
-    while (true) {
+    for (int requests_made = 1;; ++requests_made) {
       Result one = GetOnce(url, headers, host_header, options, cancelled);
-      ++requests_made;
       auto* response = std::get_if<Response>(&one);
       if (response == nullptr || !IsRedirect(response->status)) return one;
       std::string location;
       for (const auto& h : response->headers) {
-        if (Lower(h.name) == "location") location = h.value;
+        if (SameName(h.name, "Location")) {
+          location = h.value;
+          break;  // Header.Get: the first value
+        }
+      }
+      if (location.empty()) {
+        // Go follows 307/308 only with a Location; a 301/302/303 without one is an error.
+        if (response->status == 307 || response->status == 308) return one;
+        return Error{ErrorKind::kTransport, Quoted(url.ToString()) + std::to_string(response->status) +
+                                                " response missing Location header"};
       }
       Url next;
-      if (location.empty() || !ResolveLocation(url, location, &next)) return one;
-      if (options.redirects == RedirectPolicy::kSameHostOnly && Lower(next.host) != Lower(request.url.host)) {
-        return one;  // HT-10: a cross-host redirect ends with the 3xx itself, a success
-      }
+      if (!ResolveLocation(url, location, &next)) return one;
+      // HT-10: the kubelet's checker compares URL.Hostname() as written (case matters).
+      if (options.redirects == RedirectPolicy::kSameHostOnly && next.host != request.url.host) return one;
       if (requests_made >= kMaxRequests) {
-        return Error{ErrorKind::kTooManyRedirects, "Get \"" + url.ToString() + "\": stopped after 10 redirects"};
+        // Go's client reports the Location it refused, as the server sent it.
+        return Error{ErrorKind::kTooManyRedirects, Quoted(location) + "stopped after 10 redirects"};
       }
-      if (Lower(next.host) != Lower(url.host)) {
-        // Go drops credentials and the virtual host when a redirect leaves the host.
-        std::erase_if(headers, [](const Header& h) { return Lower(h.name) == "authorization"; });
-        host_header.clear();
-      }
+      headers = NextHopHeaders(request, url, next, location);
+      host_header = location.find("://") == std::string::npos ? request.host_header : "";
       url = next;
     }
   }
 
  private:
+  // Go's redirect: the first request's headers (credentials only towards the same host:port or
+  // a subdomain of the previous one) plus Referer, the previous URL unless https goes to http.
+  static std::vector<Header> NextHopHeaders(const Request& first, const Url& from, const Url& to,
+                                            const std::string& location) {
+    std::vector<Header> headers;
+    const bool credentials = KeepsCredentials(from, to);
+    for (const auto& h : first.headers) {
+      if (credentials || !IsCredential(h.name)) headers.push_back(h);
+    }
+    if (!(from.scheme == "https" && to.scheme == "http")) headers.push_back({"Referer", from.ToString()});
+    return headers;
+  }
+
   Result GetOnce(const Url& url, const std::vector<Header>& headers, const std::string& host_header,
                  const Options& options, const std::function<bool()>& cancelled) {
-    const std::string quoted = "Get \"" + url.ToString() + "\": ";
     if (url.scheme != "http" && url.scheme != "https") {
-      return Error{ErrorKind::kUnsupportedScheme, quoted + "unsupported protocol scheme \"" + url.scheme + "\""};
+      return Error{ErrorKind::kUnsupportedScheme, Quoted(url.ToString()) + "unsupported protocol scheme \"" + url.scheme + "\""};
     }
-    std::unique_ptr<httplib::ClientImpl> client;
-    if (url.scheme == "https") {
-      auto tls = std::make_unique<httplib::SSLClient>(url.host, url.port);
-      tls->enable_server_certificate_verification(false);  // HT-09: InsecureSkipVerify
-      client = std::move(tls);
-    } else {
-      client = std::make_unique<httplib::ClientImpl>(url.host, url.port);
-    }
-    // The kubelet sets no timeout (HT-09); cancellation ends a hung request instead.
-    const auto no_timeout = std::chrono::hours(24 * 365);
-    const auto timeout = options.timeout.count() > 0 ? std::chrono::duration_cast<std::chrono::seconds>(options.timeout)
-                                                      : std::chrono::duration_cast<std::chrono::seconds>(no_timeout);
-    client->set_connection_timeout(std::min<std::chrono::seconds>(timeout, std::chrono::seconds(30)));
-    client->set_read_timeout(timeout);
-    client->set_write_timeout(timeout);
-    client->set_keep_alive(false);
-    client->set_decompress(false);
-
     httplib::Headers sent;
-    for (const auto& h : headers) sent.emplace(h.name, h.value);
-    sent.emplace("Host", host_header.empty() ? HostPort(url.host, url.port) : host_header);
+    sent.emplace("Host", host_header.empty() ? url.Authority() : host_header);
+    const bool gzip = WireHeaders(headers, &sent);
 
     Response response;
     response.final_url = url.ToString();
@@ -303,11 +328,8 @@ class HttplibGetter : public HttpGetter {
       return true;
     };
 
-    std::optional<std::list<CancelWatcher::Entry>::iterator> watch;
-    if (cancelled) watch = watcher_.Add(client.get(), &cancelled);
-    httplib::Result result = client->Get(url.target, sent, on_response, on_body);
-    const bool was_cancelled = watch && watcher_.Remove(*watch);
-
+    Attempt attempt;
+    httplib::Result result = Send(url, sent, gzip, options, cancelled, on_response, on_body, &attempt);
     if (result.error() == httplib::Error::Success) {
       // httplib skips the response handler for some bodiless answers; the result has it all.
       response.status = result->status;
@@ -316,23 +338,57 @@ class HttplibGetter : public HttpGetter {
       return response;
     }
     if (truncated && response.status != 0) return response;
-    if (was_cancelled) return Error{ErrorKind::kCancelled, quoted + "context canceled"};
-    switch (result.error()) {
-      case httplib::Error::Connection:
-        return Error{ErrorKind::kTransport, quoted + DialCause(url.host, url.port)};
-      case httplib::Error::SSLConnection:
-      case httplib::Error::SSLServerVerification:
-        if (SpeaksPlainHttp(url.host, url.port)) {
-          return Error{ErrorKind::kHttpResponseToHttps, quoted + "http: server gave HTTP response to HTTPS client"};
-        }
-        return Error{ErrorKind::kTransport, quoted + "tls: handshake failure"};
-      case httplib::Error::Read:
-        return Error{ErrorKind::kTransport, quoted + "EOF"};
-      case httplib::Error::Write:
-        return Error{ErrorKind::kTransport, quoted + "write: broken pipe"};
-      default:
-        return Error{ErrorKind::kTransport, quoted + Lower(httplib::to_string(result.error()))};
+    if (attempt.cancelled) return Error{ErrorKind::kCancelled, Quoted(url.ToString()) + "context canceled"};
+    if (attempt.error == httplib::Error::SSLConnection && ServerSpokePlainHttp(attempt.tls)) {
+      return Error{ErrorKind::kHttpResponseToHttps, Quoted(url.ToString()) + TransportCause(attempt, options)};
     }
+    return Error{ErrorKind::kTransport, Quoted(url.ToString()) + TransportCause(attempt, options)};
+  }
+
+  // One connection, one request. No timeouts but the dial's and the handshake's (HT-09): a hung
+  // server is ended by cancellation.
+  httplib::Result Send(const Url& url, const httplib::Headers& sent, bool gzip, const Options& options,
+                       const std::function<bool()>& cancelled, httplib::ResponseHandler on_response,
+                       httplib::ContentReceiver on_body, Attempt* attempt) {
+    const auto forever = std::chrono::hours(24 * 365);
+    std::unique_ptr<httplib::ClientImpl> client;
+    PlainClient* plain = nullptr;
+    TlsClient* tls = nullptr;
+    attempt->tls.host = url.host;
+    if (url.scheme == "https") {
+      auto c = std::make_unique<TlsClient>(url.host, url.port, options.connect_timeout, cancelled);
+      c->enable_server_certificate_verification(options.verify_certificates);
+      if (options.verify_certificates) SSL_CTX_set_default_verify_paths(c->ssl_context());
+      ObserveTls(c->ssl_context(), &attempt->tls);
+      // httplib bounds the handshake by its connection timeout; the dial has its own (Dial).
+      if (options.tls_handshake_timeout.count() > 0) {
+        c->set_connection_timeout(options.tls_handshake_timeout);
+      } else {
+        c->set_connection_timeout(forever);
+      }
+      tls = c.get();
+      client = std::move(c);
+    } else {
+      auto c = std::make_unique<PlainClient>(url.host, url.port, options.connect_timeout, cancelled);
+      plain = c.get();
+      client = std::move(c);
+    }
+    client->set_read_timeout(forever);
+    client->set_write_timeout(forever);
+    client->set_keep_alive(true);  // no `Connection: close`: Go's client does not send one
+    client->set_decompress(gzip);
+    client->set_url_encode(false);  // the target is already as Go writes it
+
+    std::optional<std::list<CancelWatcher::Entry>::iterator> watch;
+    if (cancelled) watch = watcher_.Add(client.get(), &cancelled);
+    httplib::Result result = client->Get(url.target, sent, std::move(on_response), std::move(on_body));
+    const bool watcher_fired = watch && watcher_.Remove(*watch);
+    attempt->error = result.error();
+    attempt->dial = plain != nullptr ? plain->dial() : tls->dial();
+    attempt->cancelled = watcher_fired || attempt->dial.cancelled;
+    const auto connected_at = plain != nullptr ? plain->connected_at() : tls->connected_at();
+    attempt->handshake_time = std::chrono::steady_clock::now() - connected_at;
+    return result;
   }
 
   CancelWatcher watcher_;

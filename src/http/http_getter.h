@@ -2,20 +2,30 @@
 // configured by the kubelet would, and classifies how it failed.
 //
 // Contract:
-// - Get() sends GET `url` (scheme http or https, host, port, target = path?query) with exactly
-//   the given headers (in order, duplicates kept); `host_header`, when non-empty, is sent as the
-//   Host header while the TCP connection still goes to url's host:port. No body is sent.
-// - https: TLS without certificate verification (the kubelet sets InsecureSkipVerify).
+// - Get() sends GET `url` (scheme http or https, host, port, target = path?query) over one new
+//   connection per request (redirect hops included): the Host header is `host_header` when set,
+//   else url's authority as written (no port when the URL had none); then User-Agent (its first
+//   value only, as Go writes it), the given headers (in order, duplicates kept) and
+//   `Accept-Encoding: gzip` unless the headers name Accept-Encoding or Range (then a gzip body is
+//   decompressed, as Go's transport does). No body is sent.
+// - Dialling: one connect per address, no retry; Go's error texts (`dial tcp H:P: connect:
+//   connection refused`, `dial tcp H:P: i/o timeout` after options.connect_timeout, `dial tcp:
+//   address N: invalid port`). connect_timeout 0 = none of our own (the kernel's applies).
+// - https: TLS with certificate verification only when options.verify_certificates (Go's x509
+//   texts); tls_handshake_timeout 0 = none. A handshake failure is classified from the bytes the
+//   server sent (Go's tls.RecordHeaderError): `HTTP/` first gives kind kHttpResponseToHttps
+//   (`http: server gave HTTP response to HTTPS client`, what triggers the kubelet's HTTPS->HTTP
+//   fallback); a server closing first gives `EOF`. No second connection, no probe bytes.
 // - Redirects follow `options.redirects`: kGoDefault follows any 3xx with a Location up to 10
-//   redirects; kSameHostOnly follows only same-hostname redirects (up to 10) and returns a
-//   cross-host 3xx as the response. More than 10 is an error `stopped after 10 redirects`.
+//   requests; kSameHostOnly follows only same-hostname redirects and returns a cross-host 3xx as
+//   the response. Past 10: kind kTooManyRedirects, `Get "<Location as sent>": stopped after 10
+//   redirects`. Each hop carries Referer (the previous URL, unless https to http), keeps the
+//   virtual host only for a relative Location, and drops Authorization/Cookie when the target's
+//   host:port is not the first request's (or a subdomain of it), as Go's client does.
 // - The response body is read up to `options.max_body_bytes` and returned (truncated there).
-// - No timeout unless options.timeout > 0 (the kubelet sets none); a server that never answers
-//   blocks the call until `cancelled()` turns true (checked at least every 100 ms), then it ends
-//   with kind kCancelled.
-// - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind; kind kHttpResponseToHttps is
-//   returned when an https URL reached a server that answered in plain HTTP (Go's "server gave
-//   HTTP response to HTTPS client"), which is what triggers the kubelet's HTTPS->HTTP fallback.
+// - A server that never answers blocks the call until `cancelled()` turns true (checked at least
+//   every 100 ms), then it ends with kind kCancelled.
+// - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind.
 // Any HTTP status code is a response, not an error. Thread-safe: one getter serves many calls.
 #pragma once
 
@@ -33,8 +43,11 @@ struct Url {
   std::string host;    // IPv6 without brackets
   int port = 0;
   std::string target = "/";  // path plus ?query, never empty
+  bool port_explicit = true;  // false: the URL was written without a port (a Location header)
 
-  // scheme://host:port/target, with IPv6 hosts in brackets.
+  // host[:port] as written, IPv6 hosts in brackets: what Go puts in the Host header.
+  std::string Authority() const;
+  // scheme://authority/target.
   std::string ToString() const;
 };
 
@@ -74,7 +87,9 @@ enum class RedirectPolicy { kGoDefault, kSameHostOnly };
 struct Options {
   RedirectPolicy redirects = RedirectPolicy::kSameHostOnly;
   size_t max_body_bytes = 10 * 1024;
-  std::chrono::milliseconds timeout{0};  // 0 = none
+  std::chrono::milliseconds connect_timeout{0};        // 0 = none of our own
+  std::chrono::milliseconds tls_handshake_timeout{0};  // 0 = none
+  bool verify_certificates = false;                     // false = InsecureSkipVerify
 };
 
 using Result = std::variant<Response, Error>;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -165,7 +166,7 @@ TEST(HttpGetterTest, StopsAfterTenRequestsOfRedirects) {
     ASSERT_TRUE(std::holds_alternative<Error>(result));
     EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kTooManyRedirects);
     EXPECT_EQ(std::get<Error>(result).message,
-              "Get \"http://127.0.0.1:" + std::to_string(s.port()) + "/r/9\": stopped after 10 redirects");
+              "Get \"/r/10\": stopped after 10 redirects");  // Go names the Location it refused
   }
   EXPECT_EQ(s.targets().size(), 20u);  // ten requests per policy
 }
@@ -217,7 +218,155 @@ TEST(HttpGetterTest, HttpsToAPlainHttpServerIsRecognised) {
   EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kHttpResponseToHttps);
   EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(s.port()) +
                                                  "/\": http: server gave HTTP response to HTTPS client");
-  EXPECT_EQ(handled.load(), 0);  // neither the handshake nor the probe is a request the handler sees
+  EXPECT_EQ(handled.load(), 0);  // the handshake is not a request the handler sees
+}
+
+// Accepts connections on 127.0.0.1 and closes each once the client stops sending; counts them.
+class ClosingListener {
+ public:
+  explicit ClosingListener(int backlog = 16) {
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(addr);
+    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(listen(fd_, backlog), 0);
+    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+  }
+  ~ClosingListener() {
+    stopping_ = true;
+    if (thread_.joinable()) thread_.join();
+    close(fd_);
+  }
+  void Serve() {
+    thread_ = std::thread([this] {
+      while (!stopping_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0) continue;
+        const int conn = accept(fd_, nullptr, nullptr);
+        if (conn < 0) continue;
+        char buf[4096];
+        pollfd c{conn, POLLIN, 0};
+        while (poll(&c, 1, 200) == 1 && recv(conn, buf, sizeof(buf), 0) > 0) {
+        }
+        ++connections_;
+        close(conn);
+      }
+    });
+  }
+  int port() const { return port_; }
+  int connections() const { return connections_.load(); }
+
+ private:
+  int fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
+  std::thread thread_;
+};
+
+TEST(HttpGetterTest, AHandshakeTheServerClosesIsEofOverOneConnection) {
+  ClosingListener l;
+  l.Serve();
+  auto result = NewHttpGetter()->Get(Get("https", l.port(), "/x"), Options{}, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kTransport);
+  EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(l.port()) + "/x\": EOF");
+  EXPECT_EQ(l.connections(), 1);  // no second connection, no probe
+}
+
+TEST(HttpGetterTest, ADialPastTheConnectTimeoutIsGoIoTimeout) {
+  // A listener whose accept queue is full drops SYNs: the connect neither succeeds nor fails.
+  ClosingListener full(0);
+  const int filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(full.port()));
+  ASSERT_EQ(connect(filler, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  Options options;
+  options.connect_timeout = std::chrono::milliseconds(300);
+  const auto began = std::chrono::steady_clock::now();
+  auto result = NewHttpGetter()->Get(Get("http", full.port(), "/x"), options, kNeverCancelled);
+  const auto took = std::chrono::steady_clock::now() - began;
+  close(filler);
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  const std::string hp = "127.0.0.1:" + std::to_string(full.port());
+  EXPECT_EQ(std::get<Error>(result).message, "Get \"http://" + hp + "/x\": dial tcp " + hp + ": i/o timeout");
+  EXPECT_GE(took, std::chrono::milliseconds(300));
+  EXPECT_LT(took, std::chrono::seconds(5));
+}
+
+TEST(HttpGetterTest, InvalidPortsFailBeforeDialling) {
+  auto result = NewHttpGetter()->Get(Get("http", 65536, "/x"), Options{}, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  EXPECT_EQ(std::get<Error>(result).message, "Get \"http://127.0.0.1:65536/x\": dial tcp: address 65536: invalid port");
+}
+
+TEST(HttpGetterTest, VerifyingClientRefusesAnUnknownAuthority) {
+  auto cert = testsupport::SelfSignedCert::Generate();
+  TestServer s(std::make_unique<httplib::SSLServer>(cert.cert(), cert.key()));
+  s.server().Get("/secure", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
+  s.Start();
+  Options options;
+  options.verify_certificates = true;
+  auto result = NewHttpGetter()->Get(Get("https", s.port(), "/secure"), options, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(s.port()) +
+                                                 "/secure\": x509: certificate signed by unknown authority");
+  EXPECT_TRUE(s.targets().empty());
+}
+
+TEST(HttpGetterTest, DefaultHeadersAreGosAndAGzipBodyIsDecompressed) {
+  TestServer s;
+  const std::string text(4096, 'z');
+  s.server().Get("/g", [&](const httplib::Request&, httplib::Response& res) { res.set_content(text, "text/plain"); });
+  s.Start();
+  auto result = NewHttpGetter()->Get(Get("http", s.port(), "/g"), Options{}, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
+  EXPECT_EQ(std::get<Response>(result).body, text);
+  auto headers = s.last_headers();
+  EXPECT_EQ(headers.find("Accept-Encoding")->second, "gzip");
+  EXPECT_EQ(headers.find("User-Agent")->second, "Go-http-client/1.1");
+  EXPECT_EQ(headers.count("Connection"), 0u);
+  bool gzipped = false;
+  for (const auto& h : std::get<Response>(result).headers) gzipped |= h.name == "Content-Encoding" && h.value == "gzip";
+  EXPECT_TRUE(gzipped);  // the server really compressed it
+}
+
+TEST(HttpGetterTest, RedirectHopsCarryRefererAndDropCredentialsElsewhere) {
+  TestServer other;
+  other.server().Get("/c", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
+  other.Start();
+  TestServer origin;
+  origin.server().Get("/a", [](const httplib::Request&, httplib::Response& res) { res.set_redirect("/b", 302); });
+  const std::string elsewhere = "http://localhost:" + std::to_string(other.port()) + "/c";
+  httplib::Headers at_b;
+  origin.server().Get("/b", [&](const httplib::Request& req, httplib::Response& res) {
+    at_b = req.headers;
+    res.set_redirect(elsewhere, 302);
+  });
+  origin.Start();
+  Request r = Get("http", origin.port(), "/a");
+  r.headers = {{"Authorization", "Bearer t"}, {"X-Keep", "1"}};
+  r.host_header = "virtual.example";
+  Options options;
+  options.redirects = RedirectPolicy::kGoDefault;
+  auto result = NewHttpGetter()->Get(r, options, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
+  const std::string origin_url = "http://127.0.0.1:" + std::to_string(origin.port());
+  // A relative Location to the same host:port keeps the virtual host and the credentials.
+  EXPECT_EQ(at_b.find("Host")->second, "virtual.example");
+  EXPECT_EQ(at_b.find("Authorization")->second, "Bearer t");
+  EXPECT_EQ(at_b.find("Referer")->second, origin_url + "/a");
+  // An absolute Location to another host:port: its own Host, no credentials.
+  auto at_c = other.last_headers();
+  EXPECT_EQ(at_c.find("Host")->second, "localhost:" + std::to_string(other.port()));
+  EXPECT_EQ(at_c.count("Authorization"), 0u);
+  EXPECT_EQ(at_c.find("X-Keep")->second, "1");
+  EXPECT_EQ(at_c.find("Referer")->second, origin_url + "/b");
 }
 
 TEST(HttpGetterTest, CancellationEndsAHungRequest) {

@@ -1,0 +1,48 @@
+// Connection set-up as Go's net.Dialer and crypto/tls report it, for the hook's HTTP client.
+//
+// Contract:
+// - Dial(host, port, timeout, cancelled) resolves host and connects to each address in turn, once
+//   (no retry, no second connection), and returns a blocking socket or Go's error text:
+//   `dial tcp: address N: invalid port`, `dial tcp: lookup H: no such host`,
+//   `dial tcp IP:P: connect: <errno text>`, or `dial tcp IP:P: i/o timeout` once `timeout` (> 0)
+//   has passed; timeout 0 waits as long as the kernel does. `cancelled` is polled every 50 ms.
+// - ObserveTls(ctx, obs) makes every handshake on `ctx` record into `obs` what the server sent:
+//   the first record header (5 bytes, before OpenSSL judges it), the first alert, and the
+//   certificate check as Go's x509 orders it (validity, then hostname, then chain).
+//   TlsFailureCause(obs) is Go's text for a failed handshake (`EOF`, `tls: first record does not
+//   look like a TLS handshake`, `remote error: tls: <alert>`); ServerSpokePlainHttp(obs) is Go's
+//   tls.RecordHeaderError test (`HTTP/` where a record header should be). VerifyFailureCause is
+//   Go's x509 error text for a certificate the verifying client refused.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+namespace podlife::http {
+
+struct DialOutcome {
+  int fd = -1;  // >= 0: connected (the caller owns it)
+  std::string cause;
+  bool cancelled = false;
+};
+
+DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds timeout,
+                 const std::function<bool()>& cancelled);
+
+struct TlsObservation {
+  std::string host;  // the name or IP the certificate must match
+  bool header_seen = false;
+  unsigned char header[5] = {};
+  int alert = -1;            // description of the first alert received
+  std::string verify_error;  // Go's x509 text for the server's certificate, "" = acceptable
+};
+
+void ObserveTls(SSL_CTX* ctx, TlsObservation* obs);
+bool ServerSpokePlainHttp(const TlsObservation& obs);
+std::string TlsFailureCause(const TlsObservation& obs);
+std::string VerifyFailureCause(const TlsObservation& obs);
+
+}  // namespace podlife::http
