@@ -1,5 +1,6 @@
 // The runtime backends (fake, cri) and implementations (builtin, command) behind the framework's
 // interfaces. The command implementation speaks PROTOCOL.md to a child process.
+#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstring>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -154,6 +156,8 @@ class BuiltinImplementation : public Implementation {
 constexpr auto kResultTimeout = std::chrono::seconds(120);
 
 // One child process: writes requests to its stdin, reads JSON lines from its stdout on a thread.
+// Events travel on the same pipe as results but nobody waits for them, so the reader can lag
+// behind what the fake already saw: ReadPending() lets a reader of the event log catch up first.
 class ProtocolChild {
  public:
   static std::unique_ptr<ProtocolChild> Spawn(const std::string& command, std::string* error) {
@@ -162,15 +166,22 @@ class ProtocolChild {
       *error = "pipe failed";
       return nullptr;
     }
+    // Only the suite's end: ReadPending() takes what the pipe holds without waiting for more.
+    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_adddup2(&actions, in[0], 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    // Its own process group, so ending it ends whatever `sh -c` started, exec'd or not.
+    // Its own process group, so ending it ends whatever `sh -c` started, exec'd or not; SIGPIPE
+    // back to its default (the suite ignores it, and an ignored signal survives exec).
     posix_spawnattr_t attributes;
     posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
     posix_spawnattr_setpgroup(&attributes, 0);
+    sigset_t default_signals;
+    sigemptyset(&default_signals);
+    sigaddset(&default_signals, SIGPIPE);
+    posix_spawnattr_setsigdefault(&attributes, &default_signals);
     const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
     pid_t pid = 0;
     const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char**>(argv), environ);
@@ -219,10 +230,27 @@ class ProtocolChild {
     cv_.wait_for(lock, std::chrono::seconds(10), [&] { return closed_; });
   }
 
-  bool Send(const json& request) {
+  // Writes one request line; "" or why it could not (EPIPE: the process is gone, e.g. killed by
+  // a cancel, which fails this call instead of signalling the suite).
+  std::string Send(const json& request) {
     busy_ = true;
     const std::string line = request.dump() + "\n";
-    return write(to_child_, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    for (size_t written = 0; written < line.size();) {
+      const ssize_t n = write(to_child_, line.data() + written, line.size() - written);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        return "cannot write the " + request.value("op", std::string("?")) + " request to `" + command_ +
+               "`: " + std::strerror(errno) + (errno == EPIPE ? " (the process closed its stdin or has ended)" : "");
+      }
+      written += static_cast<size_t>(n);
+    }
+    return "";
+  }
+
+  // Handles every line the child has written so far (events included) before returning.
+  void ReadPending() {
+    std::lock_guard read_lock(read_mu_);
+    if (!ReadAvailable()) MarkClosed();
   }
 
   // The next message with `key` ("hello" or "result"), or an error text.
@@ -250,17 +278,34 @@ class ProtocolChild {
   ProtocolChild() = default;
 
   void ReadLoop() {
-    std::string buffer;
+    pollfd readable{from_child_, POLLIN, 0};
+    while (true) {
+      // Ends at the child's EOF; the destructor makes sure there is one (SIGKILL).
+      if (poll(&readable, 1, -1) < 0 && errno != EINTR) break;
+      std::lock_guard read_lock(read_mu_);
+      if (!ReadAvailable()) break;
+    }
+    MarkClosed();
+  }
+
+  // Reads and handles what the pipe holds now; false at the end of the child's output. Whoever
+  // holds read_mu_ has every line read so far handled: no line is half-way between the two.
+  bool ReadAvailable() {
     char chunk[4096];
     while (true) {
       const ssize_t n = read(from_child_, chunk, sizeof(chunk));
-      if (n <= 0) break;
-      buffer.append(chunk, static_cast<size_t>(n));
-      for (size_t nl = buffer.find('\n'); nl != std::string::npos; nl = buffer.find('\n')) {
-        Handle(buffer.substr(0, nl));
-        buffer.erase(0, nl + 1);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && errno == EAGAIN) return true;
+      if (n <= 0) return false;
+      partial_line_.append(chunk, static_cast<size_t>(n));
+      for (size_t nl = partial_line_.find('\n'); nl != std::string::npos; nl = partial_line_.find('\n')) {
+        Handle(partial_line_.substr(0, nl));
+        partial_line_.erase(0, nl + 1);
       }
     }
+  }
+
+  void MarkClosed() {
     std::lock_guard lock(mu_);
     closed_ = true;
     cv_.notify_all();
@@ -290,6 +335,8 @@ class ProtocolChild {
   int from_child_ = -1;
   std::string command_;
   std::thread reader_;
+  std::mutex read_mu_;  // held while reading from the child and handling what was read
+  std::string partial_line_;
   EventLog* events_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
@@ -325,8 +372,8 @@ class CommandPod : public PodUnderTest {
 
   std::optional<json> Call(const json& request, std::string* error) {
     std::lock_guard lock(call_mu_);
-    if (!child_->Send(request)) {
-      *error = "cannot write to the implementation";
+    if (std::string failed = child_->Send(request); !failed.empty()) {
+      *error = failed;
       return std::nullopt;
     }
     return child_->Next("result", error);
@@ -371,6 +418,10 @@ class CommandPod : public PodUnderTest {
   std::string Remove() override { return Simple({{"op", "remove"}}); }
   // The protocol has no cancel: a pod still syncing is ended by ending its process.
   void Cancel() override { child_->KillIfBusy(); }
+  EventLog& events() override {
+    child_->ReadPending();
+    return events_;
+  }
   ExecReport Exec(const std::string& id, const std::vector<std::string>& cmd, int timeout_seconds) override {
     std::string error;
     auto r = Call({{"op", "exec"}, {"containerId", id}, {"command", cmd}, {"timeoutSeconds", timeout_seconds}}, &error);
@@ -431,6 +482,10 @@ class CommandImplementation : public Implementation {
 }  // namespace
 
 std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std::string* error) {
+  // The suite writes to implementations that may have ended (a cancelled one is killed): such a
+  // write must fail its call, and the case, not end the suite by SIGPIPE.
+  static const bool sigpipe_ignored = signal(SIGPIPE, SIG_IGN) != SIG_ERR;
+  (void)sigpipe_ignored;
   if (spec == "builtin") return std::make_unique<BuiltinImplementation>();
   if (spec.rfind("command:", 0) == 0 && spec.size() > 8) {
     static std::mutex mu;

@@ -124,7 +124,10 @@ class PodUnderTest {
   virtual ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) = 0;
   // Ends a Sync still waiting (e.g. for an init container) so a failed case can tear down.
   virtual void Cancel() = 0;
-  EventLog& events() { return events_; }
+  // Every event the implementation recorded before this call (a command implementation's
+  // output is read up to this moment first, so an event sent before a CRI call the case saw is
+  // in the log).
+  virtual EventLog& events() { return events_; }
 
  protected:
   EventLog events_;
