@@ -191,6 +191,27 @@ PODLIFE_CASE(StartFailure, StartFailureEventNamesTheContainerNotItsId,
   EXPECT_EQ(failed.at(0).message, "Error: " + Replaced(app.message, id, "app"));
 }
 
+PODLIFE_CASE(StartFailure, HookFailureEventNamesTheContainerNotItsId,
+             {.ids = "EV-04 PS-06 PS-07", .needs = {Capability::kFaults, Capability::kCallLog},
+              .must = "A failed postStart whose runtime output names the container's ID MUST keep the ID in the reported message, and the 1.21 FailedPostStartHook event (the whole message) MUST name the container instead; 1.35's event is `PostStartHook failed`."}) {
+  GateGuard hold{fake().HoldNext("ExecSync")};
+  PodUnderTest& p = Pod("  containers:\n" + App("app", Exec("postStart", "report")));
+  auto sync = Background([&] { return p.Sync(); });
+  ASSERT_TRUE(hold.gate->WaitUntilHeld(10s).ok());
+  const std::string id = Calls("ExecSync").at(0).Request<cri::ExecSyncRequest>().container_id();
+  fakes::ExecResult refused;  // scripted now that the ID is known; the held call takes it when released
+  refused.exit_code = 1;
+  refused.stderr_text = "container " + id + " refused\n";
+  fake().ScriptExec({"sh", "-c", "report"}, refused, 1);
+  hold.gate->Release();
+  SyncReport r = sync.get();
+  const ContainerReport& app = r.Get("app");
+  ASSERT_THAT(app.message, HasSubstr("container " + id + " refused"));
+  auto failed = EventsWithReason("FailedPostStartHook");
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed.at(0).message, v135() ? "PostStartHook failed" : Replaced(app.message, id, "app"));
+}
+
 PODLIFE_CASE(StartFailure, FailedPostStartReasonPerProfile,
              {.ids = "PS-07 PS-06 HD-06",
               .must = "A failed postStart MUST report reason `PostStartHookError` (1.35) or `PostStartHookError: <the hook's error>` (1.21, the handler's error, not its message), with the full hook message as message."}) {
