@@ -71,7 +71,7 @@ PODLIFE_CASE(PostStart, FailingHookKillsTheContainer,
   SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "exit 3")), 30).Sync();
   const ContainerReport* app = r.Find("app");
   ASSERT_NE(app, nullptr);
-  EXPECT_EQ(app->reason, "PostStartHookError");
+  EXPECT_EQ(app->reason, v135() ? "PostStartHookError" : "PostStartHookError: command 'sh -c exit 3' exited with 3: ");
   EXPECT_THAT(Reasons(), ElementsAre("Created", "Started", "FailedPostStartHook", "Killing"));
   auto failed = EventsWithReason("FailedPostStartHook");
   ASSERT_EQ(failed.size(), 1u);
@@ -159,7 +159,7 @@ PODLIFE_CASE(PostStart, FailingHookLeavesTheContainerStopped,
               .must = "After a failing postStart the runtime MUST show the container exited (stopped, not left running), after FailedPostStartHook and Killing."}) {
   SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("postStart", "exit 3"))).Sync();
   const ContainerReport& app = r.Get("app");
-  EXPECT_EQ(app.reason, "PostStartHookError");
+  EXPECT_EQ(app.reason, v135() ? "PostStartHookError" : "PostStartHookError: command 'sh -c exit 3' exited with 3: ");
   EXPECT_THAT(Reasons(), ElementsAre("Created", "Started", "FailedPostStartHook", "Killing"));
   const ContainerView view = Observe(app.container_id);
   ASSERT_TRUE(view.found) << view.error;

@@ -24,6 +24,7 @@ const Profile& Profile121() {
     p.hook_failure_event_has_detail = true;
     p.created_started_messages_generic = false;
     p.backoff_event_names_container = false;
+    p.post_start_error_has_hook_error = true;
     p.grace_override_before_prestop = false;
     p.stop_not_found_is_success = false;
     p.effective_grace_at_least_one = false;
@@ -55,6 +56,7 @@ const Profile& Profile135() {
     p.hook_failure_event_has_detail = false;
     p.created_started_messages_generic = true;
     p.backoff_event_names_container = true;
+    p.post_start_error_has_hook_error = false;
     p.grace_override_before_prestop = true;
     p.stop_not_found_is_success = true;
     p.effective_grace_at_least_one = true;

@@ -46,6 +46,10 @@ struct Profile {
   bool created_started_messages_generic = false;  // "Container created" vs "Created container <name>"
   bool backoff_event_names_container = false;     // EV-07: "... container <name> in pod <pod>" (1.26+)
 
+  // startContainer (PS-07): a failed postStart's error is `PostStartHookError: <hook error>`
+  // (1.21) rather than the bare `PostStartHookError`.
+  bool post_start_error_has_hook_error = false;
+
   // Kill path (PR-03, PR-09, PR-13).
   bool grace_override_before_prestop = false;  // PR-03
   bool stop_not_found_is_success = false;      // PR-13

@@ -1,6 +1,9 @@
 #include "src/engine/container_runtime.h"
 
 #include <cstdio>
+#include <string_view>
+
+#include "src/engine/go_format.h"
 
 namespace podlife {
 
@@ -15,6 +18,23 @@ std::string StringsJson(const std::vector<std::string>& items) {
   return out + "]";
 }
 }  // namespace
+
+std::string GrpcDescription(const absl::Status& status) {
+  const std::string text(status.message());
+  constexpr std::string_view kRendered = "rpc error: code = ";
+  constexpr std::string_view kDescription = " desc = ";
+  if (text.rfind(kRendered, 0) != 0) return text;
+  const size_t at = text.find(kDescription);
+  return at == std::string::npos ? text : text.substr(at + kDescription.size());
+}
+
+std::string NameForId(std::string message, const std::string& container_id, const std::string& name) {
+  if (container_id.empty()) return message;
+  for (size_t at = message.find(container_id); at != std::string::npos; at = message.find(container_id, at + name.size())) {
+    message.replace(at, container_id.size(), name);
+  }
+  return message;
+}
 
 cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt) {
   cri::PodSandboxConfig config;
@@ -141,9 +161,9 @@ void ContainerRuntime::CancelAndJoinHooks() {
   for (auto& t : threads) t.join();
 }
 
-void ContainerRuntime::Event(const Container& c, bool init, const std::string& type, const std::string& reason,
-                             const std::string& message) {
-  events_.Record({type, reason, ContainerFieldPath(c.name, init), message, {}});
+void ContainerRuntime::Event(const Container& c, bool init, const std::string& container_id, const std::string& type,
+                             const std::string& reason, const std::string& message) {
+  events_.Record({type, reason, ContainerFieldPath(c.name, init), NameForId(message, container_id, c.name), {}});
 }
 
 int64_t ContainerRuntime::GracePeriod(const Pod& pod) {
@@ -153,51 +173,64 @@ int64_t ContainerRuntime::GracePeriod(const Pod& pod) {
   return kMinimumGracePeriodSeconds;
 }
 
+bool ContainerRuntime::EnsureImage(const Container& c, bool init, const SandboxRef& sandbox, StartResult* result) {
+  // The kubelet's EnsureImageExists records its own event (InspectFailed, or Failed `Failed to
+  // pull image ...` with the runtime's whole error); startContainer then records Failed `Error:
+  // <reason>`, the description of an error that is no gRPC status (PS-02, EV-03).
+  auto present = cri_.ImagePresent(c.image);
+  if (present.ok() && *present) return true;
+  if (!present.ok()) {
+    result->error_reason = "ImageInspectError";
+    result->message = "Failed to inspect image " + GoQuote(c.image) + ": " + std::string(present.status().message());
+    Event(c, init, "", "Warning", "InspectFailed", result->message);
+  } else {
+    auto pulled = cri_.PullImage(c.image, sandbox.config);
+    if (pulled.ok()) return true;
+    result->error_reason = "ErrImagePull";
+    result->message = std::string(pulled.status().message());
+    Event(c, init, "", "Warning", "Failed", "Failed to pull image " + GoQuote(c.image) + ": " + result->message);
+  }
+  Event(c, init, "", "Warning", "Failed", "Error: " + result->error_reason);
+  return false;
+}
+
 StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& sandbox, const Container& c, bool init,
                                              int restart_count) {
   StartResult result;
   // PS-01 step 2: the image.
-  auto present = cri_.ImagePresent(c.image);
-  if (!present.ok() || !*present) {
-    auto pulled = cri_.PullImage(c.image, sandbox.config);
-    if (!pulled.ok()) {
-      result.error_reason = "ErrImagePull";  // PS-02, EV-03
-      result.message = std::string(pulled.status().message());
-      Event(c, init, "Warning", "Failed", "Error: " + result.message);
-      return result;
-    }
-  }
-  // Steps 5-8: config and CreateContainer.
+  if (!EnsureImage(c, init, sandbox, &result)) return result;
+  // Steps 5-8: config and CreateContainer. PS-02: the message is the gRPC description.
   auto created = cri_.CreateContainer(sandbox.id, MakeContainerConfig(pod, c, restart_count), sandbox.config);
   if (!created.ok()) {
     result.error_reason = "CreateContainerError";  // PS-02, EV-03
-    result.message = std::string(created.status().message());
-    Event(c, init, "Warning", "Failed", "Error: " + result.message);
+    result.message = GrpcDescription(created.status());
+    Event(c, init, "", "Warning", "Failed", "Error: " + result.message);
     return result;
   }
   result.container_id = *created;
+  const std::string& id = result.container_id;
   // Step 10: Created (EV-01).
-  Event(c, init, "Normal", "Created",
+  Event(c, init, id, "Normal", "Created",
         profile_.created_started_messages_generic ? "Container created" : "Created container " + c.name);
   // Step 11: StartContainer.
-  if (auto st = cri_.StartContainer(result.container_id); !st.ok()) {
+  if (auto st = cri_.StartContainer(id); !st.ok()) {
     result.error_reason = "RunContainerError";  // PS-02, EV-03
-    result.message = std::string(st.message());
-    Event(c, init, "Warning", "Failed", "Error: " + result.message);
+    result.message = GrpcDescription(st);
+    Event(c, init, id, "Warning", "Failed", "Error: " + result.message);
     return result;
   }
   // Step 12: Started (EV-02).
-  Event(c, init, "Normal", "Started",
+  Event(c, init, id, "Normal", "Started",
         profile_.created_started_messages_generic ? "Container started" : "Started container " + c.name);
   // Step 14: postStart, synchronously (PS-05, PS-10), against the instance just started (HD-05).
   // No cancellation: a hung postStart blocks the start, and the next container, for ever (EX-05,
   // SL-07 for a sleep).
   if (c.lifecycle && c.lifecycle->post_start) {
-    HookTarget target{&pod, sandbox.id, &c, result.container_id};
+    HookTarget target{&pod, sandbox.id, &c, id};
     HookOutcome hook = hooks_.Run(target, *c.lifecycle->post_start, nullptr);
     if (hook.failed) {
       // PS-06 / EV-04: the detail is withheld from the event since ≈1.26.
-      Event(c, init, "Warning", "FailedPostStartHook",
+      Event(c, init, id, "Warning", "FailedPostStartHook",
             profile_.hook_failure_event_has_detail ? hook.message : "PostStartHook failed");
       // PS-08: the ordinary grace selection, no override, Killing says why.
       KillRequest kill;
@@ -205,11 +238,13 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
       kill.sandbox = sandbox;
       kill.spec = &c;
       kill.init_container = init;
-      kill.container_id = result.container_id;
+      kill.container_id = id;
       kill.message = "FailedPostStartHook";
       (void)KillContainer(kill);  // a kill error is only logged by the kubelet
+      // PS-07: the error is the status's reason; the full hook message (HD-06) its message.
       result.error_reason = "PostStartHookError";
-      result.message = hook.message;  // PS-07, HD-06: the full message stays in the status
+      if (profile_.post_start_error_has_hook_error) result.error_reason += ": " + hook.error;
+      result.message = hook.message;
       return result;
     }
   }
@@ -235,7 +270,7 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
       // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
       // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
       if (outcome.failed && !cancel->HasBeenNotified()) {
-        Event(*container, init, "Warning", "FailedPreStopHook",  // EV-05
+        Event(*container, init, target.container_id, "Warning", "FailedPreStopHook",  // EV-05
               profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
       }
       done->Notify();
@@ -250,7 +285,7 @@ absl::Status ContainerRuntime::KillContainer(const KillRequest& request) {
   int64_t grace = GracePeriod(*request.pod);
   if (profile_.grace_override_before_prestop && request.grace_override) grace = *request.grace_override;  // PR-03
   // PR-02, EV-06: Killing before the hook.
-  Event(c, request.init_container, "Normal", "Killing",
+  Event(c, request.init_container, request.container_id, "Normal", "Killing",
         request.message.empty() ? "Stopping container " + c.name : request.message);
   // PR-04: the hook runs only with time to run it.
   if (c.lifecycle && c.lifecycle->pre_stop && grace > 0) grace -= ExecutePreStopHook(request, grace);

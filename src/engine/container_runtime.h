@@ -4,11 +4,16 @@
 // Contract:
 // - StartContainer follows PS-01's order: ensure the image (ImageStatus, PullImage), CRI
 //   CreateContainer, event Created, CRI StartContainer, event Started, postStart hook. A failure
-//   returns the kubelet's error reason (ErrImagePull, CreateContainerError, RunContainerError,
-//   PostStartHookError) with the runtime's message and records the PS-02 event; nothing is
-//   cleaned up (PS-03). A failed postStart records FailedPostStartHook, kills the container
-//   (reason message "FailedPostStartHook", preStop included) and returns PostStartHookError
-//   with the full hook message (PS-06, PS-07).
+//   returns the kubelet's error reason (ImageInspectError, ErrImagePull, CreateContainerError,
+//   RunContainerError, PostStartHookError) and message and records the PS-02 events: for the
+//   image, the image manager's event (InspectFailed / Failed `Failed to pull image "i": <err>`,
+//   message the whole error) then Failed `Error: <reason>`; for Create/Start, Failed `Error:
+//   <gRPC description>`, message the same description. Nothing is cleaned up (PS-03). A failed
+//   postStart records FailedPostStartHook, kills the container (reason message
+//   "FailedPostStartHook", preStop included) and returns PostStartHookError (1.21:
+//   `PostStartHookError: <hook error>`) with the full hook message (PS-06, PS-07).
+// - Every container event has the container's ID replaced by its name (the kubelet's
+//   recordContainerEvent).
 // - KillContainer: grace from PR-01 (deletion grace, else terminationGracePeriodSeconds, else 2),
 //   the override applied before the hook (1.35) or after the floor (1.21) (PR-03); event Killing
 //   first (PR-02); preStop only when grace > 0 (PR-04), waited for at most the grace (PR-05),
@@ -82,8 +87,13 @@ class ContainerRuntime {
   static int64_t GracePeriod(const Pod& pod);
 
  private:
-  void Event(const Container& c, bool init, const std::string& type, const std::string& reason,
-             const std::string& message);
+  // The kubelet's recordContainerEvent: `container_id` ("" = none yet) becomes the container's name
+  // in the message (EV-03).
+  void Event(const Container& c, bool init, const std::string& container_id, const std::string& type,
+             const std::string& reason, const std::string& message);
+  // PS-01 step 2: false, with `result` filled and the events recorded, when the image is missing
+  // and cannot be had.
+  bool EnsureImage(const Container& c, bool init, const SandboxRef& sandbox, StartResult* result);
   // Runs the preStop hook, waiting at most `grace` seconds; returns the whole seconds waited.
   int64_t ExecutePreStopHook(const KillRequest& request, int64_t grace);
 
@@ -97,6 +107,13 @@ class ContainerRuntime {
   std::vector<std::thread> hook_threads_;
   std::vector<std::shared_ptr<Notification>> hook_cancels_;
 };
+
+// Go's grpcstatus.FromError(err).Message(): the description of an error the CRI client rendered as
+// `rpc error: code = C desc = D`, else the error's whole text (PS-02, EV-03).
+std::string GrpcDescription(const absl::Status& status);
+// Every occurrence of `container_id` in `message` replaced by `name` ("" = no ID: unchanged), as
+// the kubelet does to every container event so that runtime errors naming the ID deduplicate.
+std::string NameForId(std::string message, const std::string& container_id, const std::string& name);
 
 // `attempt`: 0, then one more each time the sandbox is re-created (SP-07).
 cri::PodSandboxConfig MakeSandboxConfig(const Pod& pod, uint32_t attempt = 0);

@@ -29,7 +29,8 @@ HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler&
   // HD-02: empty, tcpSocket-only (and, before sleep existed, sleep-only) handlers.
   LifecycleHandler as_seen = handler;
   if (!profile_.sleep_action) as_seen.sleep.reset();
-  return {true, "Cannot run handler: invalid handler: " + RenderHandler(as_seen, profile_)};
+  std::string error = "invalid handler: " + RenderHandler(as_seen, profile_);
+  return {true, "Cannot run handler: " + error, error};
 }
 
 HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& exec) {
@@ -39,8 +40,10 @@ HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& e
   ExecResult result = cri_.ExecSync(target.container_id, exec.command, std::chrono::seconds(0));
   if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
   // EX-04
-  return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) +
-                    std::string(result.error.message()) + ", message: " + GoQuote(result.CombinedOutput())};
+  std::string error(result.error.message());
+  return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) + error +
+                    ", message: " + GoQuote(result.CombinedOutput()),
+          error};
 }
 
 std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction& action,
@@ -98,7 +101,7 @@ HookOutcome HandlerRunner::RunHttp(const HookTarget& target, const HttpGetAction
   // HT-14
   std::string message = profile_.http_failure_prefix + " lifecycle hook (" + action.path + ")" + Where(target) + error;
   if (profile_.http_failure_has_body_message) message += ", message: " + GoQuote(body);
-  return {true, message};
+  return {true, message, error};
 }
 
 HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction& sleep,
@@ -108,8 +111,8 @@ HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction&
   if (sleep.seconds <= 0) return {};
   auto stop = cancel ? cancel : std::make_shared<Notification>();
   if (!clock_.WaitForNotification(stop, std::chrono::seconds(sleep.seconds))) return {};
-  return {true, "Sleep lifecycle hook (" + std::to_string(sleep.seconds) + ")" + Where(target) +
-                    "container terminated before sleep hook finished"};
+  const std::string error = "container terminated before sleep hook finished";
+  return {true, "Sleep lifecycle hook (" + std::to_string(sleep.seconds) + ")" + Where(target) + error, error};
 }
 
 }  // namespace podlife

@@ -24,6 +24,7 @@ namespace podlife {
 struct HookOutcome {
   bool failed = false;
   std::string message;  // the kubelet's failure message; empty on success
+  std::string error;    // the handler's own error, which the message wraps (PS-07 in 1.21)
 };
 
 struct HookTarget {

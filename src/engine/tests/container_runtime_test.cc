@@ -104,7 +104,42 @@ TEST_P(ContainerRuntimeTest, CreateFailureIsCreateContainerErrorWithoutCleanup) 
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].type, "Warning");
   EXPECT_EQ(events[0].reason, "Failed");
-  EXPECT_EQ(events[0].message, "Error: rpc error: code = Unknown desc = no space");
+  EXPECT_EQ(events[0].message, "Error: no space");  // the gRPC description only
+  EXPECT_EQ(r.message, "no space");
+}
+
+TEST_P(ContainerRuntimeTest, StartFailureEventNamesTheContainerNotItsId) {
+  EXPECT_CALL(cri_, StartContainer("ctr-1"))
+      .WillOnce(Return(absl::NotFoundError("rpc error: code = NotFound desc = container \"ctr-1\" is gone")));
+  StartResult r = Start();
+  EXPECT_EQ(r.message, "container \"ctr-1\" is gone");  // the status keeps the ID
+  auto events = events_.Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[1].message, "Error: container \"app\" is gone");
+}
+
+TEST_P(ContainerRuntimeTest, PullFailureRecordsBothFailedEvents) {
+  EXPECT_CALL(cri_, ImagePresent("busybox")).WillOnce(Return(false));
+  EXPECT_CALL(cri_, PullImage("busybox", _))
+      .WillOnce(Return(absl::NotFoundError("rpc error: code = NotFound desc = no such image")));
+  EXPECT_CALL(cri_, CreateContainer(_, _, _)).Times(0);
+  StartResult r = Start();
+  EXPECT_EQ(r.error_reason, "ErrImagePull");
+  EXPECT_EQ(r.message, "rpc error: code = NotFound desc = no such image");
+  auto events = events_.Events();
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].message, "Failed to pull image \"busybox\": rpc error: code = NotFound desc = no such image");
+  EXPECT_EQ(events[1].message, "Error: ErrImagePull");
+}
+
+TEST_P(ContainerRuntimeTest, ImageStatusFailureIsImageInspectErrorWithoutAPull) {
+  EXPECT_CALL(cri_, ImagePresent("busybox")).WillOnce(Return(absl::UnavailableError("rpc error: code = Unavailable desc = down")));
+  EXPECT_CALL(cri_, PullImage(_, _)).Times(0);
+  StartResult r = Start();
+  EXPECT_EQ(r.error_reason, "ImageInspectError");
+  EXPECT_EQ(r.message, "Failed to inspect image \"busybox\": rpc error: code = Unavailable desc = down");
+  EXPECT_EQ(events_.Reasons(), (std::vector<std::string>{"InspectFailed", "Failed"}));
+  EXPECT_EQ(events_.Events().at(1).message, "Error: ImageInspectError");
 }
 
 TEST_P(ContainerRuntimeTest, StartFailureIsRunContainerErrorAfterCreated) {
@@ -129,7 +164,8 @@ TEST_P(ContainerRuntimeTest, FailedPostStartKillsTheContainerWithPreStopFirst) {
   EXPECT_CALL(cri_, ExecSync("ctr-1", ElementsAre("sh", "-c", "drain"), 0s)).WillOnce(Return(ExecResult{}));
   EXPECT_CALL(cri_, StopContainer("ctr-1", 30));
   StartResult r = Start();
-  EXPECT_EQ(r.error_reason, "PostStartHookError");
+  // PS-07: 1.21 names the hook's own error after the reason.
+  EXPECT_EQ(r.error_reason, v135() ? "PostStartHookError" : "PostStartHookError: command 'sh -c exit 3' exited with 3: ");
   EXPECT_THAT(r.message, HasSubstr("Exec lifecycle hook ([sh -c exit 3]) for Container \"app\""));
   ASSERT_EQ(events_.Reasons(), (std::vector<std::string>{"Created", "Started", "FailedPostStartHook", "Killing"}));
   auto events = events_.Events();
