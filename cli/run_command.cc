@@ -50,9 +50,9 @@ Behaviour:
                                then stopped, with their preStop): the runtime is relisted every
                                second and a change there (a container that exited) syncs the
                                pod at once; otherwise it is synced again 60 s after a sync (10 s
-                               after a failed one). --terminate-after, if given, bounds the run: a pod
-                               not finished by then is terminated. Exit status 0 only when the
-                               pod finished with every container (spec.containers) exited 0.
+                               after a failed one). --terminate-after, if given, bounds the run:
+                               a pod not finished by then is terminated. Exit status 0 only when
+                               the pod finished with every container (spec.containers) exited 0.
   --grace-period SECONDS       terminate with this grace period instead of the pod's.
   --keep                       do not remove the pod sandbox after terminating it.
 
