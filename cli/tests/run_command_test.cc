@@ -16,6 +16,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testsupport::ChildProcess;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
@@ -100,6 +101,43 @@ TEST(PodlifeRunTest, TerminateAfterEndsASyncThatIsStillWaitingForAnInitContainer
   EXPECT_THAT(r.out, HasSubstr("cancelled while waiting for init container proxy"));
 }
 
+// The Job-style example (1.35, M1): once the job exited, the next sync kills the finished pod,
+// stopping the still-running sidecar; the run exits 0. An engine whose running sidecar kept the
+// pod alive would never finish it: --terminate-after would end the run with exit status 1 and
+// Killing events for both containers.
+TEST(PodlifeRunTest, UntilFinishedStopsTheSidecarOnceTheJobCompletedAndExits0) {
+  RunOutput r = RunPodlife({"run", Example("job-with-sidecar.yaml"), "--until-finished", "--terminate-after", "20",
+                            "--fake-scenario", Example("job-with-sidecar.scenario.yaml"), "--output", "json"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(Reasons(r.out, true),
+              ElementsAre("Created spec.initContainers{log-shipper}", "Started spec.initContainers{log-shipper}",
+                          "Created spec.containers{job}", "Started spec.containers{job}",
+                          "Killing spec.initContainers{log-shipper}"));
+  const auto exited = r.out.find("container job exited with 0");
+  const auto killing = r.out.find("\"reason\":\"Killing\"");
+  ASSERT_NE(exited, std::string::npos) << r.out;
+  ASSERT_NE(killing, std::string::npos) << r.out;
+  EXPECT_LT(exited, killing) << "the sidecar is stopped after the job completed";
+  EXPECT_THAT(r.out, HasSubstr("pod finished: job exited 0"));
+  EXPECT_THAT(r.out, Not(HasSubstr("did not finish")));
+}
+
+// A job that fails under restartPolicy Never finishes the pod too (the sidecar is stopped), but
+// the run reports the failure.
+TEST(PodlifeRunTest, UntilFinishedExits1WhenTheJobFailed) {
+  fs::path dir = fs::temp_directory_path() / ("podlife-cli-job-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "fails.yaml") << "workloads:\n  - container: job\n    exitsAfterSeconds: 0.2\n    exitCode: 3\n";
+  RunOutput r = RunPodlife({"run", Example("job-with-sidecar.yaml"), "--until-finished", "--terminate-after", "20",
+                            "--fake-scenario", (dir / "fails.yaml").string(), "--output", "json"});
+  fs::remove_all(dir);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  ASSERT_FALSE(Reasons(r.out, true).empty()) << r.out;
+  EXPECT_EQ(Reasons(r.out, true).back(), "Killing spec.initContainers{log-shipper}");
+  EXPECT_THAT(r.out, HasSubstr("container job exited with 3"));
+  EXPECT_THAT(r.out, HasSubstr("pod finished: job exited 3"));
+}
+
 TEST(PodlifeRunTest, HttpPostStartWithoutHostReachesThePodIp) {
   httplib::Server server;
   std::atomic<int> hits{0};
@@ -162,6 +200,9 @@ TEST(PodlifeRunTest, BadFlagsAreUsageErrors) {
   RunOutput profile = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--profile", "1.99"});
   EXPECT_EQ(profile.exit_code, 2);
   EXPECT_THAT(profile.err, HasSubstr("--profile must be 1.21 or 1.35, got '1.99'"));
+  RunOutput both = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--wait", "--until-finished"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--wait and --until-finished cannot be combined"));
   RunOutput missing = RunPodlife({"run"});
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_THAT(missing.err, HasSubstr("a pod manifest is required"));

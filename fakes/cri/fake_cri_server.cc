@@ -7,6 +7,7 @@
 #include <grpcpp/server_context.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -224,6 +225,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("StartContainer", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       auto st = s_->state_.StartContainer(req->container_id());
+      if (st.ok()) s_->ScheduleOwnExitLocked(req->container_id());
       s_->state_changed_.notify_all();
       return st;
     });
@@ -330,6 +332,36 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
   resp->set_stdout(result.stdout_text);
   resp->set_stderr(result.stderr_text);
   return grpc::Status::OK;
+}
+
+void FakeCriServer::ScheduleOwnExitLocked(const std::string& container_id) {
+  auto it = state_.containers().find(container_id);
+  if (it == state_.containers().end() || !it->second.workload.exits_after || shutting_down_) return;
+  const WorkloadRule& w = it->second.workload;
+  own_exits_.push_back({SteadyClock::now() + *w.exits_after, container_id, w.exit_code});
+  if (!exit_timer_.joinable()) exit_timer_ = std::thread([this] { RunExitTimer(); });
+}
+
+// The workloads' own exits, in time order. A container already stopped (or removed) by then is
+// left as it is: ExitContainer only ends a running one, so a stop before the exit wins.
+void FakeCriServer::RunExitTimer() {
+  std::unique_lock lock(mu_);
+  while (!shutting_down_) {
+    const auto now = SteadyClock::now();
+    auto due = std::partition(own_exits_.begin(), own_exits_.end(), [&](const OwnExit& e) { return e.at > now; });
+    std::vector<OwnExit> firing(due, own_exits_.end());
+    own_exits_.erase(due, own_exits_.end());
+    std::sort(firing.begin(), firing.end(), [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
+    for (const auto& e : firing) state_.ExitContainer(e.container_id, e.exit_code, "");
+    if (!firing.empty()) state_changed_.notify_all();
+    if (own_exits_.empty()) {
+      state_changed_.wait(lock);
+    } else {
+      auto next = std::min_element(own_exits_.begin(), own_exits_.end(),
+                                   [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
+      state_changed_.wait_until(lock, next->at);
+    }
+  }
 }
 
 // ---- ImageService ----
@@ -488,6 +520,9 @@ void FakeCriServer::Shutdown() {
     for (auto& gate : script_.AllGates()) gate->Wake();
   }
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // No timer is started once shutting_down_ is set (checked under mu_, taken above), so this
+  // join sees the last one; the notify above woke it.
+  if (exit_timer_.joinable()) exit_timer_.join();
   std::error_code ec;
   if (!socket_path_.empty()) fs::remove(socket_path_, ec);
   if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
@@ -583,6 +618,13 @@ void FakeCriServer::ExitContainer(const std::string& container_id, int exit_code
   std::lock_guard lock(mu_);
   state_.ExitContainer(container_id, exit_code, reason);
   state_changed_.notify_all();
+}
+
+WaitResult FakeCriServer::WaitUntilNotRunning(const std::string& container_id, Millis timeout) {
+  std::unique_lock lock(mu_);
+  if (state_changed_.wait_for(lock, timeout, [&] { return !state_.IsRunning(container_id); })) return WaitResult::Ok();
+  return WaitResult::Failure("container " + container_id + " still running after " + std::to_string(timeout.count()) +
+                             "ms\ncall log:\n" + log_.Format());
 }
 
 std::optional<ContainerRecord> FakeCriServer::Container(const std::string& container_id) const {

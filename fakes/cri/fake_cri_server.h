@@ -9,8 +9,10 @@
 //   calls that arrive after it was set.
 // - Blocking behaviour uses real time: StopContainer waits up to its timeout for a workload that
 //   ignores SIGTERM; a scripted exec runs for its delay; a request timeout shorter than that delay
-//   ends the exec with containerd's DEADLINE_EXCEEDED. Every wait also ends when the client's
-//   deadline passes, the client cancels, or the server shuts down: nothing hangs the server.
+//   ends the exec with containerd's DEADLINE_EXCEEDED; a workload scripted to exit by itself
+//   (WorkloadRule::exits_after) exits that long after its StartContainer, on one timer thread
+//   that Shutdown() cancels and joins. Every wait also ends when the client's deadline passes,
+//   the client cancels, or the server shuts down: nothing hangs the server.
 // - Strict: Unconsumed() / VerifyAllConsumed() report one-shot script items nobody used.
 // - Thread-safe. Shutdown() (also run by the destructor) releases every gate and held call, stops
 //   the server and removes the private socket directory.
@@ -25,6 +27,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "fakes/cri/call_log.h"
@@ -75,6 +78,8 @@ class FakeCriServer {
 
   // The container's workload died: PID 1 exited with `exit_code`.
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");
+  // Waits until the container is no longer running (exited, removed or unknown), up to `timeout`.
+  [[nodiscard]] WaitResult WaitUntilNotRunning(const std::string& container_id, Millis timeout);
   std::optional<ContainerRecord> Container(const std::string& container_id) const;
   std::optional<SandboxRecord> Sandbox(const std::string& sandbox_id) const;
   std::vector<ContainerRecord> Containers() const;
@@ -100,6 +105,9 @@ class FakeCriServer {
 
   grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);
   grpc::Status DoExecSync(CallScope& scope, const cri::ExecSyncRequest& req, cri::ExecSyncResponse* resp);
+  // With mu_ held, after a successful StartContainer: arms the workload's own exit, if scripted.
+  void ScheduleOwnExitLocked(const std::string& container_id);
+  void RunExitTimer();
 
   mutable std::mutex mu_;  // guards state_ and script_
   std::condition_variable state_changed_;
@@ -107,6 +115,16 @@ class FakeCriServer {
   Script script_;
   CallLog log_;
   std::atomic<bool> shutting_down_{false};
+
+  // Workloads that exit by themselves (WorkloadRule::exits_after), guarded by mu_; the timer thread
+  // starts with the first and never after shutdown began.
+  struct OwnExit {
+    std::chrono::steady_clock::time_point at;
+    std::string container_id;
+    int exit_code;
+  };
+  std::vector<OwnExit> own_exits_;
+  std::thread exit_timer_;
 
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;

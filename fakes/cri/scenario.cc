@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -25,6 +26,25 @@ class Parser : public yaml::YamlReader {
     if (node["stderr"]) r.stderr_text = String(node["stderr"], path + ".stderr");
     if (node["delayMs"]) r.delay = Millis(Int(node["delayMs"], path + ".delayMs", 0, 24LL * 3600 * 1000));
     return r;
+  }
+
+  // A duration in seconds, fractions allowed (0.5), kept to the millisecond.
+  Millis Seconds(const YAML::Node& node, const std::string& path) const {
+    constexpr double kMaxSeconds = 24.0 * 3600;
+    if (!node.IsScalar()) Fail(node, path, "expected a number of seconds");
+    const std::string text = node.as<std::string>();
+    double seconds = -1;
+    size_t used = 0;
+    try {
+      seconds = std::stod(text, &used);
+    } catch (...) {
+      used = 0;
+    }
+    if (used == 0 || used != text.size() || !std::isfinite(seconds)) {
+      Fail(node, path, "expected a number of seconds such as 1 or 0.5, got '" + text + "'");
+    }
+    if (seconds < 0 || seconds > kMaxSeconds) Fail(node, path, "must be between 0 and 86400 seconds, got " + text);
+    return Millis(std::llround(seconds * 1000));
   }
 
   Scenario ParseDocument(const YAML::Node& root) const {
@@ -86,12 +106,17 @@ class Parser : public yaml::YamlReader {
       for (size_t i = 0; i < workloads.size(); ++i) {
         const std::string path = "workloads[" + std::to_string(i) + "]";
         const auto& n = workloads[i];
-        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm"});
+        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode"});
         WorkloadRule w;
         if (n["container"]) w.container_name = String(n["container"], path + ".container");
         if (n["ignoresSigterm"]) w.ignores_sigterm = Bool(n["ignoresSigterm"], path + ".ignoresSigterm");
         if (n["exitCodeOnTerm"]) {
           w.exit_code_on_term = static_cast<int>(Int(n["exitCodeOnTerm"], path + ".exitCodeOnTerm", 0, 255));
+        }
+        if (n["exitsAfterSeconds"]) w.exits_after = Seconds(n["exitsAfterSeconds"], path + ".exitsAfterSeconds");
+        if (n["exitCode"]) {
+          if (!w.exits_after) Fail(n["exitCode"], path + ".exitCode", "needs exitsAfterSeconds (when the workload exits by itself)");
+          w.exit_code = static_cast<int>(Int(n["exitCode"], path + ".exitCode", 0, 255));
         }
         s.workloads.push_back(std::move(w));
       }

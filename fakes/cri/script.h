@@ -7,8 +7,10 @@
 //   test releases it, or hang until the client's deadline. A faulted call does not touch state.
 // - ExecRules match ExecSync on the exact command (argv); an empty command matches any. Rules are
 //   tried in order; a rule with `times` is used that many times, then passed over.
-// - WorkloadRules say how a container's PID 1 behaves on SIGTERM, matched on the container name
-//   at CreateContainer (empty = any). Default: it handles TERM and exits 0 promptly.
+// - WorkloadRules say how a container's PID 1 behaves on SIGTERM, and whether it exits by itself
+//   some time after StartContainer (a Job's container), matched on the container name at
+//   CreateContainer (empty = any). Default: it handles TERM and exits 0 promptly, and otherwise
+//   runs until stopped.
 // - Unconsumed() lists every one-shot item (fault, exec result, gate) nobody used: the fake is
 //   strict, and reports them at teardown.
 // The Script is not thread-safe by itself: the server guards it with its state lock.
@@ -62,6 +64,10 @@ struct WorkloadRule {
   std::string container_name;  // metadata.name; empty = any container
   bool ignores_sigterm = false;   // true: only SIGKILL after the stop timeout ends it (exit 137)
   int exit_code_on_term = 0;      // exit code when it handles SIGTERM
+  // PID 1 exits by itself this long after StartContainer with `exit_code` (real time); a stop,
+  // a kill or the sandbox's stop before then wins. nullopt: it runs until stopped.
+  std::optional<Millis> exits_after = std::nullopt;
+  int exit_code = 0;
 };
 
 class Script {

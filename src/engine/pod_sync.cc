@@ -233,7 +233,10 @@ bool PodSync::Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& s
       progress.Fail("init container " + pod.init_containers[*plan.failed_init].name +
                     " failed and the restart policy is Never: the pod is killed");
     }
-    if (!plan.create_sandbox) return false;  // the pod is done
+    if (!plan.create_sandbox) {  // the pod is done
+      progress.pod_finished = true;
+      return false;
+    }
     std::lock_guard lock(mu_);
     for (auto& r : started_) r.purged = r.purged || r.init;  // purgeInitContainers: start over
   } else if (!KillPlannedContainers(pod, plan, progress)) {
@@ -366,6 +369,7 @@ PodSyncResult PodSync::Report(const Pod& pod, const PodSnapshot& last, Progress&
     result.sandbox_id = sandbox_.id;
   }
   result.error = progress.error;
+  result.pod_finished = progress.pod_finished;
   for (bool init : {true, false}) {
     for (const auto& c : init ? pod.init_containers : pod.containers) {
       if (auto it = progress.outcomes.find(c.name); it != progress.outcomes.end()) {

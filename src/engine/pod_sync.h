@@ -56,6 +56,9 @@ struct PodSyncResult {
   std::string sandbox_id;
   std::string error;  // "" when every container started (and every init container exited 0)
   std::vector<ContainerOutcome> containers;
+  // The sync killed the pod for good: nothing of it is to run again (every main container done,
+  // M1; or an init container failed under restartPolicy Never, M5). Its sandbox is stopped.
+  bool pod_finished = false;
 
   bool ok() const { return error.empty(); }
 };
@@ -87,6 +90,7 @@ class PodSync {
   struct Progress {
     std::map<std::string, ContainerOutcome> outcomes;
     std::string error;
+    bool pod_finished = false;
     void Fail(const std::string& message) {
       if (error.empty()) error = message;
     }

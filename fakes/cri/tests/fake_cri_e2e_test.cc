@@ -311,6 +311,69 @@ TEST_F(FakeCriE2ETest, TheWorkloadCanDie) {
   EXPECT_EQ(client_->Start(c).error_code(), grpc::StatusCode::UNKNOWN);
 }
 
+WorkloadRule ExitsAfter(const std::string& name, Millis after, int code) {
+  WorkloadRule rule;
+  rule.container_name = name;
+  rule.exits_after = after;
+  rule.exit_code = code;
+  return rule;
+}
+
+TEST_F(FakeCriE2ETest, AWorkloadExitsByItselfWithItsCodeAfterItsTime) {
+  server_->ScriptWorkload(ExitsAfter("job", 300ms, 3));
+  server_->ScriptWorkload(ExitsAfter("done", 100ms, 0));
+  std::string sandbox = client_->Pod();
+  std::string job = client_->Started(sandbox, "job");
+  std::string done = client_->Started(sandbox, "done");
+  std::string app = client_->Started(sandbox, "app");
+  ASSERT_TRUE(server_->WaitUntilNotRunning(job, kWait).ok());
+  ASSERT_TRUE(server_->WaitUntilNotRunning(done, kWait).ok());
+  auto s = client_->StatusOf(job);
+  EXPECT_EQ(s.exit_code(), 3);
+  EXPECT_EQ(s.reason(), "Error");
+  EXPECT_GE(s.finished_at() - s.started_at(), std::chrono::nanoseconds(300ms).count());
+  EXPECT_EQ(client_->StatusOf(done).exit_code(), 0);
+  EXPECT_EQ(client_->StatusOf(done).reason(), "Completed");
+  EXPECT_EQ(client_->StatusOf(app).state(), cri::CONTAINER_RUNNING) << "only the named workload exits";
+}
+
+TEST_F(FakeCriE2ETest, AStopBeforeTheWorkloadsOwnExitWins) {
+  server_->ScriptWorkload(ExitsAfter("job", 200ms, 5));
+  server_->ScriptWorkload(ExitsAfter("later", 400ms, 0));
+  std::string sandbox = client_->Pod();
+  std::string job = client_->Started(sandbox, "job");
+  std::string later = client_->Started(sandbox, "later");
+  ASSERT_TRUE(client_->Stop(job, 0).ok());
+  // Own exits fire in time order: once `later` exited, job's own exit time has passed too.
+  ASSERT_TRUE(server_->WaitUntilNotRunning(later, kWait).ok());
+  auto s = client_->StatusOf(job);
+  EXPECT_EQ(s.exit_code(), 137) << "the stop came first";
+  EXPECT_EQ(s.reason(), "Error");
+}
+
+TEST_F(FakeCriE2ETest, AnOwnExitDuringTheGracePeriodEndsTheStop) {
+  WorkloadRule rule = ExitsAfter("job", 300ms, 0);
+  rule.ignores_sigterm = true;
+  server_->ScriptWorkload(rule);
+  std::string job = client_->Started(client_->Pod(), "job");
+  auto stop = std::async(std::launch::async, [&] { return client_->Stop(job, 600); });
+  ASSERT_EQ(stop.wait_for(kWait), std::future_status::ready);
+  EXPECT_TRUE(stop.get().ok());
+  EXPECT_EQ(client_->StatusOf(job).exit_code(), 0) << "it exited by itself, not by SIGKILL";
+}
+
+TEST(FakeCriShutdownTest, ShutdownCancelsPendingOwnExitsInsteadOfWaitingForThem) {
+  std::string error;
+  auto server = FakeCriServer::Start({}, &error);
+  ASSERT_TRUE(server) << error;
+  server->ScriptWorkload(ExitsAfter("job", std::chrono::hours(1), 0));
+  CriTestClient client(server->NewChannel());
+  std::string job = client.Started(client.Pod(), "job");
+  auto shutdown = std::async(std::launch::async, [&] { server->Shutdown(); });
+  ASSERT_EQ(shutdown.wait_for(kWait), std::future_status::ready) << "the timer thread was not cancelled";
+  EXPECT_EQ(server->Container(job)->state, cri::CONTAINER_RUNNING) << "a pending exit never happens";
+}
+
 TEST_F(FakeCriE2ETest, StopPodSandboxKillsItsRunningContainers) {
   std::string sandbox = client_->Pod();
   std::string c = client_->Started(sandbox, "app");

@@ -108,6 +108,31 @@ TEST(ScenarioTest, WrongTypesAreNamed) {
               HasSubstr("workloads[0].ignoresSigterm: expected true or false, got 'maybe'"));
 }
 
+TEST(ScenarioTest, AWorkloadCanExitByItselfAfterFractionalSeconds) {
+  Scenario s = ParseOk("workloads:\n  - container: job\n    exitsAfterSeconds: 1.25\n    exitCode: 3\n"
+                       "  - container: sidecar\n");
+  ASSERT_EQ(s.workloads.size(), 2u);
+  EXPECT_EQ(s.workloads[0].container_name, "job");
+  EXPECT_EQ(s.workloads[0].exits_after, Millis(1250));
+  EXPECT_EQ(s.workloads[0].exit_code, 3);
+  EXPECT_FALSE(s.workloads[1].exits_after.has_value()) << "without the key a workload runs until stopped";
+  EXPECT_EQ(ParseOk("workloads:\n  - exitsAfterSeconds: 0\n").workloads[0].exits_after, Millis(0));
+}
+
+TEST(ScenarioTest, BadExitTimingIsNamedWithItsPathAndLine) {
+  EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitsAfterSeconds: -1\n"),
+            "s.yaml:3: workloads[0].exitsAfterSeconds: must be between 0 and 86400 seconds, got -1");
+  EXPECT_EQ(ParseError("workloads:\n  - exitsAfterSeconds: soon\n"),
+            "s.yaml:2: workloads[0].exitsAfterSeconds: expected a number of seconds such as 1 or 0.5, got 'soon'");
+  EXPECT_EQ(ParseError("workloads:\n  - exitsAfterSeconds: 1\n    exitCode: 256\n"),
+            "s.yaml:3: workloads[0].exitCode: must be between 0 and 255");
+  EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitCode: 1\n"),
+            "s.yaml:3: workloads[0].exitCode: needs exitsAfterSeconds (when the workload exits by itself)");
+  EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitAfterSeconds: 1\n"),
+            "s.yaml:3: workloads[0].exitAfterSeconds: unknown field (expected one of: container, exitCode, "
+            "exitCodeOnTerm, exitsAfterSeconds, ignoresSigterm)");
+}
+
 TEST(ScenarioTest, InvalidYamlNamesTheLine) {
   EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), StartsWith("s.yaml:"));
   EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), HasSubstr("invalid YAML"));
