@@ -2,6 +2,7 @@
 // (strconv.Quote's escapes) and %v of an intstr.IntOrString port (its fields).
 #include <gmock/gmock.h>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 
 namespace podlife::conformance {
@@ -13,14 +14,6 @@ using ::testing::HasSubstr;
 std::string AppWithPostStart(const std::string& handler) {
   return "  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n"
          "    lifecycle:\n      postStart:\n" + handler;
-}
-
-// Hook failure message of the postStart of "app", failing the case when it did not fail.
-std::string PostStartFailureOf(const SyncReport& r) {
-  const ContainerReport* app = r.Find("app");
-  if (app == nullptr) return "<no report for app>";
-  EXPECT_EQ(app->reason, "PostStartHookError");
-  return app->message;
 }
 
 PODLIFE_AREA(GoFormat);

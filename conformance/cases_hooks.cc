@@ -1,6 +1,7 @@
 // Cases for handler dispatch, exec, HTTP and sleep hooks (spec sections 1-4).
 #include <gmock/gmock.h>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 #include "runtime/v1/api.pb.h"
 
@@ -24,19 +25,6 @@ std::string AppWithPreStopSleep(int seconds) {
          "    lifecycle:\n      preStop:\n        sleep:\n          seconds: " + std::to_string(seconds) + "\n";
 }
 
-// Hook failure message of the postStart of "app", failing the case when it did not fail. The
-// reason is `PostStartHookError`, followed in 1.21 by `: <the hook's error>` (PS-07).
-std::string FailureOf(const SyncReport& r) {
-  const ContainerReport* app = r.Find("app");
-  if (app == nullptr) return "<no report for app>";
-  EXPECT_THAT(app->reason, ::testing::AnyOf("PostStartHookError", ::testing::StartsWith("PostStartHookError: ")));
-  if (app->reason.size() > std::string("PostStartHookError: ").size()) {
-    EXPECT_THAT(app->message, HasSubstr(app->reason.substr(std::string("PostStartHookError: ").size())))
-        << "1.21's reason names the hook's own error, which its message wraps";
-  }
-  return app->message;
-}
-
 int UnusedLoopbackPort() {
   std::string error;
   auto silent = fakes::SilentTcpListener::Start(&error);
@@ -49,8 +37,8 @@ PODLIFE_CASE(Handlers, TcpSocketIsAnInvalidHandler,
              {.ids = "HD-02 HD-03 PS-06", .must = "A tcpSocket postStart handler MUST fail as `Cannot run handler: invalid handler: ...` and kill the container."}) {
   SyncReport r = Pod(AppWithPostStart("        tcpSocket:\n          port: 80\n")).Sync();
   EXPECT_FALSE(r.ok);
-  EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: &"));
-  EXPECT_THAT(FailureOf(r), HasSubstr(v135() ? "&LifecycleHandler{" : "&Handler{"));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr("Cannot run handler: invalid handler: &"));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr(v135() ? "&LifecycleHandler{" : "&Handler{"));
   EXPECT_TRUE(WaitForEvent("Killing"));
 }
 
@@ -58,7 +46,7 @@ PODLIFE_CASE(Handlers, EmptyHandlerIsInvalid,
              {.ids = "HD-01 HD-02", .must = "A postStart handler with no action MUST fail as an invalid handler."}) {
   SyncReport r = Pod("  containers:\n  - name: app\n    image: {IMAGE}\n    command: {WORKLOAD}\n"
                      "    lifecycle:\n      postStart: {}\n").Sync();
-  EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
 }
 
 PODLIFE_CASE(Handlers, ExecWinsWhenSeveralActionsAreSet,
@@ -92,7 +80,7 @@ PODLIFE_CASE(Exec, NonZeroExitFailsWithTheKubeletsMessage,
              {.ids = "EX-02 EX-03 EX-04 CRI-04 PS-07 HD-06",
               .must = "An exec hook exiting non-zero MUST fail with `Exec lifecycle hook ([cmd]) for Container \"c\" in Pod \"p\" failed - error: command '<cmd>' exited with N: <stderr>, message: \"<output>\"`."}) {
   SyncReport r = Pod(AppWithPostStart("        exec:\n          command: [sh, -c, \"echo out; exit 3\"]\n")).Sync();
-  EXPECT_EQ(FailureOf(r), "Exec lifecycle hook ([sh -c echo out; exit 3]) for Container \"app\" in Pod \"" + PodRef() +
+  EXPECT_EQ(PostStartFailureOf(r), "Exec lifecycle hook ([sh -c echo out; exit 3]) for Container \"app\" in Pod \"" + PodRef() +
                               "\" failed - error: command 'sh -c echo out; exit 3' exited with 3: , message: \"out\\n\"");
 }
 
@@ -114,7 +102,7 @@ PODLIFE_CASE(Exec, HookOnAContainerThatExitedFails,
   fake().ExitContainer(id, 0);  // PID 1 is gone while the hook's exec is on its way
   hold.gate->Release();
   SyncReport r = sync.get();
-  const std::string failure = FailureOf(r);
+  const std::string failure = PostStartFailureOf(r);
   EXPECT_THAT(failure, HasSubstr("Exec lifecycle hook ([sh -c echo late]) for Container \"app\""));
   EXPECT_THAT(failure, HasSubstr("CONTAINER_EXITED"));  // the runtime's refusal, passed on
   EXPECT_EQ(Calls("ExecSync").size(), 1u);              // HD-04: no retry
@@ -179,7 +167,7 @@ PODLIFE_CASE(Http, NoPodIpFailsWithFailedToFindNetworkingContainer,
              {.ids = "HT-01 HT-02 HT-14",
               .must = "An httpGet hook without host in a pod without IP (hostNetwork) MUST fail with `failed to find networking container`."}) {
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          port: {HTTP_PORT}\n          path: /x\n")).Sync();
-  EXPECT_THAT(FailureOf(r), HasSubstr("lifecycle hook (/x) for Container \"app\" in Pod \"" + PodRef() +
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr("lifecycle hook (/x) for Container \"app\" in Pod \"" + PodRef() +
                                       "\" failed - error: failed to find networking container"));
   EXPECT_TRUE(http().Requests().empty());
 }
@@ -192,7 +180,7 @@ PODLIFE_CASE(Http, EmptyPortReachesPort80PerProfile,
   if (!port80) GTEST_SKIP() << "cannot listen on 127.0.0.2:80 here: " << error;
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.2\n          path: /p80\n")).Sync();
   if (v135()) {
-    EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: strconv.Atoi: parsing \"\": invalid syntax"));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("failed - error: strconv.Atoi: parsing \"\": invalid syntax"));
     EXPECT_TRUE(port80->Requests().empty()) << port80->Describe();
     return;
   }
@@ -205,9 +193,9 @@ PODLIFE_CASE(Http, EmptyPortPerProfile,
               .must = "An httpGet hook without port MUST fail with `strconv.Atoi: parsing \"\": invalid syntax` in 1.35; in 1.21 it MUST use port 80 (its request, if it fails, is `Get \"http://host:80//path\"`)."}) {
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          path: /x\n")).Sync();
   if (v135()) {
-    EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: strconv.Atoi: parsing \"\": invalid syntax"));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("failed - error: strconv.Atoi: parsing \"\": invalid syntax"));
   } else if (!r.ok) {  // nothing need listen on the host's port 80; if something does, the hook succeeds
-    EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: Get \"http://127.0.0.1:80//x\": "));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("failed - error: Get \"http://127.0.0.1:80//x\": "));
   }
 }
 
@@ -223,7 +211,7 @@ PODLIFE_CASE(Http, OutOfRangePortIsAnError,
              {.ids = "HT-04", .profiles = Profiles::k135Only,
               .must = "In 1.35 an httpGet port outside 1-65535 MUST fail with `invalid port number: N`."}) {
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: 70000\n          path: /x\n")).Sync();
-  EXPECT_THAT(FailureOf(r), HasSubstr("failed - error: invalid port number: 70000"));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr("failed - error: invalid port number: 70000"));
 }
 
 PODLIFE_CASE(Http, StatusCodesNeverFailAHook,
@@ -276,7 +264,7 @@ PODLIFE_CASE(Http, ConnectionRefusedFailsWithGoError,
   const std::string expected = std::string(v135() ? "HTTP" : "Http") + " lifecycle hook (/closed) for Container \"app\" in Pod \"" +
                                PodRef() + "\" failed - error: Get \"" + url + "\": dial tcp " + hp + ": connect: connection refused" +
                                (v135() ? "" : ", message: \"\"");
-  EXPECT_EQ(FailureOf(r), expected);
+  EXPECT_EQ(PostStartFailureOf(r), expected);
 }
 
 PODLIFE_CASE(Http, RedirectsPerProfile,
@@ -295,7 +283,7 @@ PODLIFE_CASE(Http, TenRedirectsFailTheHook,
              {.ids = "HT-10", .must = "An endless same-host redirect MUST fail the hook with `stopped after 10 redirects` after 10 requests."}) {
   http().Script("/loop", {302, {}, "", 0ms, "/loop"});
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: loop\n")).Sync();
-  EXPECT_THAT(FailureOf(r), HasSubstr("stopped after 10 redirects"));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr("stopped after 10 redirects"));
   EXPECT_EQ(http().Requests().size(), 10u) << http().Describe();
 }
 
@@ -307,7 +295,7 @@ PODLIFE_CASE(Http, HttpsWithoutCertificateVerification,
     EXPECT_TRUE(r.ok) << r.error;
     EXPECT_TRUE(https().WaitForRequest("/tls", 10s).ok()) << https().Describe();
   } else {
-    EXPECT_THAT(FailureOf(r), ::testing::StartsWith("Http lifecycle hook (/tls) for Container \"app\""));
+    EXPECT_THAT(PostStartFailureOf(r), ::testing::StartsWith("Http lifecycle hook (/tls) for Container \"app\""));
     EXPECT_TRUE(https().Requests().empty()) << https().Describe();
   }
 }
@@ -325,7 +313,7 @@ PODLIFE_CASE(Http, UnknownSchemePerProfile,
              {.ids = "HT-03", .must = "An unknown scheme MUST fail with `unsupported protocol scheme` in 1.35, and MUST be ignored in 1.21 (the request goes over plain HTTP)."}) {
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: /x\n          scheme: baz\n")).Sync();
   if (v135()) {
-    EXPECT_THAT(FailureOf(r), HasSubstr("unsupported protocol scheme \"baz\""));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("unsupported protocol scheme \"baz\""));
     EXPECT_TRUE(http().Requests().empty()) << http().Describe();
   } else {
     EXPECT_TRUE(r.ok) << r.error;
@@ -363,7 +351,7 @@ PODLIFE_CASE(Http, AServerClosingWithoutAnswerFailsTheHook,
   ASSERT_TRUE(silent) << error;
   SyncReport r = Pod(AppWithPostStart("        httpGet:\n          host: 127.0.0.1\n          port: " + std::to_string(silent->port()) +
                                       "\n          path: /drop\n")).Sync();
-  EXPECT_THAT(FailureOf(r), HasSubstr(": EOF"));
+  EXPECT_THAT(PostStartFailureOf(r), HasSubstr(": EOF"));
 }
 
 PODLIFE_AREA(Sleep);
@@ -375,7 +363,7 @@ PODLIFE_CASE(Sleep, SleepIsAnInvalidHandlerIn121,
   if (v135()) {
     EXPECT_TRUE(r.ok) << r.error;
   } else {
-    EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
   }
 }
 
@@ -385,7 +373,7 @@ PODLIFE_CASE(Sleep, ZeroSecondsSucceedsAtOnce,
   if (v135()) {
     EXPECT_TRUE(r.ok) << r.error;
   } else {
-    EXPECT_THAT(FailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
+    EXPECT_THAT(PostStartFailureOf(r), HasSubstr("Cannot run handler: invalid handler: "));
   }
 }
 

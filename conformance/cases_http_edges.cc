@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 
 namespace podlife::conformance {
@@ -35,14 +36,6 @@ std::string AppWithHttpPostStart(const std::string& fields) {
 
 std::string HookTo(const std::string& host, int port, const std::string& path) {
   return "          host: " + host + "\n          port: " + std::to_string(port) + "\n          path: " + path + "\n";
-}
-
-// The postStart failure message of "app"; fails the case when the hook did not fail.
-std::string FailureOf(const SyncReport& r) {
-  const ContainerReport* app = r.Find("app");
-  if (app == nullptr) return "<no report for app>";
-  EXPECT_EQ(app->reason, "PostStartHookError");
-  return app->message;
 }
 
 // A loopback address of its own (all of 127/8 is the host's loopback on Linux), so a case can
@@ -185,7 +178,7 @@ PODLIFE_CASE(HttpEdges, PortZeroPerProfile,
              {.ids = "HT-04 HT-17",
               .must = "An httpGet port 0 MUST fail with `invalid port number: 0` in 1.35 and be dialled in 1.21 (`dial tcp host:0: connect: connection refused`)."}) {
   SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", 0, "x"))).Sync();
-  const std::string failure = FailureOf(r);
+  const std::string failure = PostStartFailureOf(r);
   if (v135()) {
     EXPECT_THAT(failure, HasSubstr("failed - error: invalid port number: 0"));
   } else {
@@ -198,7 +191,7 @@ PODLIFE_CASE(HttpEdges, Port65536PerProfile,
               .must = "An httpGet port 65536 MUST fail with `invalid port number: 65536` in 1.35 and with Go's dial error "
                       "`dial tcp: address 65536: invalid port` in 1.21."}) {
   SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", 65536, "x"))).Sync();
-  const std::string failure = FailureOf(r);
+  const std::string failure = PostStartFailureOf(r);
   if (v135()) {
     EXPECT_THAT(failure, HasSubstr("failed - error: invalid port number: 65536"));
   } else {
@@ -289,7 +282,7 @@ PODLIFE_CASE(HttpEdges, HttpsRedirectTargetsAreVerifiedIn121Only,
     EXPECT_TRUE(https().WaitForRequest("/final", 10s).ok()) << https().Describe();
     return;
   }
-  EXPECT_EQ(FailureOf(r), "Http lifecycle hook (start) for Container \"app\" in Pod \"" + PodRef() + "\" failed - error: Get \"" +
+  EXPECT_EQ(PostStartFailureOf(r), "Http lifecycle hook (start) for Container \"app\" in Pod \"" + PodRef() + "\" failed - error: Get \"" +
                               final_url + "\": x509: certificate signed by unknown authority, message: \"\"");
   EXPECT_TRUE(https().Requests().empty()) << https().Describe();
 }
@@ -300,7 +293,7 @@ PODLIFE_CASE(HttpEdges, RedirectLimitErrorNamesTheRefusedLocation,
                       "(Go names the 11th Location, unresolved)."}) {
   http().Script("/loop", {302, {}, "", 0ms, "/loop"});
   SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", http().port(), "loop"))).Sync();
-  EXPECT_EQ(FailureOf(r), std::string(v135() ? "HTTP" : "Http") + " lifecycle hook (loop) for Container \"app\" in Pod \"" +
+  EXPECT_EQ(PostStartFailureOf(r), std::string(v135() ? "HTTP" : "Http") + " lifecycle hook (loop) for Container \"app\" in Pod \"" +
                               PodRef() + "\" failed - error: Get \"/loop\": stopped after 10 redirects" +
                               (v135() ? "" : ", message: \"\""));
   EXPECT_EQ(http().RequestsTo("/loop").size(), 10u) << http().Describe();
@@ -353,7 +346,7 @@ PODLIFE_CASE(HttpEdges, AFailedTlsHandshakeMakesOneConnection,
   auto silent = fakes::SilentTcpListener::Start(&error);
   ASSERT_TRUE(silent) << error;
   SyncReport r = Pod(AppWithHttpPostStart(HookTo("127.0.0.1", silent->port(), "/tls") + "          scheme: HTTPS\n")).Sync();
-  EXPECT_EQ(FailureOf(r), "HTTP lifecycle hook (/tls) for Container \"app\" in Pod \"" + PodRef() +
+  EXPECT_EQ(PostStartFailureOf(r), "HTTP lifecycle hook (/tls) for Container \"app\" in Pod \"" + PodRef() +
                               "\" failed - error: Get \"https://127.0.0.1:" + std::to_string(silent->port()) + "/tls\": EOF");
   EXPECT_EQ(silent->connections(), 1);
   EXPECT_TRUE(EventsWithReason("LifecycleHTTPFallback").empty());
