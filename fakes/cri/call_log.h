@@ -5,7 +5,9 @@
 // a copy of the request, the deadline the client set (as remaining time on arrival, or none), the
 // client metadata and the arrival time. With a capacity, only the newest `capacity` records are
 // kept (for long benchmark runs); sequence numbers keep counting. All members are thread-safe.
-// Waits block on a condition variable with a deadline, never on a sleep.
+// Waits block on a condition variable with a deadline, never on a sleep. Timeline() prints the
+// log for a failure report: one line per call, timed from a chosen origin, with the request's key
+// fields (KeyFields) rather than the whole request.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -47,6 +49,14 @@ struct CallRecord {
   // One line: "#3 ExecSync deadline=none -> OK {container_id: ...}".
   std::string Describe() const;
 };
+
+// Names a container id in reports (e.g. "app"); "" when the id is unknown.
+using ContainerNamer = std::function<std::string(const std::string& container_id)>;
+
+// The request's key fields, e.g. "container=app timeout=30s" for StopContainer, "container=app
+// cmd=[sh -c exit 3] timeout=5s" for ExecSync, "pod=web-1" for RunPodSandbox. Ids the namer does
+// not know are shown by their first 13 characters; unknown request types as their short text.
+std::string KeyFields(const CallRecord& record, const ContainerNamer& namer);
 
 // What a wait or an ordered check looks for: a method and optionally a predicate on the record.
 struct CallMatcher {
@@ -91,6 +101,9 @@ class CallLog {
   WaitResult ExpectNoCall(const std::string& method) const;
 
   std::string Format() const;
+  // One line per call, in order: "+1.204s #7 StopContainer container=app timeout=2s
+  // deadline=3999ms -> OK", times relative to `origin` (negative before it).
+  std::string Timeline(std::chrono::system_clock::time_point origin, const ContainerNamer& namer) const;
 
  private:
   WaitResult WaitImpl(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
