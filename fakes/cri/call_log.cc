@@ -37,7 +37,7 @@ std::string Filter(const google::protobuf::Message& filter) {
 
 std::string Seconds(double seconds) {
   std::ostringstream out;
-  out << std::fixed << std::setprecision(3) << seconds << "s";
+  out << (seconds >= 0 ? "+" : "") << std::fixed << std::setprecision(3) << seconds << "s";
   return out.str();
 }
 }  // namespace
@@ -176,7 +176,7 @@ WaitResult CallLog::WaitImpl(const CallMatcher& matcher, std::chrono::millisecon
     msg << "timed out after " << timeout.count() << "ms waiting for " << (need_finished ? "finished " : "")
         << "call " << matcher.Describe();
     if (after_seq > 0) msg << " after #" << after_seq;
-    msg << "\ncall log:\n" << FormatLocked();
+    msg << "; the calls that arrived instead:\n" << CompactLocked();
     return WaitResult::Failure(msg.str());
   }
   if (found) *found = *hit;
@@ -196,7 +196,7 @@ WaitResult CallLog::ExpectSubsequence(const std::vector<CallMatcher>& expected) 
     msg << "  " << (i < next ? "[seen]    " : i == next ? "[MISSING] " : "[after]   ") << expected[i].Describe()
         << "\n";
   }
-  msg << "call log:\n" << FormatLocked();
+  msg << "call log:\n" << CompactLocked();
   return WaitResult::Failure(msg.str());
 }
 
@@ -205,7 +205,7 @@ WaitResult CallLog::ExpectNoCall(const std::string& method) const {
   for (const auto& r : records_) {
     if (r.method == method) {
       return WaitResult::Failure("expected no " + method + " call, but saw " + r.Describe() + "\ncall log:\n" +
-                                 FormatLocked());
+                                 CompactLocked());
     }
   }
   return WaitResult::Ok();
@@ -216,24 +216,40 @@ std::string CallLog::Format() const {
   return FormatLocked();
 }
 
+namespace {
+// "#7 StopContainer container=app timeout=2s deadline=3999ms -> OK"
+std::string Line(const CallRecord& r, const ContainerNamer& namer) {
+  std::ostringstream out;
+  out << "#" << r.seq << " " << r.method;
+  if (const std::string key = KeyFields(r, namer); !key.empty()) out << " " << key;
+  out << " deadline=" << (r.deadline ? std::to_string(r.deadline->count()) + "ms" : std::string("none")) << " -> ";
+  if (!r.finished) {
+    out << "(no answer yet)";
+  } else {
+    out << StatusCodeName(r.code);
+    if (r.code != grpc::StatusCode::OK) out << " \"" << Truncated(r.status_message, kKeyTextLimit) << "\"";
+  }
+  return out.str();
+}
+}  // namespace
+
 std::string CallLog::Timeline(std::chrono::system_clock::time_point origin, const ContainerNamer& namer) const {
   std::lock_guard lock(mu_);
   if (records_.empty()) return "  (no calls)\n";
   std::ostringstream out;
   if (records_.front().seq > 1) out << "  (" << records_.front().seq - 1 << " older calls evicted)\n";
   for (const auto& r : records_) {
-    const double at = std::chrono::duration<double>(r.received_at - origin).count();
-    out << "  " << (at >= 0 ? "+" : "") << Seconds(at) << " #" << r.seq << " " << r.method;
-    if (const std::string key = KeyFields(r, namer); !key.empty()) out << " " << key;
-    out << " deadline=" << (r.deadline ? std::to_string(r.deadline->count()) + "ms" : std::string("none")) << " -> ";
-    if (!r.finished) {
-      out << "(no answer yet)";
-    } else {
-      out << StatusCodeName(r.code);
-      if (r.code != grpc::StatusCode::OK) out << " \"" << Truncated(r.status_message, kKeyTextLimit) << "\"";
-    }
-    out << "\n";
+    out << "  " << Seconds(std::chrono::duration<double>(r.received_at - origin).count()) << " " << Line(r, namer)
+        << "\n";
   }
+  return out.str();
+}
+
+std::string CallLog::CompactLocked() const {
+  if (records_.empty()) return "  (no calls)\n";
+  std::ostringstream out;
+  if (records_.front().seq > 1) out << "  (" << records_.front().seq - 1 << " older calls evicted)\n";
+  for (const auto& r : records_) out << "  " << Line(r, nullptr) << "\n";
   return out.str();
 }
 

@@ -88,7 +88,8 @@ class CallLog {
   void Clear();
 
   // Waits until a call matching `matcher` with seq > after_seq is in the log. On success and
-  // when `found` is given, copies it there. On timeout the message holds the whole log.
+  // when `found` is given, copies it there. On timeout the message holds the whole log, one
+  // line per call with its key fields.
   WaitResult WaitFor(const CallMatcher& matcher, std::chrono::milliseconds timeout,
                      CallRecord* found = nullptr, uint64_t after_seq = 0) const;
   // Like WaitFor, but also waits for the call to finish (its outcome recorded).
@@ -108,7 +109,8 @@ class CallLog {
  private:
   WaitResult WaitImpl(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
                       uint64_t after_seq, bool need_finished) const;
-  std::string FormatLocked() const;
+  std::string FormatLocked() const;   // whole requests
+  std::string CompactLocked() const;  // key fields (KeyFields), for wait and check failures
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
