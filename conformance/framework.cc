@@ -224,10 +224,10 @@ void CaseFixture::ReleaseParts() {
 void CaseFixture::OnWatchdog() {
   watchdog_fired_ = true;
   const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(CaseWatchdog::Instance().timeout());
+  std::lock_guard lock(parts_mu_);
   ADD_FAILURE() << "watchdog: " << CaseName() << " (" << Setting() << ") did not finish within " << timeout.count()
                 << " s (--case-timeout); it is released now (gates opened, pods cancelled, the fake and the hook "
                    "endpoints shut down) and the run goes on";
-  std::lock_guard lock(parts_mu_);
   std::cout << Diagnostics() << std::flush;
   // Unblock: every gate, every pod (a command implementation's busy process group is killed),
   // then the servers, so a call the case is waiting on ends.
