@@ -311,10 +311,12 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   ::testing::AssertionResult WaitUntilHeld(fakes::Gate& gate, std::chrono::milliseconds timeout = 10s, int count = 1);
 
   // What the case did so far, timed from its start: CRI calls, events, HTTP requests, and script
-  // items not consumed. Printed after a failure; public to the watchdog through OnWatchdog.
+  // items not consumed. TearDown prints it after a failure, the watchdog when a case overruns.
   std::string Diagnostics();
-  // Fails the case unless its contract declares `c`; `what` names the use (once per capability).
-  void Uses(Capability c, const std::string& what, const std::source_location& where = std::source_location::current());
+  // Records that the case uses `c`, and fails it at `where` unless its contract declares `c`
+  // (once per capability); `what` names the use.
+  void Uses(Capability c, const std::string& what,
+            const std::source_location& where = std::source_location::current());
 
  private:
   friend class CheckedFake;
