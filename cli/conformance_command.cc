@@ -10,14 +10,17 @@ namespace podlife::cli {
 
 const char* const kConformanceUsage = R"(usage: podlife conformance [--implementation builtin|command:CMD]
                            [--profile 1.21|1.35|all] [--runtime fake|unix:///...]
-                           [--junit FILE] [--filter PATTERN] [--image IMAGE] [gtest flags]
+                           [--junit FILE] [--filter PATTERN] [--image IMAGE]
+                           [--case-timeout SECONDS] [gtest flags]
 
 Runs the conformance suite: every case in conformance/CASES.md, once per profile, against an
 implementation (builtin: podlife's engine; command:CMD: your program speaking
 conformance/PROTOCOL.md, e.g. command:"podlife implement") and a CRI runtime (fake: a fresh fake
 CRI server per case, with call log and fault injection; unix:///path: a real runtime such as
 containerd, where cases needing the fake's call log or faults are skipped). Prints a summary per
-area at the end (passed, failed, skipped and why). Exit status 0 when no case failed.
+area at the end (passed, failed, skipped and why). A failed case is followed by the CRI calls,
+events and HTTP requests it saw; a case still running after --case-timeout (default 60 s) is
+failed and released, and the run goes on. Exit status 0 when no case failed.
 
 The suite program is podlife-conformance; $PODLIFE_CONFORMANCE names it explicitly.
 )";

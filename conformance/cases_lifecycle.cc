@@ -190,7 +190,7 @@ PODLIFE_CASE(PostStart, NextContainerIsCreatedAfterTheHookReturns,
 PODLIFE_AREA(PodSync);
 
 PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
-             {.ids = "SP-08 PS-11 SP-01", .needs = {Capability::kCallLog, Capability::kFaults},
+             {.ids = "SP-08 PS-11 SP-01", .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "No regular container MUST be created before every init container exited 0, one init container at a time."}) {
   PodUnderTest& p = Pod("  initContainers:\n" + Container("init1") + Container("init2") + "  containers:\n" + Container("app"));
   auto sync = Background([&] { return p.Sync(); });
@@ -210,7 +210,7 @@ PODLIFE_CASE(PodSync, InitContainersRunToCompletionFirst,
 }
 
 PODLIFE_CASE(PodSync, AFailedInitContainerStopsTheSync,
-             {.ids = "SP-08", .needs = {Capability::kCallLog, Capability::kFaults},
+             {.ids = "SP-08", .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "An init container exiting non-zero MUST fail the sync before any regular container is created."}) {
   PodUnderTest& p = Pod("  initContainers:\n" + Container("init") + "  containers:\n" + Container("app"));
   auto sync = Background([&] { return p.Sync(); });
@@ -410,7 +410,7 @@ PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
 }
 
 PODLIFE_CASE(PreStop, HooksOfAPodStartConcurrently,
-             {.ids = "PR-11", .needs = {Capability::kCallLog, Capability::kFaults},
+             {.ids = "PR-11", .needs = {Capability::kFaults},
               .must = "Terminating a pod MUST start the preStop hooks of all its containers without waiting for each other."}) {
   SyncReport r = Pod("  containers:\n" + Container("a", ExecHandler("preStop", "echo a")) +
                      Container("b", ExecHandler("preStop", "echo b"))).Sync();

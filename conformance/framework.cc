@@ -3,9 +3,12 @@
 #include <grpcpp/create_channel.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <map>
 
+#include "conformance/watchdog.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
 
@@ -66,7 +69,59 @@ std::string ProfileParamName(const ::testing::TestParamInfo<std::string>& info) 
   return info.param == "1.21" ? "v121" : "v135";
 }
 
+namespace {
+// A pod under test as the fixture hands it to cases: the implementation's pod, with pod().Exec
+// checked against the contract (probe-exec).
+class CheckedPod final : public PodUnderTest {
+ public:
+  CheckedPod(std::unique_ptr<PodUnderTest> inner, std::function<void()> on_exec)
+      : inner_(std::move(inner)), on_exec_(std::move(on_exec)) {}
+  SyncReport Sync() override { return inner_->Sync(); }
+  SyncReport SyncChanged(const std::string& manifest_yaml) override { return inner_->SyncChanged(manifest_yaml); }
+  std::string Kill(std::optional<int64_t> grace_override) override { return inner_->Kill(grace_override); }
+  std::string KillDeleted(const std::string& uid, std::optional<int64_t> grace_override) override {
+    return inner_->KillDeleted(uid, grace_override);
+  }
+  std::string Remove() override { return inner_->Remove(); }
+  ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) override {
+    on_exec_();
+    return inner_->Exec(container_id, cmd, timeout_seconds);
+  }
+  void Cancel() override { inner_->Cancel(); }
+  EventLog& events() override { return inner_->events(); }
+
+ private:
+  std::unique_ptr<PodUnderTest> inner_;
+  std::function<void()> on_exec_;
+};
+
+const char* CapabilityEnumerator(Capability c) {
+  switch (c) {
+    case Capability::kCallLog: return "kCallLog";
+    case Capability::kFaults: return "kFaults";
+    case Capability::kPodIp: return "kPodIp";
+    case Capability::kProbeExec: return "kProbeExec";
+    case Capability::kExitControl: return "kExitControl";
+    case Capability::kRunsCommands: return "kRunsCommands";
+  }
+  return "?";
+}
+}  // namespace
+
+std::string CaseFixture::CaseName() const {
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  return info ? std::string(info->test_suite_name()) + "." + info->name() : "?";
+}
+
+std::string CaseFixture::Setting() const {
+  return "implementation " + (implementation_ ? implementation_->name() : CurrentSelection().implementation) +
+         ", runtime " + (runtime_ ? runtime_->name() : CurrentSelection().runtime) + ", profile " + profile();
+}
+
 void CaseFixture::SetUp() {
+  started_ = std::chrono::system_clock::now();
+  started_steady_ = std::chrono::steady_clock::now();
+  CaseWatchdog::Instance().Arm(CaseName(), [this] { OnWatchdog(); });
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string area = info->test_suite_name();
   if (auto slash = area.find('/'); slash != std::string::npos) area = area.substr(slash + 1);
@@ -77,15 +132,21 @@ void CaseFixture::SetUp() {
     if (c.area == area && c.name == name) found = &c;
   }
   ASSERT_NE(found, nullptr) << "case " << area << "." << name << " has no contract block";
+  contract_ = &found->contract;
   const Contract& contract = found->contract;
   if (contract.profiles == Profiles::k121Only && profile() != "1.21") GTEST_SKIP() << "applies to profile 1.21 only";
   if (contract.profiles == Profiles::k135Only && profile() != "1.35") GTEST_SKIP() << "applies to profile 1.35 only";
 
   std::string error;
-  implementation_ = MakeImplementation(CurrentSelection().implementation, &error);
-  ASSERT_TRUE(implementation_) << error;
-  runtime_ = MakeRuntime(CurrentSelection(), &error);
-  ASSERT_TRUE(runtime_) << error;
+  auto implementation = MakeImplementation(CurrentSelection().implementation, &error);
+  ASSERT_TRUE(implementation) << error;
+  auto runtime = MakeRuntime(CurrentSelection(), &error);
+  ASSERT_TRUE(runtime) << error;
+  {
+    std::lock_guard lock(parts_mu_);
+    implementation_ = std::move(implementation);
+    runtime_ = std::move(runtime);
+  }
   if (!implementation_->Supports(profile())) {
     GTEST_SKIP() << "implementation " << implementation_->name() << " does not support profile " << profile();
   }
@@ -99,19 +160,110 @@ void CaseFixture::SetUp() {
     }
   }
   RecordProperty("spec_ids", contract.ids);
+  // After the skips: gtest appends a trace to skip messages too, and the summary groups by them.
+  trace_.emplace(__FILE__, __LINE__, Setting());
 }
 
 void CaseFixture::TearDown() {
-  if (pod_) pod_->Cancel();
-  for (auto& retired : retired_pods_) retired->Cancel();
+  {
+    std::lock_guard lock(parts_mu_);
+    if (pod_) pod_->Cancel();
+    for (auto& retired : retired_pods_) retired->Cancel();
+  }
   for (auto& join : background_) join();
   background_.clear();
-  retired_pods_.clear();
-  if (pod_) {
+  if (!watchdog_fired_ && !IsSkipped()) CheckEverythingConsumed();
+  // Only for a case that passed: a failed assertion may have ended it before it used everything.
+  if (!watchdog_fired_ && !IsSkipped() && !HasFailure()) CheckEveryNeedUsed();
+  if (HasFailure() && !watchdog_fired_) {
+    std::cout << Diagnostics() << std::flush;
+    RecordProperty("diagnostics", Diagnostics());
+  }
+  ReleaseParts();
+  trace_.reset();
+  CaseWatchdog::Instance().Disarm();
+}
+
+void CaseFixture::CheckEverythingConsumed() {
+  auto report = [](const std::string& what, const std::vector<std::string>& items) {
+    if (items.empty()) return;
+    std::string list;
+    for (const auto& item : items) list += "\n  " + item;
+    ADD_FAILURE() << "strict fakes: the case scripted " << what << " but never exercised it:" << list;
+  };
+  if (runtime_ && runtime_->fake()) report("the fake CRI runtime", runtime_->fake()->Unconsumed());
+  if (http_) report("the HTTP hook endpoint " + http_->base_url(), http_->Unconsumed());
+  if (https_) report("the HTTPS hook endpoint " + https_->base_url(), https_->Unconsumed());
+}
+
+void CaseFixture::ReleaseParts() {
+  std::unique_ptr<PodUnderTest> pod;
+  std::vector<std::unique_ptr<PodUnderTest>> retired;
+  {
+    std::lock_guard lock(parts_mu_);
+    pod = std::move(pod_);
+    retired = std::move(retired_pods_);
+  }
+  retired.clear();
+  if (pod) {
     // Whatever the case left running is stopped and removed, so cases do not leak into each other.
-    (void)pod_->Kill(0);
-    (void)pod_->Remove();
-    pod_.reset();
+    (void)pod->Kill(0);
+    (void)pod->Remove();
+    pod.reset();
+  }
+  std::unique_ptr<fakes::FakeHttpEndpoint> http, https;
+  std::unique_ptr<RuntimeBackend> runtime;
+  {
+    std::lock_guard lock(parts_mu_);
+    http = std::move(http_);
+    https = std::move(https_);
+    runtime = std::move(runtime_);
+  }
+}
+
+void CaseFixture::OnWatchdog() {
+  watchdog_fired_ = true;
+  const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(CaseWatchdog::Instance().timeout());
+  std::lock_guard lock(parts_mu_);
+  ADD_FAILURE() << "watchdog: " << CaseName() << " (" << Setting() << ") did not finish within " << timeout.count()
+                << " s (--case-timeout); it is released now (gates opened, pods cancelled, the fake and the hook "
+                   "endpoints shut down) and the run goes on";
+  std::cout << Diagnostics() << std::flush;
+  // Unblock: every gate, every pod (a command implementation's busy process group is killed),
+  // then the servers, so a call the case is waiting on ends.
+  fakes::ReleaseEveryGate();
+  if (pod_) pod_->Cancel();
+  for (auto& retired : retired_pods_) retired->Cancel();
+  if (runtime_ && runtime_->fake()) runtime_->fake()->Shutdown();
+  if (http_) http_->Shutdown();
+  if (https_) https_->Shutdown();
+}
+
+void CaseFixture::Uses(Capability c, const std::string& what, const std::source_location& where) {
+  if (contract_ == nullptr) return;
+  {
+    std::lock_guard lock(uses_mu_);
+    used_.insert(c);
+    if (std::find(contract_->needs.begin(), contract_->needs.end(), c) != contract_->needs.end()) return;
+    if (!reported_uses_.insert(c).second) return;
+  }
+  ADD_FAILURE_AT(where.file_name(), static_cast<int>(where.line()))
+      << "the case uses capability " << CapabilityName(c) << " (" << what
+      << ") but its contract does not declare it: add Capability::" << CapabilityEnumerator(c)
+      << " to .needs (then run ci/gen-cases), so CASES.md says what the case needs and runtimes or "
+         "implementations without it skip the case";
+}
+
+void CaseFixture::CheckEveryNeedUsed() {
+  if (contract_ == nullptr) return;
+  std::lock_guard lock(uses_mu_);
+  for (Capability c : contract_->needs) {
+    // Whether a case relies on a runtime that runs commands is not visible from here.
+    if (c == Capability::kRunsCommands || used_.count(c)) continue;
+    ADD_FAILURE() << "the contract declares capability " << CapabilityName(c)
+                  << " in .needs but the case never used it in this run: remove Capability::" << CapabilityEnumerator(c)
+                  << " from .needs (then run ci/gen-cases), or runtimes and implementations without it skip the case "
+                     "for nothing";
   }
 }
 
@@ -133,14 +285,25 @@ void CaseFixture::TearDown() {
 PodUnderTest& CaseFixture::RestartImplementation() {
   if (!pod_) throw std::runtime_error("RestartImplementation before Pod()");
   pod_->Cancel();
-  retired_pods_.push_back(std::move(pod_));
+  {
+    std::lock_guard lock(parts_mu_);
+    retired_pods_.push_back(std::move(pod_));
+  }
   return HandOver();
 }
 
 PodUnderTest& CaseFixture::HandOver() {
   std::string error;
-  pod_ = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options_, &error);
-  if (!pod_) throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
+  auto created = implementation_->Create(manifest_, runtime_->endpoint(), profile(), options_, &error);
+  if (!created) throw std::runtime_error("implementation " + implementation_->name() + " refused the pod: " + error);
+  auto pod = std::make_unique<CheckedPod>(std::move(created),
+                                          [this] { Uses(Capability::kProbeExec, "pod().Exec, the protocol's exec op"); });
+  std::unique_ptr<PodUnderTest> replaced;
+  {
+    std::lock_guard lock(parts_mu_);
+    replaced = std::move(pod_);
+    pod_ = std::move(pod);
+  }
   return *pod_;
 }
 
@@ -152,6 +315,18 @@ std::unique_ptr<::runtime::v1::RuntimeService::Stub> RuntimeStub(const std::stri
       grpc::CreateChannel(std::get<Endpoint>(parsed).GrpcTarget(), grpc::InsecureChannelCredentials()));
 }
 }  // namespace
+
+std::string CaseFixture::RemoveContainerOf(const std::string& container_id) {
+  namespace cri = ::runtime::v1;
+  auto stub = RuntimeStub(runtime_->endpoint());
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  cri::RemoveContainerRequest request;
+  request.set_container_id(container_id);
+  cri::RemoveContainerResponse response;
+  grpc::Status st = stub->RemoveContainer(&context, request, &response);
+  return st.ok() ? "" : "RemoveContainer: " + st.error_message();
+}
 
 std::string CaseFixture::StopSandboxOf(const std::string& container_id) {
   namespace cri = ::runtime::v1;
@@ -199,25 +374,31 @@ ContainerView CaseFixture::Observe(const std::string& container_id) {
   return view;
 }
 
-fakes::FakeHttpEndpoint& CaseFixture::http() {
-  if (!http_) {
+namespace {
+fakes::FakeHttpEndpoint& StartedEndpoint(std::unique_ptr<fakes::FakeHttpEndpoint>& slot, std::mutex& mu,
+                                         fakes::FakeHttpEndpoint::Scheme scheme) {
+  if (!slot) {
     std::string error;
-    http_ = fakes::FakeHttpEndpoint::Start(fakes::FakeHttpEndpoint::Scheme::kHttp, &error);
-    if (!http_) throw std::runtime_error("cannot start the HTTP hook endpoint: " + error);
+    auto started = fakes::FakeHttpEndpoint::Start(scheme, &error);
+    const char* name = scheme == fakes::FakeHttpEndpoint::Scheme::kHttps ? "HTTPS" : "HTTP";
+    if (!started) throw std::runtime_error(std::string("cannot start the ") + name + " hook endpoint: " + error);
+    std::lock_guard lock(mu);
+    slot = std::move(started);
   }
-  return *http_;
+  return *slot;
+}
+}  // namespace
+
+fakes::FakeHttpEndpoint& CaseFixture::http() {
+  return StartedEndpoint(http_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttp);
 }
 
 fakes::FakeHttpEndpoint& CaseFixture::https() {
-  if (!https_) {
-    std::string error;
-    https_ = fakes::FakeHttpEndpoint::Start(fakes::FakeHttpEndpoint::Scheme::kHttps, &error);
-    if (!https_) throw std::runtime_error("cannot start the HTTPS hook endpoint: " + error);
-  }
-  return *https_;
+  return StartedEndpoint(https_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttps);
 }
 
 std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
+  if (!host_network) Uses(Capability::kPodIp, "a pod with its own network, host_network false");
   static std::atomic<int> counter{0};
   pod_name_ = "podlife-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
   return SamePod(spec_yaml, grace_seconds, host_network);
@@ -258,10 +439,39 @@ std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {
                                        << "ms; events so far: [" << seen << "]";
 }
 
-std::vector<fakes::CallRecord> CaseFixture::Calls(const std::string& method) { return fake().calls().Calls(method); }
+::testing::AssertionResult Awaited(const fakes::WaitResult& result) {
+  if (result.ok()) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << result.message();
+}
 
-int CaseFixture::CallIndex(const std::string& method, const std::string& container_id) {
-  auto log = fake().calls().Snapshot();
+::testing::AssertionResult CaseFixture::WaitForCall(const fakes::CallMatcher& matcher, std::chrono::milliseconds timeout,
+                                                    fakes::CallRecord* found, uint64_t after_seq,
+                                                    std::source_location where) {
+  return Awaited(fake().calls(where).WaitFor(matcher, timeout, found, after_seq));
+}
+
+::testing::AssertionResult CaseFixture::WaitForFinishedCall(const fakes::CallMatcher& matcher,
+                                                            std::chrono::milliseconds timeout, fakes::CallRecord* found,
+                                                            uint64_t after_seq, std::source_location where) {
+  return Awaited(fake().calls(where).WaitForFinished(matcher, timeout, found, after_seq));
+}
+
+::testing::AssertionResult CaseFixture::WaitForRequest(const fakes::FakeHttpEndpoint& endpoint, const std::string& path,
+                                                       std::chrono::milliseconds timeout, fakes::RecordedRequest* found,
+                                                       int count) {
+  return Awaited(endpoint.WaitForRequest(path, timeout, found, count));
+}
+
+::testing::AssertionResult CaseFixture::WaitUntilHeld(fakes::Gate& gate, std::chrono::milliseconds timeout, int count) {
+  return Awaited(gate.WaitUntilHeld(timeout, count));
+}
+
+std::vector<fakes::CallRecord> CaseFixture::Calls(const std::string& method, std::source_location where) {
+  return fake().calls(where).Calls(method);
+}
+
+int CaseFixture::CallIndex(const std::string& method, const std::string& container_id, std::source_location where) {
+  auto log = fake().calls(where).Snapshot();
   for (size_t i = 0; i < log.size(); ++i) {
     if (log[i].method != method) continue;
     if (container_id.empty()) return static_cast<int>(i);

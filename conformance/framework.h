@@ -11,16 +11,30 @@
 // - Every case gets a fresh runtime backend (a new fake server, or the shared real endpoint) and
 //   fresh hook endpoints; pods get unique names so cases do not see each other (shuffle- and
 //   shard-safe). Every wait has a deadline.
+// - Strict: a case that uses a capability its contract does not declare fails, naming it (the
+//   fake's call log, faults and gates, exit control through fake(); probe-exec through
+//   pod().Exec; pod-ip through a pod with its own network). At teardown a case fails when a
+//   scripted fault, gate, exec result or HTTP answer was never consumed.
+// - Explained failures: every failure in the case's thread names the implementation, runtime and
+//   profile (a gtest trace), and when a case fails its output then shows, timed from the case
+//   start, the CRI calls the fake received, the events the implementation recorded and the HTTP
+//   requests the hook endpoints saw. Waits return ::testing::AssertionResult saying what was
+//   awaited and what arrived instead.
+// - Bounded: a watchdog (watchdog.h, --case-timeout) fails a case that overruns, prints the same
+//   diagnostics, and unblocks it (gates released, pods cancelled, fake and endpoints shut down).
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <future>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
+#include <source_location>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -77,7 +91,8 @@ class RuntimeBackend {
   virtual std::string endpoint() const = 0;
   virtual bool Has(Capability c) const = 0;
   virtual std::string image() const = 0;
-  // The fake server behind the endpoint (cases that need kCallLog or kFaults), else nullptr.
+  // The fake server behind the endpoint, else nullptr. Cases reach it through CaseFixture::fake(),
+  // which checks the contract declares each capability used.
   virtual fakes::FakeCriServer* fake() { return nullptr; }
   // Makes the named container's workload ignore SIGTERM (the manifest's command does the same on
   // a real runtime: `trap '' TERM`).
@@ -123,6 +138,7 @@ class PodUnderTest {
   virtual std::string Remove() = 0;
   virtual ExecReport Exec(const std::string& container_id, const std::vector<std::string>& cmd, int timeout_seconds) = 0;
   // Ends a Sync still waiting (e.g. for an init container) so a failed case can tear down.
+  // Thread-safe: the watchdog calls it from its own thread.
   virtual void Cancel() = 0;
   // Every event the implementation recorded before this call (a command implementation's
   // output is read up to this moment first, so an event sent before a CRI call the case saw is
@@ -175,6 +191,53 @@ struct ContainerView {
 ::testing::AssertionResult KilledWithin(const ContainerView& view, std::chrono::system_clock::time_point began,
                                         std::chrono::milliseconds earliest, std::chrono::milliseconds latest);
 
+// A fake's wait or check as a gtest result: its message says what was awaited and what arrived.
+::testing::AssertionResult Awaited(const fakes::WaitResult& result);
+
+class CaseFixture;
+
+// The fake CRI server as cases see it: FakeCriServer's scripting and records, each member first
+// checking that the case's contract declares the capability it uses (named in brackets). On a
+// runtime that is not the fake, a member throws (the case fails) naming the capability.
+class CheckedFake {
+ public:
+  using Where = std::source_location;  // the case's line, named when a use is not declared
+  explicit CheckedFake(CaseFixture& fixture) : fixture_(fixture) {}
+  // [call-log]
+  fakes::CallLog& calls(Where where = Where::current());
+  std::optional<fakes::ContainerRecord> Container(const std::string& container_id,
+                                                  Where where = Where::current());
+  std::optional<fakes::SandboxRecord> Sandbox(const std::string& sandbox_id, Where where = Where::current());
+  std::vector<fakes::ContainerRecord> Containers(Where where = Where::current());
+  // [faults]: failures, latency, hangs, gates, exec results and workloads scripted on the fake.
+  void FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times = 1,
+                Where where = Where::current());
+  void FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message,
+                  Where where = Where::current());
+  void AddLatency(const std::string& method, fakes::Millis latency, int times = 0, Where where = Where::current());
+  void HangUntilDeadline(const std::string& method, int times = 1, Where where = Where::current());
+  void AnswerEmptyNext(const std::string& method, int times = 1, Where where = Where::current());
+  void AddFault(fakes::Fault fault, Where where = Where::current());
+  void ClearFaults(const std::string& method, Where where = Where::current());
+  std::shared_ptr<fakes::Gate> HoldNext(const std::string& method, Where where = Where::current());
+  void ScriptExec(std::vector<std::string> command, fakes::ExecResult result, int times = 0,
+                  Where where = Where::current());
+  void SetDefaultExecResult(fakes::ExecResult result, Where where = Where::current());
+  void ScriptWorkload(fakes::WorkloadRule rule, Where where = Where::current());
+  // [pod-ip]
+  void SetPodIps(std::vector<std::string> ips, Where where = Where::current());
+  // [exit-control]
+  void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "",
+                     Where where = Where::current());
+  // No capability: the fixture checks these itself at teardown.
+  std::vector<std::string> Unconsumed();
+  fakes::WaitResult VerifyAllConsumed();
+
+ private:
+  fakes::FakeCriServer& Use(Capability c, const char* what, const Where& where);
+  CaseFixture& fixture_;
+};
+
 // --- the fixture every case runs in --------------------------------------------------------
 class CaseFixture : public ::testing::TestWithParam<std::string> {
  protected:
@@ -184,7 +247,7 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   const std::string& profile() const { return GetParam(); }
   bool v135() const { return profile() == "1.35"; }
   RuntimeBackend& runtime() { return *runtime_; }
-  fakes::FakeCriServer& fake() { return *runtime_->fake(); }
+  CheckedFake& fake() { return fake_; }
   fakes::FakeHttpEndpoint& http();   // started on first use
   fakes::FakeHttpEndpoint& https();  // started on first use
 
@@ -208,6 +271,8 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   // Stops the sandbox of a container behind the implementation's back (CRI ListContainers, then
   // StopPodSandbox), as a node reboot or a runtime restart would; "" or the error.
   std::string StopSandboxOf(const std::string& container_id);
+  // Removes a container behind the implementation's back (CRI RemoveContainer); "" or the error.
+  std::string RemoveContainerOf(const std::string& container_id);
   // Runs `work` (a Sync or Kill of pod()) on another thread. TearDown cancels the pod and joins
   // it, so a failed assertion never leaves the case blocked on it.
   template <class F>
@@ -229,15 +294,62 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   // so a case that observes only this (and events and hook endpoints) runs on real runtimes too.
   ContainerView Observe(const std::string& container_id);
   // The fake's call log (kCallLog): calls of one method, in order.
-  std::vector<fakes::CallRecord> Calls(const std::string& method);
+  std::vector<fakes::CallRecord> Calls(const std::string& method,
+                                       std::source_location where = std::source_location::current());
   // Index in the call log of the first call of `method` (whose container name is `container`,
   // when given); -1 if none.
-  int CallIndex(const std::string& method, const std::string& container_id = "");
+  int CallIndex(const std::string& method, const std::string& container_id = "",
+                std::source_location where = std::source_location::current());
+
+  // Waits as gtest results (ASSERT_TRUE(WaitForCall(...))): on failure they name what was awaited
+  // and what arrived instead. Call waits use the call log (kCallLog).
+  ::testing::AssertionResult WaitForCall(const fakes::CallMatcher& matcher, std::chrono::milliseconds timeout = 10s,
+                                         fakes::CallRecord* found = nullptr, uint64_t after_seq = 0,
+                                         std::source_location where = std::source_location::current());
+  ::testing::AssertionResult WaitForFinishedCall(const fakes::CallMatcher& matcher,
+                                                 std::chrono::milliseconds timeout = 10s,
+                                                 fakes::CallRecord* found = nullptr, uint64_t after_seq = 0,
+                                                 std::source_location where = std::source_location::current());
+  ::testing::AssertionResult WaitForRequest(const fakes::FakeHttpEndpoint& endpoint, const std::string& path,
+                                            std::chrono::milliseconds timeout = 10s,
+                                            fakes::RecordedRequest* found = nullptr, int count = 1);
+  ::testing::AssertionResult WaitUntilHeld(fakes::Gate& gate, std::chrono::milliseconds timeout = 10s, int count = 1);
+
+  // What the case did so far, timed from its start: CRI calls, events, HTTP requests, and script
+  // items not consumed. TearDown prints it after a failure, the watchdog when a case overruns.
+  std::string Diagnostics();
+  // Records that the case uses `c`, and fails it at `where` unless its contract declares `c`
+  // (once per capability); `what` names the use.
+  void Uses(Capability c, const std::string& what,
+            const std::source_location& where = std::source_location::current());
 
  private:
+  friend class CheckedFake;
+  // The watchdog's work when the case overran: fail, print the diagnostics, unblock the case.
+  void OnWatchdog();
+  // Fails the case for every scripted item nobody consumed.
+  void CheckEverythingConsumed();
+  // Fails the case for every capability its contract declares that it did not use.
+  void CheckEveryNeedUsed();
+  // Cleans up what the case left; parts are moved out under parts_mu_ and destroyed outside it.
+  void ReleaseParts();
+  std::string CaseName() const;
+  std::string Setting() const;  // "implementation builtin, runtime fake, profile 1.35"
   // Gives manifest_ to a new instance of the implementation, which becomes pod_.
   PodUnderTest& HandOver();
 
+  const Contract* contract_ = nullptr;
+  CheckedFake fake_{*this};
+  std::chrono::system_clock::time_point started_ = std::chrono::system_clock::now();
+  std::chrono::steady_clock::time_point started_steady_ = std::chrono::steady_clock::now();
+  std::optional<::testing::ScopedTrace> trace_;
+  std::mutex uses_mu_;
+  std::set<Capability> used_;           // capabilities the case used
+  std::set<Capability> reported_uses_;  // undeclared ones already reported
+  std::atomic<bool> watchdog_fired_{false};
+  // Guards the parts below against the watchdog's thread: the case's thread holds it only to
+  // create, replace or take out a part, never while a part works or is destroyed.
+  std::mutex parts_mu_;
   std::unique_ptr<RuntimeBackend> runtime_;
   std::unique_ptr<Implementation> implementation_;
   std::unique_ptr<fakes::FakeHttpEndpoint> http_;

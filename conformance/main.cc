@@ -5,6 +5,7 @@
 //   --image IMAGE                          the image pods use on a real runtime
 //   --junit FILE                           JUnit XML report (= --gtest_output=xml:FILE)
 //   --filter PATTERN                       cases to run, e.g. 'PreStop.*' (= --gtest_filter)
+//   --case-timeout SECONDS                 fail a case still running after SECONDS (default 60)
 //   --cases-markdown                       print CASES.md (from the contract blocks) and exit
 //   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its checked-by blocks
 //                                          regenerated from the contract blocks, and exit
@@ -13,6 +14,9 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
 #include <iostream>
 #include <list>
 #include <sstream>
@@ -20,6 +24,7 @@
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
 #include "conformance/summary.h"
+#include "conformance/watchdog.h"
 
 namespace {
 constexpr const char* kUsage = R"(usage: podlife-conformance [options] [gtest flags]
@@ -34,9 +39,17 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          (default localhost/busybox:podlife)
   --junit FILE                           write a JUnit XML report
   --filter PATTERN                       gtest filter over Area.Case/profile, e.g. 'PreStop.*'
+  --case-timeout SECONDS                 a case still running after SECONDS (default 60) fails
+                                         with its diagnostics, is released (gates opened, pod
+                                         cancelled, fake and hook endpoints shut down) and the
+                                         run goes on; if it does not return within a grace
+                                         (half the timeout, 5 to 30 s), the summary and JUnit
+                                         report are written and the run exits 1
   --cases-markdown                       print CASES.md from the contract blocks and exit
   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its "checked by"
                                          blocks regenerated from the contract blocks, and exit
+A failed case is followed by its diagnostics: the CRI calls the fake received, the events the
+implementation recorded and the HTTP requests the hook endpoints saw, timed from the case start.
 Exit status 0 when no case failed (skips do not fail), 1 otherwise, 2 on a usage error.
 )";
 
@@ -57,10 +70,27 @@ int PrintBehavioursMarkdown(const std::string& path) {
   std::cout << *generated;
   return 0;
 }
+
+// The JUnit path gtest will write (--gtest_output=xml:PATH, or a directory ending in '/').
+std::string JUnitPath(const char* program) {
+  const std::string output = GTEST_FLAG_GET(output);
+  if (output.rfind("xml:", 0) != 0) return "";
+  std::string path = output.substr(4);
+  if (path.empty() || path.back() == '/') {
+    std::string name = program;
+    name = name.substr(name.rfind('/') + 1);
+    path += (name.empty() ? "test_detail" : name) + ".xml";
+  }
+  return path;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using podlife::conformance::CurrentSelection;
+  // A command implementation may be gone (it crashed, or the watchdog killed its process group)
+  // when the suite next writes to it: that write must fail with EPIPE, which the case reports,
+  // instead of SIGPIPE ending the whole run.
+  std::signal(SIGPIPE, SIG_IGN);
   std::vector<char*> rest = {argv[0]};
   auto value = [&](int& i, const std::string& flag, std::string* out) {
     const std::string arg = argv[i];
@@ -74,6 +104,7 @@ int main(int argc, char** argv) {
     }
     return false;
   };
+  std::chrono::seconds case_timeout{60};
   std::list<std::string> owned;  // gtest flags made from ours; `rest` points into them (list: stable)
   for (int i = 1; i < argc; ++i) {
     std::string v;
@@ -99,6 +130,15 @@ int main(int argc, char** argv) {
     } else if (value(i, "--filter", &v)) {
       owned.push_back("--gtest_filter=" + v);
       rest.push_back(owned.back().data());
+    } else if (value(i, "--case-timeout", &v)) {
+      char* end = nullptr;
+      const long seconds = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || seconds <= 0 || seconds > 24 * 3600) {
+        std::cerr << "podlife-conformance: --case-timeout: want a whole number of seconds from 1 to 86400, got '" << v
+                  << "'\n";
+        return 2;
+      }
+      case_timeout = std::chrono::seconds(seconds);
     } else if (value(i, "--image", &v)) {
       CurrentSelection().image = v;
     } else if (value(i, "--profile", &v)) {
@@ -127,6 +167,19 @@ int main(int argc, char** argv) {
   std::string heading = "implementation " + selection.implementation + ", runtime " + selection.runtime + ", profiles";
   for (const auto& p : selection.profiles) heading += " " + p;
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-  listeners.Append(new podlife::conformance::SummaryPrinter(std::cout, heading));  // gtest owns it
+  auto* summary = new podlife::conformance::SummaryPrinter(std::cout, heading);
+  listeners.Append(summary);  // gtest owns it
+  const std::string junit = JUnitPath(argv[0]);
+  podlife::conformance::CaseWatchdog::Instance().Configure(case_timeout, [summary, junit, case_timeout](
+                                                                             const std::string& stuck) {
+    const auto grace = std::chrono::duration_cast<std::chrono::seconds>(
+        podlife::conformance::CaseWatchdog::Instance().Grace());
+    const std::string why = "did not return within " + std::to_string(grace.count()) +
+                            " s after the watchdog released it (--case-timeout " +
+                            std::to_string(case_timeout.count()) + " s); the run ends here";
+    std::cout << "\n[ WATCHDOG ] " << stuck << " " << why << "\n";
+    summary->Abandon(*::testing::UnitTest::GetInstance(), stuck, why, junit);
+    std::cout << std::flush;
+  });
   return RUN_ALL_TESTS();
 }

@@ -1,6 +1,7 @@
 #include "conformance/summary.h"
 
 #include <algorithm>
+#include <fstream>
 #include <iomanip>
 
 namespace podlife::conformance {
@@ -21,6 +22,8 @@ std::string SkipReason(const ::testing::TestResult& result) {
 }  // namespace
 
 void SummaryPrinter::OnTestEnd(const ::testing::TestInfo& info) {
+  std::lock_guard lock(mu_);
+  ended_.insert(&info);
   std::string area = info.test_suite_name();
   if (auto slash = area.rfind('/'); slash != std::string::npos) area = area.substr(slash + 1);
   Counts& counts = by_area_[area];
@@ -37,13 +40,38 @@ void SummaryPrinter::OnTestEnd(const ::testing::TestInfo& info) {
 }
 
 void SummaryPrinter::OnTestProgramEnd(const ::testing::UnitTest&) {
+  std::lock_guard lock(mu_);
+  Print(0);
+}
+
+void SummaryPrinter::Abandon(const ::testing::UnitTest& unit, const std::string& stuck_case, const std::string& why,
+                             const std::string& junit_path) {
+  std::lock_guard lock(mu_);
+  std::string area = stuck_case.substr(0, stuck_case.find('.'));
+  if (auto slash = area.rfind('/'); slash != std::string::npos) area = area.substr(slash + 1);
+  ++by_area_[area].failed;
+  failed_.push_back(stuck_case + "  (" + why + ")");
+  int not_run = 0;
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const auto& suite = *unit.GetTestSuite(i);
+    for (int j = 0; j < suite.total_test_count(); ++j) {
+      const auto* info = suite.GetTestInfo(j);
+      if (info->should_run() && !ended_.count(info)) ++not_run;
+    }
+  }
+  Print(not_run - 1);  // the stuck case is counted as failed
+  if (!junit_path.empty()) WriteJUnit(unit, stuck_case, why, junit_path);
+}
+
+void SummaryPrinter::Print(int not_run) {
   Counts total;
   for (const auto& [area, c] : by_area_) {
     total.passed += c.passed;
     total.failed += c.failed;
     total.skipped += c.skipped;
   }
-  if (total.passed + total.failed + total.skipped <= 1) return;  // one case (as ctest runs them): no table
+  // One case (as ctest runs them): no table, unless the run was cut short.
+  if (total.passed + total.failed + total.skipped <= 1 && not_run == 0) return;
   out_ << "\n== podlife conformance summary: " << heading_ << "\n";
   out_ << std::left << std::setw(12) << "area" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
        << std::setw(9) << "skipped" << "\n";
@@ -63,8 +91,84 @@ void SummaryPrinter::OnTestProgramEnd(const ::testing::UnitTest&) {
     out_ << "failed:\n";
     for (const auto& name : failed_) out_ << "  " << name << "\n";
   }
+  if (not_run > 0) out_ << "not run: " << not_run << " case(s); the run ended early, see the failed case above\n";
   out_ << (total.failed == 0 ? "RESULT: conformant for every case run\n" : "RESULT: NOT conformant\n");
   out_.flush();
+}
+
+namespace {
+std::string XmlEscaped(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default:
+        // XML 1.0 has no other control characters than tab, newline and carriage return.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+          out += ' ';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+// One <testcase> of a case that ended, as gtest would write it (failures with file:line).
+void WriteEndedCase(std::ostream& xml, const ::testing::TestInfo& info) {
+  const auto& result = *info.result();
+  xml << "    <testcase name=\"" << XmlEscaped(info.name()) << "\" classname=\"" << XmlEscaped(info.test_suite_name())
+      << "\" time=\"" << result.elapsed_time() / 1000.0 << "\">\n";
+  for (int k = 0; k < result.total_part_count(); ++k) {
+    const auto& part = result.GetTestPartResult(k);
+    if (part.skipped()) {
+      xml << "      <skipped message=\"" << XmlEscaped(part.message()) << "\"/>\n";
+    } else if (part.failed()) {
+      const std::string where = std::string(part.file_name() ? part.file_name() : "") + ":" +
+                                std::to_string(part.line_number());
+      xml << "      <failure message=\"" << XmlEscaped(where + ": " + part.summary()) << "\" type=\"\">"
+          << XmlEscaped(where + "\n" + part.message()) << "</failure>\n";
+    }
+  }
+  xml << "    </testcase>\n";
+}
+}  // namespace
+
+void SummaryPrinter::WriteJUnit(const ::testing::UnitTest& unit, const std::string& stuck_case,
+                                const std::string& why, const std::string& path) {
+  std::ofstream xml(path);
+  if (!xml) {
+    out_ << "podlife-conformance: cannot write the JUnit report " << path << "\n";
+    return;
+  }
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\">\n";
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const auto& suite = *unit.GetTestSuite(i);
+    if (suite.test_to_run_count() == 0) continue;
+    xml << "  <testsuite name=\"" << XmlEscaped(suite.name()) << "\">\n";
+    for (int j = 0; j < suite.total_test_count(); ++j) {
+      const auto* info = suite.GetTestInfo(j);
+      if (!info->should_run()) continue;
+      const std::string full = std::string(info->test_suite_name()) + "." + info->name();
+      if (ended_.count(info)) {
+        WriteEndedCase(xml, *info);
+      } else if (full == stuck_case) {
+        xml << "    <testcase name=\"" << XmlEscaped(info->name()) << "\" classname=\"" << XmlEscaped(suite.name())
+            << "\">\n      <failure message=\"" << XmlEscaped(why) << "\" type=\"\">" << XmlEscaped(why)
+            << "; see the test output for its diagnostics</failure>\n    </testcase>\n";
+      } else {
+        xml << "    <testcase name=\"" << XmlEscaped(info->name()) << "\" classname=\"" << XmlEscaped(suite.name())
+            << "\">\n      <skipped message=\"not run: the run ended early when " << XmlEscaped(stuck_case)
+            << " did not return\"/>\n    </testcase>\n";
+      }
+    }
+    xml << "  </testsuite>\n";
+  }
+  xml << "</testsuites>\n";
 }
 
 }  // namespace podlife::conformance

@@ -1,6 +1,42 @@
 #include "fakes/common/gate.h"
 
+#include <set>
+
 namespace podlife::fakes {
+
+namespace {
+// Every live gate, for ReleaseEveryGate(). A leaf lock: never held while taking a gate's lock
+// elsewhere than in ReleaseEveryGate, and a gate's lock is never held while taking it.
+// Never destroyed, so a gate that outlives static destruction still finds them.
+std::mutex& LiveMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::set<Gate*>& Live() {
+  static auto* gates = new std::set<Gate*>;
+  return *gates;
+}
+}  // namespace
+
+Gate::Gate(std::string method) : method_(std::move(method)) {
+  std::lock_guard lock(LiveMutex());
+  Live().insert(this);
+}
+
+Gate::~Gate() {
+  std::lock_guard lock(LiveMutex());
+  Live().erase(this);
+}
+
+int ReleaseEveryGate() {
+  std::lock_guard lock(LiveMutex());
+  int released = 0;
+  for (Gate* gate : Live()) {
+    released += gate->released() ? 0 : 1;
+    gate->Release();
+  }
+  return released;
+}
 
 WaitResult Gate::WaitUntilHeld(Millis timeout, int count) {
   std::unique_lock lock(mu_);

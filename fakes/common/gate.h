@@ -3,7 +3,8 @@
 //
 // Contract: Park() blocks the serving thread until Release() or until `abandon()` turns true;
 // WaitUntilHeld() lets the test wait, with a deadline, until calls are parked; TryClaim() makes
-// a gate hold exactly one call. Thread-safe.
+// a gate hold exactly one call. ReleaseEveryGate() releases every gate alive in the process (the
+// conformance watchdog's way to unblock a case that overran). Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -19,9 +20,16 @@ namespace podlife::fakes {
 using Millis = std::chrono::milliseconds;
 
 // A gate parks calls until Release(). Thread-safe.
+class Gate;
+// Releases every gate alive in the process; returns how many were still closed.
+int ReleaseEveryGate();
+
 class Gate {
  public:
-  explicit Gate(std::string method) : method_(std::move(method)) {}
+  explicit Gate(std::string method);
+  ~Gate();
+  Gate(const Gate&) = delete;
+  Gate& operator=(const Gate&) = delete;
 
   // Waits until at least `count` calls are parked at (or have passed) this gate.
   WaitResult WaitUntilHeld(Millis timeout, int count = 1);

@@ -3,7 +3,8 @@
 // Contract: ok() is true when the expected thing happened before the deadline; otherwise
 // message() says what was expected and what the fake saw instead (its whole call log where that
 // helps). [[nodiscard]] so a failed wait cannot be silently dropped. No gtest dependency: gtest
-// users write `ASSERT_TRUE(r.ok()) << r.message();` or use conformance's AssertionResult adapter.
+// users write `ASSERT_TRUE(r.ok()) << r.message();` or use conformance's AssertionResult adapter
+// (`ASSERT_TRUE(Awaited(r))`, framework.h).
 #pragma once
 
 #include <string>

@@ -5,7 +5,9 @@
 // a copy of the request, the deadline the client set (as remaining time on arrival, or none), the
 // client metadata and the arrival time. With a capacity, only the newest `capacity` records are
 // kept (for long benchmark runs); sequence numbers keep counting. All members are thread-safe.
-// Waits block on a condition variable with a deadline, never on a sleep.
+// Waits block on a condition variable with a deadline, never on a sleep. Timeline() prints the
+// log for a failure report: one line per call, timed from a chosen origin, with the request's key
+// fields (KeyFields) rather than the whole request.
 #pragma once
 
 #include <google/protobuf/message.h>
@@ -48,6 +50,14 @@ struct CallRecord {
   std::string Describe() const;
 };
 
+// Names a container id in reports (e.g. "app"); "" when the id is unknown.
+using ContainerNamer = std::function<std::string(const std::string& container_id)>;
+
+// The request's key fields, e.g. "container=app timeout=30s" for StopContainer, "container=app
+// cmd=[sh -c exit 3] timeout=5s" for ExecSync, "pod=web-1" for RunPodSandbox. Ids the namer does
+// not know are shown by their first 13 characters; unknown request types as their short text.
+std::string KeyFields(const CallRecord& record, const ContainerNamer& namer);
+
 // What a wait or an ordered check looks for: a method and optionally a predicate on the record.
 struct CallMatcher {
   std::string method;
@@ -78,7 +88,8 @@ class CallLog {
   void Clear();
 
   // Waits until a call matching `matcher` with seq > after_seq is in the log. On success and
-  // when `found` is given, copies it there. On timeout the message holds the whole log.
+  // when `found` is given, copies it there. On timeout the message holds the whole log, one
+  // line per call with its key fields.
   WaitResult WaitFor(const CallMatcher& matcher, std::chrono::milliseconds timeout,
                      CallRecord* found = nullptr, uint64_t after_seq = 0) const;
   // Like WaitFor, but also waits for the call to finish (its outcome recorded).
@@ -91,11 +102,15 @@ class CallLog {
   WaitResult ExpectNoCall(const std::string& method) const;
 
   std::string Format() const;
+  // One line per call, in order: "+1.204s #7 StopContainer container=app timeout=2s
+  // deadline=3999ms -> OK", times relative to `origin` (negative before it).
+  std::string Timeline(std::chrono::system_clock::time_point origin, const ContainerNamer& namer) const;
 
  private:
   WaitResult WaitImpl(const CallMatcher& matcher, std::chrono::milliseconds timeout, CallRecord* found,
                       uint64_t after_seq, bool need_finished) const;
-  std::string FormatLocked() const;
+  std::string FormatLocked() const;   // whole requests
+  std::string CompactLocked() const;  // key fields (KeyFields), for wait and check failures
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;

@@ -2,14 +2,40 @@
 
 #include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include "fakes/cri/simulated_exec.h"
 #include "fakes/cri/status_names.h"
 
 namespace podlife::fakes {
 
+const std::vector<std::string>& ServedCriMethods() {
+  static const std::vector<std::string> methods = {
+      "Version",         "RunPodSandbox",   "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
+      "ListPodSandbox",  "CreateContainer", "StartContainer", "StopContainer",    "RemoveContainer",
+      "ListContainers",  "ContainerStatus", "ExecSync",       "Status",           "ListImages",
+      "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo"};
+  return methods;
+}
+
+bool IsServedCriMethod(const std::string& method) {
+  const auto& served = ServedCriMethods();
+  return std::find(served.begin(), served.end(), method) != served.end();
+}
+
+void CheckCriMethod(const std::string& what, const std::string& method) {
+  if (IsServedCriMethod(method)) return;
+  throw std::invalid_argument(what + ": unknown CRI method '" + method + "' (the fake serves " +
+                              JoinCommand(ServedCriMethods()) + ")");
+}
+
+void Script::AddFault(Fault fault) {
+  CheckCriMethod("fault", fault.method);
+  faults_.push_back(std::move(fault));
+}
 
 void Script::ClearFaults(const std::string& method) {
+  CheckCriMethod("ClearFaults", method);
   std::erase_if(faults_, [&](const Fault& f) { return f.method == method; });
 }
 
@@ -28,6 +54,7 @@ std::vector<Fault> Script::TakeFaults(const std::string& method) {
 }
 
 std::shared_ptr<Gate> Script::AddGate(const std::string& method) {
+  CheckCriMethod("gate", method);
   auto gate = std::make_shared<Gate>(method);
   gates_.push_back(gate);
   return gate;

@@ -13,6 +13,8 @@
 //   runs until stopped.
 // - Unconsumed() lists every one-shot item (fault, exec result, gate) nobody used: the fake is
 //   strict, and reports them at teardown.
+// - A fault or gate for a method the fake does not serve (a typo such as "StartContainr") could
+//   never apply: AddFault, AddGate and ClearFaults throw std::invalid_argument naming it.
 // The Script is not thread-safe by itself: the server guards it with its state lock.
 #pragma once
 
@@ -72,7 +74,7 @@ struct WorkloadRule {
 
 class Script {
  public:
-  void AddFault(Fault fault) { faults_.push_back(std::move(fault)); }
+  void AddFault(Fault fault);
   void ClearFaults(const std::string& method);
   // The faults that apply to this call of `method`, consumed in order: latency and hangs of every
   // matching fault, and the first status.
@@ -103,5 +105,11 @@ class Script {
 };
 
 std::string JoinCommand(const std::vector<std::string>& argv);
+
+// The CRI rpc methods the fake serves (short names), in the order of the CRI api.
+const std::vector<std::string>& ServedCriMethods();
+bool IsServedCriMethod(const std::string& method);
+// Throws std::invalid_argument, naming `what` and the served methods, unless `method` is served.
+void CheckCriMethod(const std::string& what, const std::string& method);
 
 }  // namespace podlife::fakes

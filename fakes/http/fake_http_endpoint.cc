@@ -7,7 +7,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <sstream>
+#include <stdexcept>
 
 #include "testsupport/self_signed_cert.h"
 
@@ -15,7 +17,23 @@ namespace podlife::fakes {
 
 namespace {
 constexpr Millis kGatePoll{50};
+
+// httplib's Server::stop() does nothing until the listen thread has marked the server running, so
+// a stop that races the thread's start leaves the thread in accept() for ever (the hang of
+// PreStop.HttpHookIsNotSentWithZeroGrace). The endpoint therefore stops the server through its
+// listening socket: this accessor reaches that (protected) member of any httplib::Server.
+struct ListenSocket : httplib::Server {
+  static std::atomic<socket_t>& Of(httplib::Server& server) { return server.*(&ListenSocket::svr_sock_); }
+};
+
+void CheckPath(const char* what, const std::string& path) {
+  if (path.empty() || path[0] != '/' || path.find('?') != std::string::npos) {
+    throw std::invalid_argument(std::string("FakeHttpEndpoint::") + what +
+                                ": want a path that starts with '/' and has no query (requests are "
+                                "matched on the path alone), got '" + path + "'");
+  }
 }
+}  // namespace
 
 std::optional<std::string> RecordedRequest::Header(const std::string& name) const {
   for (const auto& h : headers) {
@@ -113,15 +131,24 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
   return ep;
 }
 
-FakeHttpEndpoint::~FakeHttpEndpoint() {
+FakeHttpEndpoint::~FakeHttpEndpoint() { Shutdown(); }
+
+void FakeHttpEndpoint::Shutdown() {
+  std::lock_guard once(shutdown_mu_);
   stopping_ = true;
   {
     std::lock_guard lock(mu_);
     for (auto& g : all_gates_) g->Release();
     arrived_.notify_all();
   }
-  if (server_) server_->stop();
+  if (!server_) return;
+  // Taking the socket away ends the accept loop whether or not it has started: a thread not yet
+  // in the loop finds no socket, one in accept() is woken by the shutdown. The socket is closed
+  // only after the join, so its number cannot be reused under a thread about to call accept().
+  const socket_t sock = ListenSocket::Of(*server_).exchange(INVALID_SOCKET);
+  if (sock != INVALID_SOCKET) ::shutdown(sock, SHUT_RDWR);
   if (thread_.joinable()) thread_.join();
+  if (sock != INVALID_SOCKET) ::close(sock);
 }
 
 std::string FakeHttpEndpoint::base_url() const {
@@ -129,11 +156,13 @@ std::string FakeHttpEndpoint::base_url() const {
 }
 
 void FakeHttpEndpoint::Script(const std::string& path, HttpResponseScript response) {
+  CheckPath("Script", path);
   std::lock_guard lock(mu_);
   scripts_[path] = std::move(response);
 }
 
 std::shared_ptr<Gate> FakeHttpEndpoint::HoldNext(const std::string& path) {
+  CheckPath("HoldNext", path);
   auto gate = std::make_shared<Gate>("GET " + path);
   std::lock_guard lock(mu_);
   gates_[path].push_back(gate);
@@ -152,6 +181,30 @@ std::vector<RecordedRequest> FakeHttpEndpoint::RequestsTo(const std::string& pat
     if (r.path == path) out.push_back(std::move(r));
   }
   return out;
+}
+
+std::vector<std::string> FakeHttpEndpoint::Unconsumed() const {
+  std::lock_guard lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [path, gates] : gates_) {
+    for (size_t i = 0; i < gates.size(); ++i) out.push_back("gate on GET " + path + " never reached");
+  }
+  for (const auto& [path, script] : scripts_) {
+    const bool requested = std::any_of(requests_.begin(), requests_.end(), [&](const auto& r) { return r.path == path; });
+    if (!requested) {
+      out.push_back("scripted answer for GET " + path + " (status " + std::to_string(script.status) +
+                    ") never requested");
+    }
+  }
+  return out;
+}
+
+WaitResult FakeHttpEndpoint::VerifyAllConsumed() const {
+  const auto items = Unconsumed();
+  if (items.empty()) return WaitResult::Ok();
+  std::string message = "fake HTTP endpoint " + base_url() + ": scripted items nobody consumed:\n";
+  for (const auto& item : items) message += "  " + item + "\n";
+  return WaitResult::Failure(message + Describe());
 }
 
 std::string FakeHttpEndpoint::Describe() const {

@@ -12,14 +12,20 @@
 //   status, headers, a body of any size, a delay, a redirect (Location + 3xx), a body held back
 //   after a prefix at a caller's Gate. Unscripted paths get 200 "ok". HoldNext(path) parks the
 //   next request to path at a Gate until released.
-// - Destruction releases every gate it made and abandons a held body, then stops the server;
-//   nothing blocks past it.
+// - Script(path) and HoldNext(path) take a path that starts with '/' and has no query; anything
+//   else throws std::invalid_argument naming it (it could never match a request).
+// - Strict: Unconsumed() / VerifyAllConsumed() report HoldNext gates no request reached and
+//   scripted paths nobody requested.
+// - Shutdown() (also run by the destructor; idempotent, callable from any thread) releases every
+//   gate it made and abandons a held body, then stops the server, even when it runs right after
+//   Start() (before the listen thread has reached accept()); nothing blocks past it.
 // SilentTcpListener: accepts connections on 127.0.0.1:0, reads what arrives, and closes without
 // answering (a server that drops the request: Go's client reports EOF).
 #pragma once
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -91,6 +97,11 @@ class FakeHttpEndpoint {
   // Describes every request seen, one per line, for failure messages.
   std::string Describe() const;
 
+  std::vector<std::string> Unconsumed() const;
+  WaitResult VerifyAllConsumed() const;
+
+  void Shutdown();
+
  private:
   FakeHttpEndpoint() = default;
 
@@ -100,6 +111,7 @@ class FakeHttpEndpoint {
   int port_ = 0;
   std::string host_;
   std::atomic<bool> stopping_{false};
+  std::mutex shutdown_mu_;  // one Shutdown at a time; a second waits for the first to finish
 
   mutable std::mutex mu_;
   mutable std::condition_variable arrived_;

@@ -110,5 +110,35 @@ TEST(CallLogTest, DescribeShowsDeadlineOutcomeAndRequest) {
   EXPECT_THAT(line, HasSubstr("container_id: \"abc\""));
 }
 
+TEST(CallLogTest, TimelineShowsTimeKeyFieldsDeadlineAndOutcomeInOrder) {
+  CallLog log;
+  const auto origin = std::chrono::system_clock::now();
+  auto stop = std::make_shared<runtime::v1::StopContainerRequest>();
+  stop->set_container_id("0123456789abcdef0123");
+  stop->set_timeout(30);
+  CallRecord first;
+  first.method = "StopContainer";
+  first.request = stop;
+  first.deadline = std::chrono::milliseconds(32000);
+  first.received_at = origin + std::chrono::milliseconds(1250);
+  log.Finish(log.Begin(first), grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "context deadline exceeded"));
+  auto exec = std::make_shared<runtime::v1::ExecSyncRequest>();
+  exec->set_container_id("fedcba9876543210");
+  exec->add_cmd("sh");
+  exec->add_cmd("-c");
+  exec->add_cmd("exit 3");
+  exec->set_timeout(5);
+  CallRecord second;
+  second.method = "ExecSync";
+  second.request = exec;
+  second.received_at = origin + std::chrono::milliseconds(2000);
+  log.Begin(second);  // still being served
+  auto namer = [](const std::string& id) { return id == "fedcba9876543210" ? std::string("app") : std::string(); };
+  EXPECT_EQ(log.Timeline(origin, namer),
+            "  +1.250s #1 StopContainer container=0123456789abc timeout=30s deadline=32000ms -> DEADLINE_EXCEEDED "
+            "\"context deadline exceeded\"\n"
+            "  +2.000s #2 ExecSync container=app cmd=[sh -c exit 3] timeout=5s deadline=none -> (no answer yet)\n");
+}
+
 }  // namespace
 }  // namespace podlife::fakes

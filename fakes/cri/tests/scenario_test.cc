@@ -200,6 +200,31 @@ TEST(ScriptTest, UnconsumedListsEveryUnusedOneShotItem) {
   EXPECT_EQ(items[2], "gate on StartContainer never reached");
 }
 
+TEST(ScriptTest, AFaultOrGateForAnUnknownMethodIsRejectedWhenWritten) {
+  Script script;
+  Fault typo;
+  typo.method = "StartContainr";
+  typo.code = grpc::StatusCode::UNKNOWN;
+  try {
+    script.AddFault(typo);
+    ADD_FAILURE() << "AddFault accepted an unknown method";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), StartsWith("fault: unknown CRI method 'StartContainr' (the fake serves Version "));
+  }
+  EXPECT_THROW(script.AddGate("Exec"), std::invalid_argument);
+  EXPECT_THROW(script.ClearFaults("startcontainer"), std::invalid_argument);
+  EXPECT_TRUE(script.Unconsumed().empty());  // nothing was written
+}
+
+TEST(ScriptTest, ReleaseEveryGateReleasesTheGatesStillClosed) {
+  Script script;
+  auto open = script.AddGate("StartContainer");
+  open->Release();
+  auto closed = script.AddGate("StopContainer");
+  EXPECT_EQ(ReleaseEveryGate(), 1);
+  EXPECT_TRUE(closed->released());
+}
+
 TEST(ScriptTest, AGateHoldsOnlyOneCall) {
   Script script;
   auto gate = script.AddGate("StartContainer");

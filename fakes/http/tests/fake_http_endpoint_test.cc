@@ -4,7 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <future>
+#include <mutex>
+#include <thread>
 
 #include "src/http/http_getter.h"
 
@@ -80,6 +83,86 @@ TEST(FakeHttpEndpointTest, AFailedWaitSaysWhatArrived) {
   ASSERT_FALSE(w.ok());
   EXPECT_THAT(w.message(), HasSubstr("waiting for 1 GET /expected"));
   EXPECT_THAT(w.message(), HasSubstr("GET /other from 127.0.0.1:"));
+}
+
+// Destroying an endpoint right after Start() races the listen thread's start: the server must
+// stop whether or not the thread has reached accept() yet (a destructor that waited forever on
+// accept() hung PreStop.HttpHookIsNotSentWithZeroGrace). The loop runs on its own thread so a
+// hang fails the test at a deadline instead of hanging the test binary.
+TEST(FakeHttpEndpointTest, StopsRightAfterStartEveryTime) {
+  constexpr int kRounds = 300;
+  struct Progress {
+    std::mutex mu;
+    std::condition_variable cv;
+    int rounds = 0;
+    bool done = false;
+    std::string error;
+  };
+  auto progress = std::make_shared<Progress>();
+  std::thread([progress] {
+    for (int i = 0; i < kRounds; ++i) {
+      std::string error;
+      // Every 50th round is HTTPS (a certificate per start is slow); the rest plain HTTP.
+      auto scheme = i % 50 == 0 ? FakeHttpEndpoint::Scheme::kHttps : FakeHttpEndpoint::Scheme::kHttp;
+      auto ep = FakeHttpEndpoint::Start(scheme, &error);
+      if (!ep) {
+        std::lock_guard lock(progress->mu);
+        progress->error = error;
+        break;
+      }
+      ep.reset();
+      std::lock_guard lock(progress->mu);
+      ++progress->rounds;
+    }
+    std::lock_guard lock(progress->mu);
+    progress->done = true;
+    progress->cv.notify_all();
+  }).detach();  // detached: if a stop hangs, the test still ends (and fails) at the deadline
+  std::unique_lock lock(progress->mu);
+  const bool finished = progress->cv.wait_for(lock, 30s, [&] { return progress->done; });
+  ASSERT_TRUE(finished) << "an endpoint destroyed right after Start() did not stop within 30 s (round "
+                        << progress->rounds << " of " << kRounds << ")";
+  EXPECT_EQ(progress->error, "");
+  EXPECT_EQ(progress->rounds, kRounds);
+}
+
+TEST(FakeHttpEndpointTest, UnconsumedNamesGatesNeverReachedAndAnswersNeverRequested) {
+  auto ep = StartOrFail(FakeHttpEndpoint::Scheme::kHttp);
+  ep->Script("/used", {201, {}, "made", 0ms, ""});
+  ep->Script("/unused", {500, {}, "never", 0ms, ""});
+  auto reached = ep->HoldNext("/used");
+  auto never = ep->HoldNext("/held");
+  auto pending = std::async(std::launch::async, [&] { return Get(*ep, "http", "/used"); });
+  ASSERT_TRUE(reached->WaitUntilHeld(5s).ok());
+  reached->Release();
+  ASSERT_TRUE(std::holds_alternative<http::Response>(pending.get()));
+  EXPECT_THAT(ep->Unconsumed(), ::testing::ElementsAre("gate on GET /held never reached",
+                                                       "scripted answer for GET /unused (status 500) never requested"));
+  auto verdict = ep->VerifyAllConsumed();
+  EXPECT_FALSE(verdict.ok());
+  EXPECT_THAT(verdict.message(), HasSubstr("GET /used from 127.0.0.1:"));  // and what did arrive
+}
+
+TEST(FakeHttpEndpointTest, AScriptThatCanNeverMatchIsRejected) {
+  auto ep = StartOrFail(FakeHttpEndpoint::Scheme::kHttp);
+  EXPECT_THROW(ep->Script("users", {}), std::invalid_argument);
+  EXPECT_THROW(ep->HoldNext("/users?id=1"), std::invalid_argument);
+  try {
+    ep->Script("users", {});
+  } catch (const std::invalid_argument& e) {
+    EXPECT_THAT(e.what(), HasSubstr("got 'users'"));
+  }
+}
+
+TEST(FakeHttpEndpointTest, ShutdownReleasesAHeldRequestAndIsIdempotent) {
+  auto ep = StartOrFail(FakeHttpEndpoint::Scheme::kHttp);
+  auto gate = ep->HoldNext("/slow");
+  auto pending = std::async(std::launch::async, [&] { return Get(*ep, "http", "/slow"); });
+  ASSERT_TRUE(gate->WaitUntilHeld(5s).ok());
+  ep->Shutdown();  // from the test thread, as the conformance watchdog does
+  EXPECT_TRUE(gate->released());
+  EXPECT_EQ(pending.wait_for(10s), std::future_status::ready);
+  ep->Shutdown();
 }
 
 TEST(SilentTcpListenerTest, ClosesWithoutAnswering) {

@@ -1,0 +1,155 @@
+// The fixture's failure report (CaseFixture::Diagnostics) and its checked access to the fake
+// (CheckedFake): what a case did, timed from its start, and which capabilities it used.
+#include <iomanip>
+#include <map>
+#include <sstream>
+
+#include "conformance/framework.h"
+
+namespace podlife::conformance {
+
+namespace {
+
+std::string Since(std::chrono::duration<double> elapsed) {
+  std::ostringstream out;
+  out << (elapsed.count() >= 0 ? "+" : "") << std::fixed << std::setprecision(3) << elapsed.count() << "s";
+  return out.str();
+}
+
+std::string EventLines(PodUnderTest& pod, std::chrono::system_clock::time_point origin) {
+  const auto events = pod.events().Events();
+  if (events.empty()) return "  (no events)\n";
+  std::ostringstream out;
+  for (const auto& e : events) {
+    out << "  " << Since(e.time - origin) << " " << e.type << " " << e.reason << " "
+        << (e.field_path.empty() ? "pod" : e.field_path) << ": " << e.message << "\n";
+  }
+  return out.str();
+}
+
+std::string RequestLines(const fakes::FakeHttpEndpoint& endpoint, std::chrono::steady_clock::time_point origin) {
+  const auto requests = endpoint.Requests();
+  std::ostringstream out;
+  out << "HTTP requests at " << endpoint.base_url() << " (" << requests.size() << "):\n";
+  if (requests.empty()) out << "  (no requests)\n";
+  for (const auto& r : requests) {
+    out << "  " << Since(r.at - origin) << " " << r.method << " " << r.target << " from " << r.peer << " [";
+    for (size_t i = 0; i < r.headers.size(); ++i) {
+      out << (i ? ", " : "") << r.headers[i].name << ": " << r.headers[i].value;
+    }
+    out << "]\n";
+  }
+  for (const auto& item : endpoint.Unconsumed()) out << "  not consumed: " << item << "\n";
+  return out.str();
+}
+
+}  // namespace
+
+std::string CaseFixture::Diagnostics() {
+  std::ostringstream out;
+  out << "---- diagnostics of " << CaseName() << " (" << Setting() << "); times from the case start\n";
+  fakes::FakeCriServer* server = runtime_ ? runtime_->fake() : nullptr;
+  if (server != nullptr) {
+    std::map<std::string, std::string> names;  // container id -> name, for the containers it still has
+    for (const auto& c : server->Containers()) names[c.id] = c.config.metadata().name();
+    auto namer = [&names](const std::string& id) {
+      auto it = names.find(id);
+      return it == names.end() ? std::string() : it->second;
+    };
+    out << "CRI calls the fake received (" << server->calls().total() << "):\n"
+        << server->calls().Timeline(started_, namer);
+    for (const auto& item : server->Unconsumed()) out << "  not consumed: " << item << "\n";
+  } else {
+    out << "CRI calls: not recorded (runtime " << (runtime_ ? runtime_->name() : "none") << " is not the fake)\n";
+  }
+  const size_t instances = retired_pods_.size() + (pod_ ? 1 : 0);
+  size_t instance = 0;
+  auto events_of = [&](PodUnderTest& pod) {
+    ++instance;
+    out << "events the implementation recorded";
+    if (instances > 1) out << " (instance " << instance << " of " << instances << ", RestartImplementation)";
+    out << ":\n" << EventLines(pod, started_);
+  };
+  for (auto& retired : retired_pods_) events_of(*retired);
+  if (pod_) events_of(*pod_);
+  if (instances == 0) out << "events: none (no pod was handed to the implementation)\n";
+  if (http_) out << RequestLines(*http_, started_steady_);
+  if (https_) out << RequestLines(*https_, started_steady_);
+  if (!http_ && !https_) out << "HTTP requests: none (the case started no hook endpoint)\n";
+  out << "---- end of diagnostics of " << CaseName() << "\n";
+  return out.str();
+}
+
+fakes::FakeCriServer& CheckedFake::Use(Capability c, const char* what, const Where& where) {
+  fixture_.Uses(c, std::string("fake().") + what, where);
+  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
+  if (server == nullptr) {
+    throw std::runtime_error(std::string("fake().") + what + " needs capability " + CapabilityName(c) +
+                             ", which runtime " + (fixture_.runtime_ ? fixture_.runtime_->name() : "?") +
+                             " lacks (it is not the fake)");
+  }
+  return *server;
+}
+
+fakes::CallLog& CheckedFake::calls(Where where) { return Use(Capability::kCallLog, "calls()", where).calls(); }
+std::optional<fakes::ContainerRecord> CheckedFake::Container(const std::string& container_id, Where where) {
+  return Use(Capability::kCallLog, "Container()", where).Container(container_id);
+}
+std::optional<fakes::SandboxRecord> CheckedFake::Sandbox(const std::string& sandbox_id, Where where) {
+  return Use(Capability::kCallLog, "Sandbox()", where).Sandbox(sandbox_id);
+}
+std::vector<fakes::ContainerRecord> CheckedFake::Containers(Where where) {
+  return Use(Capability::kCallLog, "Containers()", where).Containers();
+}
+void CheckedFake::FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times,
+                           Where where) {
+  Use(Capability::kFaults, "FailNext()", where).FailNext(method, code, message, times);
+}
+void CheckedFake::FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message,
+                             Where where) {
+  Use(Capability::kFaults, "FailAlways()", where).FailAlways(method, code, message);
+}
+void CheckedFake::AddLatency(const std::string& method, fakes::Millis latency, int times, Where where) {
+  Use(Capability::kFaults, "AddLatency()", where).AddLatency(method, latency, times);
+}
+void CheckedFake::HangUntilDeadline(const std::string& method, int times, Where where) {
+  Use(Capability::kFaults, "HangUntilDeadline()", where).HangUntilDeadline(method, times);
+}
+void CheckedFake::AnswerEmptyNext(const std::string& method, int times, Where where) {
+  Use(Capability::kFaults, "AnswerEmptyNext()", where).AnswerEmptyNext(method, times);
+}
+void CheckedFake::AddFault(fakes::Fault fault, Where where) {
+  Use(Capability::kFaults, "AddFault()", where).AddFault(std::move(fault));
+}
+void CheckedFake::ClearFaults(const std::string& method, Where where) {
+  Use(Capability::kFaults, "ClearFaults()", where).ClearFaults(method);
+}
+std::shared_ptr<fakes::Gate> CheckedFake::HoldNext(const std::string& method, Where where) {
+  return Use(Capability::kFaults, "HoldNext()", where).HoldNext(method);
+}
+void CheckedFake::ScriptExec(std::vector<std::string> command, fakes::ExecResult result, int times, Where where) {
+  Use(Capability::kFaults, "ScriptExec()", where).ScriptExec(std::move(command), std::move(result), times);
+}
+void CheckedFake::SetDefaultExecResult(fakes::ExecResult result, Where where) {
+  Use(Capability::kFaults, "SetDefaultExecResult()", where).SetDefaultExecResult(std::move(result));
+}
+void CheckedFake::ScriptWorkload(fakes::WorkloadRule rule, Where where) {
+  Use(Capability::kFaults, "ScriptWorkload()", where).ScriptWorkload(std::move(rule));
+}
+void CheckedFake::SetPodIps(std::vector<std::string> ips, Where where) {
+  Use(Capability::kPodIp, "SetPodIps()", where).SetPodIps(std::move(ips));
+}
+void CheckedFake::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason,
+                                Where where) {
+  Use(Capability::kExitControl, "ExitContainer()", where).ExitContainer(container_id, exit_code, reason);
+}
+std::vector<std::string> CheckedFake::Unconsumed() {
+  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
+  return server ? server->Unconsumed() : std::vector<std::string>{};
+}
+fakes::WaitResult CheckedFake::VerifyAllConsumed() {
+  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
+  return server ? server->VerifyAllConsumed() : fakes::WaitResult::Ok();
+}
+
+}  // namespace podlife::conformance
