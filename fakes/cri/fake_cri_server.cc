@@ -357,9 +357,10 @@ void FakeCriServer::RunExitTimer() {
     if (own_exits_.empty()) {
       state_changed_.wait(lock);
     } else {
-      auto next = std::min_element(own_exits_.begin(), own_exits_.end(),
-                                   [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
-      state_changed_.wait_until(lock, next->at);
+      // A copy: the wait releases the lock, and a push_back meanwhile may move the vector.
+      const auto next = std::min_element(own_exits_.begin(), own_exits_.end(),
+                                         [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; })->at;
+      state_changed_.wait_until(lock, next);
     }
   }
 }
