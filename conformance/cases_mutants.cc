@@ -344,6 +344,47 @@ PODLIFE_CASE(SyncRules, ANewSandboxRunsTheInitContainersAgain,
   EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("init", "app", "init", "init", "app"));
 }
 
+PODLIFE_CASE(SyncRules, AnExitedSidecarIsNotRestartedForAFinishedPod,
+             {.ids = "SP-01a SP-05 PR-10", .profiles = Profiles::k135Only,
+              .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "In 1.35, when the job of a restartPolicy Never pod has finished and its sidecar has exited too, the next sync MUST kill the pod (stop its sandbox) and MUST NOT start the sidecar again."}) {
+  PodUnderTest& p = Pod("  restartPolicy: Never\n  initContainers:\n" + Sidecar("proxy") + Regular("setup") +
+                        "  containers:\n" + Regular("job"));
+  auto first = Background([&] { return p.Sync(); });
+  std::string setup_id;
+  ASSERT_TRUE(NthStarted(fake(), 2, &setup_id));  // proxy, then setup
+  fake().ExitContainer(setup_id, 0);
+  SyncReport r = first.get();
+  ASSERT_TRUE(r.ok) << r.error;
+  fake().ExitContainer(r.Get("proxy").container_id, 1);
+  fake().ExitContainer(r.Get("job").container_id, 0);
+  (void)p.Sync();
+  EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("proxy", "setup", "job"))
+      << "a container was started for a finished pod";
+  EXPECT_EQ(Calls("StopPodSandbox").size(), 1u) << "the finished pod was not killed";
+}
+
+PODLIFE_CASE(SyncRules, TheBackOffDoublesEachRestart,
+             {.ids = "SP-04 PS-09", .needs = {Capability::kFaults, Capability::kExitControl},
+              .must = "A container restarted each time its back-off had passed (10 s, then 20 s) MUST next be backed off for 40 s: the back-off doubles, `back-off 40s restarting failed container=app pod=<pod>`."}) {
+  SyncReport r = Pod("  containers:\n" + Regular("app")).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  fake().ExitContainer(r.Get("app").container_id, 1);
+  r = pod().Sync();  // the first restart: back-off 10 s from now on
+  ASSERT_TRUE(r.ok) << r.error;
+  // The fake backdates each finish, as if the next sync came that much later: past the 10 s,
+  // then past the 20 s back-off, so each restart doubles it.
+  for (auto ago : {15s, 25s}) {
+    fake().ExitContainerAgo(r.Get("app").container_id, 1, ago);
+    r = pod().Sync();
+    ASSERT_TRUE(r.ok) << r.error << " (finished " << ago.count() << " s ago, past its back-off)";
+  }
+  fake().ExitContainer(r.Get("app").container_id, 1);
+  SyncReport backed_off = pod().Sync();
+  EXPECT_EQ(backed_off.Get("app").reason, "CrashLoopBackOff");
+  EXPECT_EQ(backed_off.Get("app").message, "back-off 40s restarting failed container=app pod=" + PodRef());
+}
+
 PODLIFE_CASE(SyncRules, TheSandboxIsStoppedEvenWhenAKillFails,
              {.ids = "SP-09 PR-13", .needs = {Capability::kCallLog, Capability::kFaults},
               .must = "When StopContainer fails with an error other than NotFound, the kill MUST fail with it, and the pod's sandbox MUST still be stopped."}) {
