@@ -385,6 +385,31 @@ PODLIFE_CASE(SyncRules, TheBackOffDoublesEachRestart,
   EXPECT_EQ(backed_off.Get("app").message, "back-off 40s restarting failed container=app pod=" + PodRef());
 }
 
+PODLIFE_CASE(SyncRules, AnAlwaysInitContainerIsASidecarOnlyIn135,
+             {.ids = "SP-05 PS-14 PS-11", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "An init container with restartPolicy Always MUST be a sidecar in 1.35 (the app starts while it runs) and an ordinary init container in 1.21 (the app is created only after it exited 0)."}) {
+  PodUnderTest& p = Pod("  initContainers:\n" + Sidecar("proxy") + "  containers:\n" + Regular("app"));
+  if (v135()) {
+    SyncReport r = p.Sync();
+    ASSERT_TRUE(r.ok) << r.error;
+    EXPECT_EQ(Observe(r.Get("proxy").container_id).state, "CONTAINER_RUNNING");
+    EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("proxy", "app"));
+    return;
+  }
+  auto sync = Background([&] { return p.Sync(); });
+  std::string proxy_id;
+  ASSERT_TRUE(NthStarted(fake(), 1, &proxy_id));
+  fakes::CallRecord started;
+  ASSERT_TRUE(fake().calls().WaitFor(fakes::Call("StartContainer"), 10s, &started).ok());
+  // The implementation looks at the running init container (waiting for it) before it goes on.
+  ASSERT_TRUE(fake().calls().WaitForFinished(fakes::Call("ContainerStatus"), 10s, nullptr, started.seq).ok());
+  EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("proxy"));
+  fake().ExitContainer(proxy_id, 0);
+  SyncReport r = sync.get();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("proxy", "app"));
+}
+
 PODLIFE_CASE(SyncRules, TheSandboxIsStoppedEvenWhenAKillFails,
              {.ids = "SP-09 PR-13", .needs = {Capability::kCallLog, Capability::kFaults},
               .must = "When StopContainer fails with an error other than NotFound, the kill MUST fail with it, and the pod's sandbox MUST still be stopped."}) {
