@@ -143,6 +143,10 @@ void CheckedFake::ExitContainer(const std::string& container_id, int exit_code, 
                                 Where where) {
   Use(Capability::kExitControl, "ExitContainer()", where).ExitContainer(container_id, exit_code, reason);
 }
+void CheckedFake::ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago,
+                                   Where where) {
+  Use(Capability::kExitControl, "ExitContainerAgo()", where).ExitContainerAgo(container_id, exit_code, ago);
+}
 std::vector<std::string> CheckedFake::Unconsumed() {
   fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
   return server ? server->Unconsumed() : std::vector<std::string>{};

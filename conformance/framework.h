@@ -229,6 +229,9 @@ class CheckedFake {
   // [exit-control]
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "",
                      Where where = Where::current());
+  // As if it exited `ago` earlier (its finishedAt that far back).
+  void ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago,
+                        Where where = Where::current());
   // No capability: the fixture checks these itself at teardown.
   std::vector<std::string> Unconsumed();
   fakes::WaitResult VerifyAllConsumed();

@@ -628,6 +628,12 @@ WaitResult FakeCriServer::WaitUntilNotRunning(const std::string& container_id, M
                              "ms\ncall log:\n" + log_.Format());
 }
 
+void FakeCriServer::ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago) {
+  std::lock_guard lock(mu_);
+  state_.ExitContainer(container_id, exit_code, "", ago.count());
+  state_changed_.notify_all();
+}
+
 std::optional<ContainerRecord> FakeCriServer::Container(const std::string& container_id) const {
   std::lock_guard lock(mu_);
   auto it = state_.containers().find(container_id);

@@ -80,6 +80,9 @@ class FakeCriServer {
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");
   // Waits until the container is no longer running (exited, removed or unknown), up to `timeout`.
   [[nodiscard]] WaitResult WaitUntilNotRunning(const std::string& container_id, Millis timeout);
+  // The same, as if it had happened `ago` earlier: finished_at lies that far in the past, so a
+  // case can check what is measured from a container's finish (CrashLoopBackOff) without waiting.
+  void ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago);
   std::optional<ContainerRecord> Container(const std::string& container_id) const;
   std::optional<SandboxRecord> Sandbox(const std::string& sandbox_id) const;
   std::vector<ContainerRecord> Containers() const;

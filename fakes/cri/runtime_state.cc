@@ -273,14 +273,15 @@ grpc::Status RuntimeState::PlanStop(const std::string& id, int64_t timeout_secon
   return grpc::Status::OK;
 }
 
-void RuntimeState::ExitContainer(const std::string& id, int exit_code, const std::string& reason) {
+void RuntimeState::ExitContainer(const std::string& id, int exit_code, const std::string& reason,
+                                 int64_t finished_ago_nanos) {
   auto it = containers_.find(id);
   if (it == containers_.end() || it->second.state != cri::CONTAINER_RUNNING) return;
   ContainerRecord& c = it->second;
   c.state = cri::CONTAINER_EXITED;
   c.exit_code = exit_code;
   c.reason = reason.empty() ? (exit_code == 0 ? kReasonCompleted : kReasonError) : reason;
-  c.finished_at = now_();
+  c.finished_at = now_() - finished_ago_nanos;
 }
 
 bool RuntimeState::IsRunning(const std::string& id) const {

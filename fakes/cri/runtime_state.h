@@ -101,7 +101,8 @@ class RuntimeState {
   grpc::Status CheckExec(const std::string& id) const;
 
   // The container's PID 1 exited (the workload died, or a stop ended it). No-op unless running.
-  void ExitContainer(const std::string& id, int exit_code, const std::string& reason);
+  // `finished_ago_nanos` backdates finished_at (rules measured from the finish, without waiting).
+  void ExitContainer(const std::string& id, int exit_code, const std::string& reason, int64_t finished_ago_nanos = 0);
   bool IsRunning(const std::string& id) const;
 
   std::string PullImage(const std::string& reference);
