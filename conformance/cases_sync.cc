@@ -222,5 +222,22 @@ PODLIFE_CASE(Backoff, TheSameSpecStaysInBackOff,
   EXPECT_EQ(Calls("CreateContainer").size(), 2u);
 }
 
+PODLIFE_CASE(Backoff, AnEntryExpiresTenMinutesAfterTheRestartMeasuredAtTheFinish,
+             {.ids = "SP-04", .needs = {Capability::kCallLog, Capability::kExitControl},
+              .must = "A back-off MUST be forgotten when the container finished more than 10 minutes after its last restart (measured at its finish, not at the sync): it is started again at once, without BackOff."}) {
+  SyncReport first = Pod("  containers:\n" + Regular("app")).Sync();
+  ASSERT_TRUE(first.ok) << first.error;
+  fake().ExitContainer(first.Get("app").container_id, 1);
+  SyncReport restarted = pod().Sync();  // the first restart: a 10 s back-off from now on
+  ASSERT_TRUE(restarted.ok) << restarted.error;
+  // The runtime reports a finish 11 minutes after that restart (what a container that ran that
+  // long reports); the sync comes at once, so only a finish-based expiry lets it start again.
+  fake().ExitContainerAgo(restarted.Get("app").container_id, 1, -std::chrono::minutes(11));
+  SyncReport third = pod().Sync();
+  EXPECT_TRUE(third.ok) << third.error;
+  EXPECT_EQ(Calls("CreateContainer").size(), 3u) << "the expired back-off still held the container";
+  EXPECT_TRUE(EventsWithReason("BackOff").empty());
+}
+
 }  // namespace
 }  // namespace podlife::conformance
