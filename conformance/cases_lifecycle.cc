@@ -3,6 +3,7 @@
 
 #include <future>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 #include "runtime/v1/api.pb.h"
 
@@ -26,15 +27,6 @@ std::string ExecHandler(const std::string& hook, const std::string& script) {
 // A preStop httpGet to the HTTP hook endpoint's /bye.
 constexpr char kHttpPreStopToBye[] =
     "      preStop:\n        httpGet:\n          host: 127.0.0.1\n          port: {HTTP_PORT}\n          path: bye\n";
-
-// StopContainer's requested timeout for a container.
-std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
-  for (const auto& s : stops) {
-    const auto& req = s.Request<cri::StopContainerRequest>();
-    if (req.container_id() == id) return req.timeout();
-  }
-  return std::nullopt;
-}
 
 PODLIFE_AREA(PostStart);
 

@@ -23,14 +23,6 @@ using ::testing::Le;
 using ::testing::Not;
 using ::testing::StartsWith;
 
-constexpr char kWorkload[] = "    image: {IMAGE}\n    command: {WORKLOAD}\n";
-
-std::string Regular(const std::string& name, const std::string& extra = "") {
-  return "  - name: " + name + "\n" + kWorkload + extra;
-}
-std::string Sidecar(const std::string& name, const std::string& extra = "") {
-  return "  - name: " + name + "\n    restartPolicy: Always\n" + kWorkload + extra;
-}
 std::string Hook(const std::string& hook, const std::string& handler) {
   return "    lifecycle:\n      " + hook + ":\n" + handler;
 }
@@ -40,17 +32,6 @@ std::string HttpGet(const std::string& path, const std::string& port = "{HTTP_PO
   return "        httpGet:\n          host: 127.0.0.1\n          port: " + port + "\n          path: " + path + "\n";
 }
 
-std::vector<std::string> CreatedNames(const std::vector<fakes::CallRecord>& creates) {
-  std::vector<std::string> names;
-  for (const auto& c : creates) names.push_back(c.Request<cri::CreateContainerRequest>().config().metadata().name());
-  return names;
-}
-std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
-  for (const auto& s : stops) {
-    if (s.Request<cri::StopContainerRequest>().container_id() == id) return s.Request<cri::StopContainerRequest>().timeout();
-  }
-  return std::nullopt;
-}
 // The ID of the n-th (from 1) container started, once its StartContainer has finished.
 ::testing::AssertionResult NthStarted(CheckedFake& fake, size_t n, std::string* id) {
   uint64_t after = 0;
@@ -63,33 +44,6 @@ std::optional<int64_t> StopTimeout(const std::vector<fakes::CallRecord>& stops, 
     *id = started.Request<cri::StartContainerRequest>().container_id();
   }
   return ::testing::AssertionSuccess();
-}
-
-// ---------------------------------------------------------------------------------------------
-PODLIFE_AREA(ExecStreams);
-
-PODLIFE_CASE(ExecStreams, BothStreamsStdoutThenStderr,
-             {.ids = "EX-02 EX-04 CRI-04", .needs = {Capability::kFaults},
-              .must = "An exec hook exiting 2 with output on both streams MUST fail with `... exited with 2: <stderr>, message: \"<stdout><stderr>\"`: stderr after the exit code, stdout then stderr in the message."}) {
-  fakes::ExecResult both;
-  both.exit_code = 2;
-  both.stdout_text = "out\n";
-  both.stderr_text = "err\n";
-  fake().ScriptExec({"sh", "-c", "print both"}, both);
-  SyncReport r = Pod("  containers:\n" + Regular("app", Hook("postStart", Exec("print both")))).Sync();
-  EXPECT_EQ(PostStartFailureOf(r), "Exec lifecycle hook ([sh -c print both]) for Container \"app\" in Pod \"" + PodRef() +
-                                     "\" failed - error: command 'sh -c print both' exited with 2: err\n, message: \"out\\nerr\\n\"");
-}
-
-PODLIFE_CASE(ExecStreams, StderrWithExitZeroSucceeds,
-             {.ids = "EX-03", .needs = {Capability::kFaults},
-              .must = "An exec hook exiting 0 MUST succeed even when it wrote to stderr."}) {
-  fakes::ExecResult warned;
-  warned.stderr_text = "warning: deprecated flag\n";
-  fake().ScriptExec({"sh", "-c", "warn"}, warned);
-  SyncReport r = Pod("  containers:\n" + Regular("app", Hook("postStart", Exec("warn")))).Sync();
-  EXPECT_TRUE(r.ok) << r.error;
-  EXPECT_THAT(Reasons(), Not(::testing::Contains("FailedPostStartHook")));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -193,7 +147,7 @@ PODLIFE_CASE(KillGrace, ASidecarsWaitForItsTurnComesOutOfItsGrace,
   fakes::HttpResponseScript slow;
   slow.delay = 1200ms;
   http().Script("/slow", slow);
-  SyncReport r = Pod("  initContainers:\n" + Sidecar("proxy") + "  containers:\n" +
+  SyncReport r = Pod("  initContainers:\n" + SidecarSpec("proxy") + "  containers:\n" +
                      Regular("app", Hook("preStop", HttpGet("slow"))), 30).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(std::nullopt), "");
@@ -311,7 +265,7 @@ PODLIFE_CASE(SyncRules, AnExitedSidecarIsNotRestartedForAFinishedPod,
              {.ids = "SP-01a SP-05 PR-10", .profiles = Profiles::k135Only,
               .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "In 1.35, when the job of a restartPolicy Never pod has finished and its sidecar has exited too, the next sync MUST kill the pod (stop its sandbox) and MUST NOT start the sidecar again."}) {
-  PodUnderTest& p = Pod("  restartPolicy: Never\n  initContainers:\n" + Sidecar("proxy") + Regular("setup") +
+  PodUnderTest& p = Pod("  restartPolicy: Never\n  initContainers:\n" + SidecarSpec("proxy") + Regular("setup") +
                         "  containers:\n" + Regular("job"));
   auto first = Background([&] { return p.Sync(); });
   std::string setup_id;
@@ -351,7 +305,7 @@ PODLIFE_CASE(SyncRules, TheBackOffDoublesEachRestart,
 PODLIFE_CASE(SyncRules, AnAlwaysInitContainerIsASidecarIn135,
              {.ids = "SP-05 PS-14", .profiles = Profiles::k135Only, .needs = {Capability::kCallLog},
               .must = "In 1.35 an init container with restartPolicy Always MUST be a sidecar: the app is created while it runs."}) {
-  SyncReport r = Pod("  initContainers:\n" + Sidecar("proxy") + "  containers:\n" + Regular("app")).Sync();
+  SyncReport r = Pod("  initContainers:\n" + SidecarSpec("proxy") + "  containers:\n" + Regular("app")).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(Observe(r.Get("proxy").container_id).state, "CONTAINER_RUNNING");
   EXPECT_THAT(CreatedNames(Calls("CreateContainer")), ElementsAre("proxy", "app"));
@@ -360,7 +314,7 @@ PODLIFE_CASE(SyncRules, AnAlwaysInitContainerIsASidecarIn135,
 PODLIFE_CASE(SyncRules, AnAlwaysInitContainerIsOrdinaryIn121,
              {.ids = "SP-05 PS-11", .profiles = Profiles::k121Only, .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "In 1.21 an init container with restartPolicy Always MUST be an ordinary init container: the app is created only after it exited 0."}) {
-  PodUnderTest& p = Pod("  initContainers:\n" + Sidecar("proxy") + "  containers:\n" + Regular("app"));
+  PodUnderTest& p = Pod("  initContainers:\n" + SidecarSpec("proxy") + "  containers:\n" + Regular("app"));
   auto sync = Background([&] { return p.Sync(); });
   std::string proxy_id;
   ASSERT_TRUE(NthStarted(fake(), 1, &proxy_id));
@@ -416,7 +370,7 @@ PODLIFE_CASE(EventObjects, KillingIsNormalOnTheContainer,
 PODLIFE_CASE(EventObjects, ASidecarsFailedPreStopNamesTheInitContainer,
              {.ids = "EV-05 EV-10 PR-06", .profiles = Profiles::k135Only,
               .must = "In 1.35 a sidecar's failing preStop MUST record Warning FailedPreStopHook on spec.initContainers{proxy}."}) {
-  SyncReport r = Pod("  initContainers:\n" + Sidecar("proxy", Hook("preStop", Exec("exit 1"))) + "  containers:\n" +
+  SyncReport r = Pod("  initContainers:\n" + SidecarSpec("proxy", Hook("preStop", Exec("exit 1"))) + "  containers:\n" +
                      Regular("app")).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(std::nullopt), "");

@@ -4,6 +4,7 @@
 // (docs/behaviours.md SP-01, SP-04, SP-05, SP-06, SP-08, PS-14, PR-12, EV-01).
 #include <gmock/gmock.h>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 #include "runtime/v1/api.pb.h"
 
@@ -14,36 +15,8 @@ namespace cri = ::runtime::v1;
 
 using ::testing::ElementsAre;
 
-constexpr char kWorkload[] = "    image: {IMAGE}\n    command: {WORKLOAD}\n";
-
-std::string Regular(const std::string& name, const std::string& extra = "") {
-  return "  - name: " + name + "\n" + kWorkload + extra;
-}
-std::string SidecarSpec(const std::string& name, const std::string& extra = "") {
-  return "  - name: " + name + "\n    restartPolicy: Always\n" + kWorkload + extra;
-}
 std::string ExecHook(const std::string& hook, const std::string& script) {
   return "    lifecycle:\n      " + hook + ":\n        exec:\n          command: [sh, -c, \"" + script + "\"]\n";
-}
-
-// The names of the containers CreateContainer was called for, in order.
-std::vector<std::string> CreatedNames(const std::vector<fakes::CallRecord>& creates) {
-  std::vector<std::string> names;
-  for (const auto& c : creates) names.push_back(c.Request<cri::CreateContainerRequest>().config().metadata().name());
-  return names;
-}
-
-// The container IDs StopContainer was called for, in order, and the timeout each got.
-std::vector<std::string> StoppedIds(const std::vector<fakes::CallRecord>& stops) {
-  std::vector<std::string> ids;
-  for (const auto& s : stops) ids.push_back(s.Request<cri::StopContainerRequest>().container_id());
-  return ids;
-}
-std::optional<int64_t> TimeoutOf(const std::vector<fakes::CallRecord>& stops, const std::string& id) {
-  for (const auto& s : stops) {
-    if (s.Request<cri::StopContainerRequest>().container_id() == id) return s.Request<cri::StopContainerRequest>().timeout();
-  }
-  return std::nullopt;
 }
 
 PODLIFE_AREA(Sidecar);
@@ -140,7 +113,7 @@ PODLIFE_CASE(Sidecar, AFailedStopDoesNotEndTheTurn,
   auto stops = Calls("StopContainer");
   ASSERT_EQ(StoppedIds(stops).size(), 2u);
   EXPECT_EQ(StoppedIds(stops).at(0), r.Get("app").container_id);
-  EXPECT_EQ(TimeoutOf(stops, r.Get("proxy").container_id), 2) << "the sidecar did not wait out the grace";
+  EXPECT_EQ(StopTimeout(stops, r.Get("proxy").container_id), 2) << "the sidecar did not wait out the grace";
 }
 
 PODLIFE_CASE(Sidecar, AChangedSidecarIsKilledAsAnInitContainer,
@@ -190,17 +163,28 @@ PODLIFE_CASE(InitContainer, AFailureUnderRestartPolicyNeverKillsThePod,
   }
 }
 
-PODLIFE_AREA(Backoff);
+// The Backoff area: each case starts from a container that crashed again after its first restart
+// (a 10 s back-off is recorded for its spec).
+class Backoff : public CaseFixture {
+ protected:
+  // The container's report after its first restart; it has exited 1 again.
+  ContainerReport CrashedAfterItsFirstRestart() {
+    SyncReport first = Pod("  containers:\n" + Regular("app")).Sync();
+    EXPECT_TRUE(first.ok) << first.error;
+    fake().ExitContainer(first.Get("app").container_id, 1);
+    SyncReport restarted = pod().Sync();  // the first restart is not backed off
+    EXPECT_TRUE(restarted.ok) << restarted.error;
+    return restarted.Get("app");
+  }
+};
+INSTANTIATE_TEST_SUITE_P(, Backoff, ::testing::ValuesIn(ProfilesUnderTest()), ProfileParamName);
 
 PODLIFE_CASE(Backoff, AChangedSpecStartsWithoutTheOldBackOff,
              {.ids = "SP-04 SP-06 PS-09", .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "CrashLoopBackOff MUST be kept per container spec: a container backing off whose spec changed MUST be started at the next sync."}) {
-  SyncReport first = Pod("  containers:\n" + Regular("app")).Sync();
-  ASSERT_TRUE(first.ok) << first.error;
-  fake().ExitContainer(first.Get("app").container_id, 1);
-  SyncReport restarted = pod().Sync();
-  ASSERT_TRUE(restarted.ok) << restarted.error;
-  fake().ExitContainer(restarted.Get("app").container_id, 1);
+  const ContainerReport restarted = CrashedAfterItsFirstRestart();
+  if (HasFailure()) return;
+  fake().ExitContainer(restarted.container_id, 1);
   SyncReport changed = pod().SyncChanged(SamePod("  containers:\n" + Regular("app", "    env:\n    - name: V\n      value: two\n")));
   EXPECT_TRUE(changed.ok) << changed.error;
   EXPECT_EQ(Calls("CreateContainer").size(), 3u) << "the changed container was held back by the old spec's back-off";
@@ -210,12 +194,9 @@ PODLIFE_CASE(Backoff, AChangedSpecStartsWithoutTheOldBackOff,
 PODLIFE_CASE(Backoff, TheSameSpecStaysInBackOff,
              {.ids = "SP-04 EV-07", .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "A container that exits again within its back-off MUST NOT be started at the next sync while its spec is unchanged, and MUST be started once the spec changes."}) {
-  SyncReport first = Pod("  containers:\n" + Regular("app")).Sync();
-  ASSERT_TRUE(first.ok) << first.error;
-  fake().ExitContainer(first.Get("app").container_id, 1);
-  SyncReport restarted = pod().Sync();
-  ASSERT_TRUE(restarted.ok) << restarted.error;
-  fake().ExitContainer(restarted.Get("app").container_id, 1);
+  const ContainerReport restarted = CrashedAfterItsFirstRestart();
+  if (HasFailure()) return;
+  fake().ExitContainer(restarted.container_id, 1);
   SyncReport same = pod().SyncChanged(SamePod("  containers:\n" + Regular("app")));
   EXPECT_FALSE(same.ok);
   EXPECT_EQ(same.Get("app").reason, "CrashLoopBackOff");
@@ -225,14 +206,11 @@ PODLIFE_CASE(Backoff, TheSameSpecStaysInBackOff,
 PODLIFE_CASE(Backoff, AnEntryExpiresTenMinutesAfterTheRestartMeasuredAtTheFinish,
              {.ids = "SP-04", .needs = {Capability::kCallLog, Capability::kExitControl},
               .must = "A back-off MUST be forgotten when the container finished more than 10 minutes after its last restart (measured at its finish, not at the sync): it is started again at once, without BackOff."}) {
-  SyncReport first = Pod("  containers:\n" + Regular("app")).Sync();
-  ASSERT_TRUE(first.ok) << first.error;
-  fake().ExitContainer(first.Get("app").container_id, 1);
-  SyncReport restarted = pod().Sync();  // the first restart: a 10 s back-off from now on
-  ASSERT_TRUE(restarted.ok) << restarted.error;
+  const ContainerReport restarted = CrashedAfterItsFirstRestart();
+  if (HasFailure()) return;
   // The runtime reports a finish 11 minutes after that restart (what a container that ran that
   // long reports); the sync comes at once, so only a finish-based expiry lets it start again.
-  fake().ExitContainerAgo(restarted.Get("app").container_id, 1, -std::chrono::minutes(11));
+  fake().ExitContainerAgo(restarted.container_id, 1, -std::chrono::minutes(11));
   SyncReport third = pod().Sync();
   EXPECT_TRUE(third.ok) << third.error;
   EXPECT_EQ(Calls("CreateContainer").size(), 3u) << "the expired back-off still held the container";

@@ -124,7 +124,7 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
       continue;
     }
     if (InitContainerExitedSinceItsStart(pod, plan, snapshot, progress)) break;
-    if (plan.Empty() || !Execute(pod, plan, snapshot, cancel, progress)) break;
+    if (plan.Empty() || !Execute(pod, plan, snapshot, progress)) break;
   }
   return Report(pod, snapshot, progress);
 }
@@ -156,7 +156,7 @@ bool PodSync::AwaitInitContainer(const Pod& pod, size_t index, const std::shared
   auto after = Snapshot();
   if (!after.ok()) return false;
   const SyncPlan plan = PlanSync(pod, *after, profile_);
-  if (plan.kill_pod && plan.failed_init) (void)Execute(pod, plan, *after, cancel, progress);
+  if (plan.kill_pod && plan.failed_init) (void)Execute(pod, plan, *after, progress);
   return false;
 }
 
@@ -218,8 +218,7 @@ absl::StatusOr<PodSnapshot> PodSync::Snapshot() {
   return snapshot;
 }
 
-bool PodSync::Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
-                      const std::shared_ptr<Notification>& cancel, Progress& progress) {
+bool PodSync::Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot, Progress& progress) {
   if (plan.sandbox_changed) {  // SP-07, EV-09
     events_.Record({"Normal", "SandboxChanged", "", "Pod sandbox changed, it will be killed and re-created.", {}});
   }
@@ -260,7 +259,6 @@ bool PodSync::Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& s
     if (!outcome.start.ok()) progress.Fail("container " + c.name + ": " + outcome.start.error_reason);
     progress.outcomes[c.name] = outcome;
   }
-  (void)cancel;
   return init_started && plan.containers_to_start.empty();
 }
 

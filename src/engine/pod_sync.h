@@ -113,8 +113,7 @@ class PodSync {
   // name as the runtime reports it.
   absl::StatusOr<PodSnapshot> Snapshot();
   // One sync's steps for `plan`; true when the plan's init containers all started (a next plan follows).
-  bool Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot,
-               const std::shared_ptr<Notification>& cancel, Progress& progress);
+  bool Execute(const Pod& pod, const SyncPlan& plan, const PodSnapshot& snapshot, Progress& progress);
   bool KillPlannedContainers(const Pod& pod, const SyncPlan& plan, Progress& progress);
   bool CreateSandbox(const Pod& pod, uint32_t attempt, Progress& progress);
   // Starts `c` unless it is in CrashLoopBackOff, and remembers it.
