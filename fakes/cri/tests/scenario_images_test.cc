@@ -3,7 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/scenario.h"
+#include "fakes/cri/tests/cri_test_client.h"
 
 namespace podlife::fakes {
 namespace {
@@ -77,6 +79,47 @@ TEST(ScenarioImagesTest, BadImagesAreNamedWithTheirLineAndField) {
   EXPECT_EQ(ParseError("images:\n  - reference: alpine\n    present: maybe\n").substr(0, 27), "s.yaml:3: images[0].present");
   EXPECT_EQ(ParseError("images:\n  - reference: alpine\n    tag: x\n").substr(0, 38), "s.yaml:3: images[0].tag: unknown field");
   EXPECT_EQ(ParseError("images: alpine\n"), "s.yaml:1: images: expected a list");
+}
+
+// Applied to a running server: the present image is there without a pull, the shared references
+// pull one image with the scripted size and user.
+TEST(ScenarioImagesTest, AppliedImagesAreServed) {
+  std::string error;
+  auto server = FakeCriServer::Start({}, &error);
+  ASSERT_TRUE(server) << error;
+  ApplyScenario(ParseOk(R"(
+images:
+  - references: [app:1, app:latest]
+    size: 777
+    user: "65534"
+  - reference: localhost/busybox:podlife
+    present: true
+)"),
+                *server);
+  testing::CriTestClient client(server->NewChannel());
+  auto status = [&](const std::string& reference) {
+    cri::ImageStatusRequest req;
+    req.mutable_image()->set_image(reference);
+    cri::ImageStatusResponse resp;
+    EXPECT_TRUE(client.images->ImageStatus(testing::CriTestClient::Context().get(), req, &resp).ok());
+    return resp;
+  };
+  EXPECT_TRUE(status("localhost/busybox:podlife").has_image());
+  EXPECT_FALSE(status("app").has_image()) << "not present until pulled";
+  std::string ids[2];
+  const char* refs[2] = {"app", "docker.io/library/app:1"};
+  for (int i = 0; i < 2; ++i) {
+    cri::PullImageRequest req;
+    req.mutable_image()->set_image(refs[i]);
+    cri::PullImageResponse resp;
+    ASSERT_TRUE(client.images->PullImage(testing::CriTestClient::Context().get(), req, &resp).ok());
+    ids[i] = resp.image_ref();
+  }
+  EXPECT_EQ(ids[0], ids[1]);
+  auto app = status("app:1").image();
+  EXPECT_EQ(app.size(), 777u);
+  EXPECT_EQ(app.uid().value(), 65534);
+  EXPECT_THAT(app.repo_tags(), ElementsAre("docker.io/library/app:1", "docker.io/library/app:latest"));
 }
 
 }  // namespace
