@@ -1,10 +1,10 @@
 #include "fakes/cri/runtime_state.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
-#include <algorithm>
 #include <random>
 
 #include "fakes/cri/image_reference.h"
@@ -202,9 +202,7 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
   if (config.metadata().name().empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include metadata name"};
   }
-  if (config.image().image().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include an image"};
-  }
+  // No check for an empty image: containerd resolves "" like any other text (see ResolveImage).
   ImageRecord image;
   if (auto st = ResolveImage(config.image().image(), &image); !st.ok()) {
     return {st.error_code(), "failed to resolve image " + Quote(config.image().image()) + ": " + st.error_message()};

@@ -214,6 +214,25 @@ TEST_F(RuntimeStateImagesTest, ContainersResolveShortNamesAndReportTagAndDigestA
   EXPECT_EQ(st.error_message(), "failed to resolve image \"busybox\": not found");
 }
 
+// containerd 1.6.20 has no "image required" check: "" goes through localResolve, where it is a
+// prefix of every ID.
+TEST_F(RuntimeStateImagesTest, AnEmptyImageResolvesAsContainerdResolvesIt) {
+  const std::string sandbox = Sandbox();
+  std::string id;
+  auto st = Create(sandbox, "none", "", &id);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(st.error_message(), "failed to resolve image \"\": not found");
+  Pull("busybox");
+  ASSERT_TRUE(Create(sandbox, "one", "", &id).ok()) << "the only image";
+  cri::ContainerStatus status;
+  ASSERT_TRUE(state_.ContainerStatus(id, &status).ok());
+  EXPECT_EQ(status.image().image(), "docker.io/library/busybox:latest");
+  Pull("alpine");
+  st = Create(sandbox, "two", "", &id);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(), "failed to resolve image \"\": ambiguous digest string");
+}
+
 TEST_F(RuntimeStateImagesTest, AnImportedImageWithoutDigestReportsItsIdAsImageRef) {
   state_.DefineImage(Definition({"localhost/busybox:podlife"}, kDefaultImageSize, "", "", true));
   std::string id;
