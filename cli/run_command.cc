@@ -289,6 +289,7 @@ bool Succeeded(const Pod& pod, const PodSyncResult& result) {
 int StartEmbeddedFake(const RunOptions& options, std::unique_ptr<fakes::FakeCriServer>& fake) {
   fakes::FakeCriOptions fake_options;
   fake_options.simulate_commands = true;
+  fake_options.private_logs = true;  // container logs in the fake's own directory, not /var/log/pods
   std::string error;
   fake = fakes::FakeCriServer::Start(fake_options, &error);
   if (!fake) {
