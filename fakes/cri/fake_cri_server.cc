@@ -487,8 +487,9 @@ void FakeCriServer::WriteLogLocked(const std::string& container_id, const std::s
   size_t done = 0;
   while (done < lines.size()) {
     const ssize_t n = write(it->second, lines.data() + done, lines.size() - done);
-    if (n <= 0 && errno != EINTR) return;  // a full disk loses the line, as a runtime's logger would
-    if (n > 0) done += static_cast<size_t>(n);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk loses the line, as a runtime's logger would
+    done += static_cast<size_t>(n);
   }
 }
 

@@ -242,7 +242,9 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
   c.image_ref = image->id;
   if (!s.config.log_directory().empty() && !config.log_path().empty()) {
     c.log_path = (std::filesystem::path(s.config.log_directory()) / config.log_path()).string();
-    if (!log_root_.empty()) c.log_path = (std::filesystem::path(log_root_) / c.log_path.substr(c.log_path[0] == '/')).string();
+    if (!log_root_.empty()) {
+      c.log_path = (std::filesystem::path(log_root_) / std::filesystem::path(c.log_path).relative_path()).string();
+    }
   }
   c.created_at = now_();
   if (const WorkloadRule* rule = script_ ? script_->FindWorkloadRule(config.metadata().name()) : nullptr) {

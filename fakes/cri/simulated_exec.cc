@@ -291,11 +291,27 @@ struct Sink {
   std::string path;
 };
 
+// The length of `sleep ARGS`: false when it is not a valid one; nullopt for `infinity`.
+bool SleepLength(const std::vector<std::string>& args, std::optional<Millis>* length) {
+  if (args.size() != 1) return false;
+  if (args[0] == "infinity") {
+    *length = std::nullopt;
+    return true;
+  }
+  char* end = nullptr;
+  const double seconds = std::strtod(args[0].c_str(), &end);
+  if (args[0].empty() || *end != '\0' || !std::isfinite(seconds) || seconds < 0 || args[0][0] == '-') return false;
+  *length = Millis(std::llround(std::min(seconds, 1e9) * 1000));
+  return true;
+}
+
+// Runs one script (or plain argv) against a container's filesystem, keeping what it did: its
+// output (buffered for an exec, timed for a workload), the time it took, how it ended.
 class Interpreter {
  public:
   Interpreter(ShellContext& ctx, bool workload) : ctx_(ctx), workload_(workload) {}
 
-  // Runs a script; false (and `error`) when it cannot be parsed.
+  // Runs a script; false (and `syntax_error`) when it cannot be parsed.
   bool RunScript(const std::string& script) {
     std::vector<Token> tokens;
     if (std::string e = Tokenize(script, &tokens); !e.empty()) return Fail(e);
@@ -306,31 +322,35 @@ class Interpreter {
     std::vector<Item> items;
     if (std::string e = Parse(tokens, &items); !e.empty()) return Fail(e);
     for (const auto& item : items) {
-      if (exited_ || forever_) break;
-      if (item.connector == "&&" && status_ != 0) continue;
-      if (item.connector == "||" && status_ == 0) continue;
+      if (exited || forever) break;
+      if (item.connector == "&&" && status != 0) continue;
+      if (item.connector == "||" && status == 0) continue;
       RunItem(item);
     }
     return true;
   }
 
   // A plain argv: no shell parses it.
-  void RunArgv(const std::vector<std::string>& argv) { status_ = RunCommand(argv, Sink{Sink::kStdout, ""}, Sink{Sink::kStderr, ""}, false); }
+  void RunArgv(const std::vector<std::string>& argv) {
+    plain_argv = true;
+    status = RunCommand(argv, Sink{Sink::kStdout, ""}, Sink{Sink::kStderr, ""}, false);
+  }
 
   std::string out, err, start_error, syntax_error;
   std::vector<WorkloadOutput> outputs;
   Millis now{0};
-  int status_ = 0;
-  bool exited_ = false, forever_ = false, blocked_in_program_ = false;
+  int status = 0;
+  bool exited = false, forever = false, blocked_in_program = false;
   std::optional<std::string> term_trap;
   std::vector<std::optional<Millis>> background_ends;  // nullopt: never ends
+  bool plain_argv = false;  // no shell: an unknown binary cannot start
 
  private:
   bool Fail(const std::string& e) {
     syntax_error = e;
     Emit(Sink{Sink::kStderr, ""}, "sh: " + e + "\n");
-    status_ = 2;
-    exited_ = true;
+    status = 2;
+    exited = true;
     return false;
   }
 
@@ -355,7 +375,7 @@ class Interpreter {
       const bool append = r.op.find(">>") != std::string::npos;
       if (std::string e = ctx_.fs->Write(r.target, "", true); !e.empty()) {
         Emit(Sink{Sink::kStderr, ""}, "sh: can't create " + r.target + ": " + e + "\n");
-        status_ = 1;
+        status = 1;
         return;
       }
       if (!append) ctx_.fs->Write(r.target, "", false);
@@ -367,20 +387,20 @@ class Interpreter {
       if (r.op == "<") stdin_file_ = r.target;
     }
     if (item.words.empty()) return;
-    status_ = RunCommand(item.words, out_sink, err_sink, item.background);
+    status = RunCommand(item.words, out_sink, err_sink, item.background);
   }
 
   void RunLoop(const Item& item) {
     Interpreter probe(ctx_, workload_);
     probe.RunTokens(item.condition);
-    const bool enters = (probe.status_ == 0) != item.until;
+    const bool enters = (probe.status == 0) != item.until;
     if (!enters) {
-      status_ = 0;
+      status = 0;
       return;
     }
     // The first pass of the body runs (its output shows); then the loop runs until stopped.
     RunTokens(item.body);
-    if (!exited_) forever_ = true;
+    if (!exited) forever = true;
   }
 
   int RunCommand(const std::vector<std::string>& words, const Sink& out_sink, const Sink& err_sink, bool background) {
@@ -388,13 +408,13 @@ class Interpreter {
     const std::vector<std::string> args(words.begin() + 1, words.end());
     if (background) return RunInBackground(name, args, out_sink, err_sink);
     if (name == "exit") {
-      exited_ = true;
-      return args.empty() ? status_ : static_cast<int>(std::strtol(args[0].c_str(), nullptr, 10) & 0xff);
+      exited = true;
+      return args.empty() ? status : static_cast<int>(std::strtol(args[0].c_str(), nullptr, 10) & 0xff);
     }
     if (name == "exec") {
       if (args.empty()) return 0;
       const int code = RunCommand(args, out_sink, err_sink, false);
-      exited_ = !forever_;
+      exited = !forever;
       return code;
     }
     if (name == "true" || name == ":" || name == "cd") return 0;
@@ -421,11 +441,11 @@ class Interpreter {
     if (workload_) {
       // A program the shell does not know stands for the container's real server: it runs
       // until stopped and handles SIGTERM.
-      forever_ = true;
-      blocked_in_program_ = true;
+      forever = true;
+      blocked_in_program = true;
       return 0;
     }
-    if (plain_argv_) {
+    if (plain_argv) {
       start_error = command.find('/') == std::string::npos
                         ? "exec: \"" + command + "\": executable file not found in $PATH"
                         : "exec: \"" + command + "\": stat " + command + ": no such file or directory";
@@ -455,7 +475,7 @@ class Interpreter {
     out += job.out;
     err += job.err;
     outputs.insert(outputs.end(), job.outputs.begin(), job.outputs.end());
-    background_ends.push_back(job.forever_ ? std::nullopt : std::optional<Millis>(job.now));
+    background_ends.push_back(job.forever ? std::nullopt : std::optional<Millis>(job.now));
     return 0;
   }
 
@@ -678,22 +698,6 @@ class Interpreter {
     return *result != negate ? 0 : 1;
   }
 
- public:
-  // The length of `sleep ARGS`: false when it is not a valid one; nullopt for `infinity`.
-  static bool SleepLength(const std::vector<std::string>& args, std::optional<Millis>* length) {
-    if (args.size() != 1) return false;
-    if (args[0] == "infinity") {
-      *length = std::nullopt;
-      return true;
-    }
-    char* end = nullptr;
-    const double seconds = std::strtod(args[0].c_str(), &end);
-    if (args[0].empty() || *end != '\0' || !std::isfinite(seconds) || seconds < 0 || args[0][0] == '-') return false;
-    *length = Millis(std::llround(std::min(seconds, 1e9) * 1000));
-    return true;
-  }
-
- private:
   int Sleep(const std::vector<std::string>& args, const Sink& err_sink) {
     std::optional<Millis> length;
     if (!SleepLength(args, &length)) {
@@ -701,7 +705,7 @@ class Interpreter {
       return 1;
     }
     if (!length) {
-      forever_ = true;
+      forever = true;
       return 0;
     }
     now += *length;
@@ -711,7 +715,7 @@ class Interpreter {
   int Wait() {
     for (const auto& end : background_ends) {
       if (!end) {
-        forever_ = true;
+        forever = true;
         return 0;
       }
       now = std::max(now, *end);
@@ -730,20 +734,17 @@ class Interpreter {
 
   int Shell(const std::vector<std::string>& args) {
     if (args.size() < 2 || args[0] != "-c") return 0;  // a shell reading an empty stdin
-    const bool was_plain = plain_argv_;
-    plain_argv_ = false;
+    const bool was_plain = plain_argv;
+    plain_argv = false;
     RunScript(args[1]);
-    plain_argv_ = was_plain;
-    exited_ = !syntax_error.empty();  // `exit` inside `sh -c` ends that shell only
-    return status_;
+    plain_argv = was_plain;
+    exited = !syntax_error.empty();  // `exit` inside `sh -c` ends that shell only
+    return status;
   }
 
   ShellContext& ctx_;
   bool workload_;
   std::string stdin_file_;
-
- public:
-  bool plain_argv_ = false;
 };
 
 bool IsShellScript(const std::vector<std::string>& argv) {
@@ -762,14 +763,13 @@ SimulatedExec SimulateCommand(const std::vector<std::string>& argv, ShellContext
   if (IsShellScript(argv)) {
     shell.RunScript(argv[2]);
   } else {
-    shell.plain_argv_ = true;
     shell.RunArgv(argv);
   }
   exec.start_error = shell.start_error;
-  exec.result.exit_code = shell.status_;
+  exec.result.exit_code = shell.status;
   exec.result.stdout_text = shell.out;
   exec.result.stderr_text = shell.err;
-  exec.result.delay = shell.forever_ ? kForever : shell.now;
+  exec.result.delay = shell.forever ? kForever : shell.now;
   return exec;
 }
 
@@ -778,7 +778,7 @@ namespace {
 // What SIGTERM does to the workload: the trap's action, run when the signal arrives.
 void PlanTerm(const Interpreter& shell, ShellContext& context, WorkloadPlan* plan) {
   if (!shell.term_trap) {
-    plan->ignores_sigterm = !shell.blocked_in_program_;
+    plan->ignores_sigterm = !shell.blocked_in_program;
     plan->exit_code_on_term = 0;
     return;
   }
@@ -789,7 +789,7 @@ void PlanTerm(const Interpreter& shell, ShellContext& context, WorkloadPlan* pla
   Interpreter action(context, false);
   action.RunScript(*shell.term_trap);
   plan->term_output = action.out;
-  plan->exit_code_on_term = action.exited_ ? action.status_ : 143;
+  plan->exit_code_on_term = action.exited ? action.status : 143;
 }
 
 }  // namespace
@@ -801,13 +801,12 @@ WorkloadPlan PlanWorkload(const std::vector<std::string>& argv, ShellContext& co
   if (IsShellScript(argv)) {
     shell.RunScript(argv[2]);
   } else {
-    shell.plain_argv_ = true;
     shell.RunArgv(argv);
   }
   plan.output = shell.outputs;
-  if (!shell.forever_) {
+  if (!shell.forever) {
     plan.exits_after = shell.now;
-    plan.exit_code = shell.status_;
+    plan.exit_code = shell.status;
   }
   PlanTerm(shell, context, &plan);
   return plan;
@@ -834,7 +833,7 @@ std::string CheckTokens(const std::vector<Token>& tokens) {
       return "unknown command '" + item.words[0] + "' (the simulated shell knows " + known + ")";
     }
     std::optional<Millis> length;
-    if (name == "sleep" && !Interpreter::SleepLength(args, &length)) {
+    if (name == "sleep" && !SleepLength(args, &length)) {
       return "sleep needs one non-negative number of seconds or `infinity`, got '" +
              (args.empty() ? std::string() : JoinCommand(args)) + "'";
     }

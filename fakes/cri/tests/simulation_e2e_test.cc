@@ -242,6 +242,29 @@ TEST_F(SimulationE2ETest, ReopenContainerLogFailsLikeContainerdUnlessTheContaine
             grpc::StatusCode::NOT_FOUND);
 }
 
+TEST(PrivateLogsTest, LogsGoUnderTheFakesOwnDirectoryWhichShutdownRemoves) {
+  FakeCriOptions options;
+  options.simulate_commands = true;
+  options.private_logs = true;
+  std::string error;
+  auto server = FakeCriServer::Start(options, &error);
+  ASSERT_TRUE(server) << error;
+  CriTestClient client(server->NewChannel());
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = CriTestClient::SandboxConfig("pod");  // log_directory /var/log/pods/default_pod
+  cri::RunPodSandboxResponse sandbox;
+  ASSERT_TRUE(client.runtime->RunPodSandbox(CriTestClient::Context().get(), run, &sandbox).ok());
+  std::string id;
+  ASSERT_TRUE(client.Create(sandbox.pod_sandbox_id(), "app", &id).ok());
+  ASSERT_TRUE(client.Start(id).ok());
+  const fs::path log = client.StatusOf(id).log_path();
+  EXPECT_THAT(log.string(), Not(::testing::StartsWith("/var/log/pods")));
+  EXPECT_THAT(log.string(), ::testing::EndsWith("/var/log/pods/default_pod/app/0.log"));
+  EXPECT_TRUE(fs::exists(log));
+  server->Shutdown();
+  EXPECT_FALSE(fs::exists(log.parent_path())) << "the private log directory outlived the server";
+}
+
 // ---- ExecSync in the simulated shell ----
 
 TEST_F(SimulationE2ETest, ExecSyncAnswersAsAShellInThatContainer) {
