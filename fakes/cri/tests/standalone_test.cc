@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "testsupport/child_process.h"
 #include "fakes/cri/tests/cri_test_client.h"
@@ -188,6 +189,21 @@ TEST_F(StandaloneFakeCriTest, WithSimulateCommandsRunAndTheScenarioScriptsStats)
   cri::CreateContainerResponse created;
   ASSERT_TRUE(client.runtime->CreateContainer(CriTestClient::Context().get(), create, &created).ok());
   ASSERT_TRUE(client.Start(created.container_id()).ok());
+  // `crictl logs` reads the file once the container exited by itself: a wait with a deadline,
+  // polling, since the fake runs in another process.
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (client.StatusOf(created.container_id()).state() != cri::CONTAINER_EXITED &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // the poll interval, not a synchronisation
+  }
+  EXPECT_EQ(client.StatusOf(created.container_id()).state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(client.StatusOf(created.container_id()).exit_code(), 0);
+  // `crictl stats` lists every container; only the running one has cpu figures.
+  cri::ListContainerStatsRequest list_req;
+  cri::ListContainerStatsResponse listed;
+  ASSERT_TRUE(client.runtime->ListContainerStats(CriTestClient::Context().get(), list_req, &listed).ok());
+  ASSERT_EQ(listed.stats_size(), 2);
+  for (const auto& s : listed.stats()) EXPECT_EQ(s.has_cpu(), s.attributes().id() == app);
   std::ifstream log(dir_ / "logs/hello/0.log");
   std::string line;
   ASSERT_TRUE(std::getline(log, line)) << "no log line";
