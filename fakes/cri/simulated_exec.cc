@@ -837,9 +837,14 @@ std::string CheckTokens(const std::vector<Token>& tokens) {
       return "sleep needs one non-negative number of seconds or `infinity`, got '" +
              (args.empty() ? std::string() : JoinCommand(args)) + "'";
     }
-    if (IsShell(name) && args.size() >= 2 && args[0] == "-c") {
+    // Scripts inside the script: `sh -c SCRIPT`, `trap ACTION SIGNAL`, `exec COMMAND...`.
+    std::string inner_script;
+    if (IsShell(name) && args.size() >= 2 && args[0] == "-c") inner_script = args[1];
+    if (name == "trap" && args.size() >= 2) inner_script = args[0];
+    if (name == "exec" && !args.empty()) inner_script = JoinCommand(args);
+    if (!inner_script.empty()) {
       std::vector<Token> inner;
-      if (std::string e = Tokenize(args[1], &inner); !e.empty()) return e;
+      if (std::string e = Tokenize(inner_script, &inner); !e.empty()) return e;
       if (std::string e = CheckTokens(inner); !e.empty()) return e;
     }
   }

@@ -183,6 +183,9 @@ TEST(ValidateWorkloadScriptTest, NamesAnUnknownCommandOrABadSleep) {
   EXPECT_THAT(ValidateWorkloadScript("sleep -1"), HasSubstr("sleep needs one non-negative number of seconds"));
   EXPECT_THAT(ValidateWorkloadScript("sh -c 'sleep soon'"), HasSubstr("got 'soon'"));
   EXPECT_THAT(ValidateWorkloadScript("echo 'oops"), HasSubstr("unterminated"));
+  EXPECT_THAT(ValidateWorkloadScript("trap 'cleanup; exit 0' TERM; sleep infinity"), HasSubstr("unknown command 'cleanup'"));
+  EXPECT_THAT(ValidateWorkloadScript("exec server --port 80"), HasSubstr("unknown command 'server'"));
+  EXPECT_EQ(ValidateWorkloadScript("trap '' TERM; exec sleep 5"), "");
 }
 
 TEST(CriLogFormatTest, EachLineGetsATimestampItsStreamAndTheFullTag) {
