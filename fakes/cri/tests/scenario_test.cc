@@ -169,6 +169,14 @@ TEST(ScenarioTest, AWorkloadScriptIsCheckedWhereItIsWritten) {
             "workload ends and what TERM does)");
 }
 
+TEST(ScenarioTest, TheDocumentedExampleLoads) {
+  auto loaded = LoadScenarioFile(PODLIFE_CRI_SCENARIO_EXAMPLE);
+  ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<ScenarioError>(loaded).message;
+  const Scenario& s = std::get<Scenario>(loaded);
+  EXPECT_EQ(s.workloads.size(), 3u);
+  EXPECT_EQ(s.stats.size(), 1u);
+}
+
 TEST(ScenarioTest, InvalidYamlNamesTheLine) {
   EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), StartsWith("s.yaml:"));
   EXPECT_THAT(ParseError("exec:\n  - command: [a, b\n"), HasSubstr("invalid YAML"));
