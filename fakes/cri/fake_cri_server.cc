@@ -5,14 +5,18 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_context.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "fakes/cri/synthetic_stats.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
 
@@ -33,6 +37,11 @@ std::string GoDuration(int64_t seconds) {
   if (seconds < 3600) return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60) + "s";
   return std::to_string(seconds / 3600) + "h" + std::to_string(seconds % 3600 / 60) + "m" +
          std::to_string(seconds % 60) + "s";
+}
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -191,6 +200,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("RemovePodSandbox", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       auto st = s_->state_.RemovePodSandbox(req->pod_sandbox_id());
+      s_->CloseRemovedLogsLocked();
       s_->state_changed_.notify_all();
       return st;
     });
@@ -223,13 +233,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
 
   grpc::Status StartContainer(grpc::ServerContext* ctx, const cri::StartContainerRequest* req,
                               cri::StartContainerResponse*) override {
-    return s_->Serve("StartContainer", ctx, *req, [&](CallScope&) {
-      std::lock_guard lock(s_->mu_);
-      auto st = s_->state_.StartContainer(req->container_id());
-      if (st.ok()) s_->ScheduleOwnExitLocked(req->container_id());
-      s_->state_changed_.notify_all();
-      return st;
-    });
+    return s_->Serve("StartContainer", ctx, *req, [&](CallScope&) { return s_->DoStartContainer(req->container_id()); });
   }
 
   grpc::Status StopContainer(grpc::ServerContext* ctx, const cri::StopContainerRequest* req,
@@ -242,6 +246,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("RemoveContainer", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       auto st = s_->state_.RemoveContainer(req->container_id());
+      s_->CloseRemovedLogsLocked();
       s_->state_changed_.notify_all();
       return st;
     });
@@ -269,6 +274,54 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("ExecSync", ctx, *req, [&](CallScope& scope) { return s_->DoExecSync(scope, *req, resp); });
   }
 
+  grpc::Status ReopenContainerLog(grpc::ServerContext* ctx, const cri::ReopenContainerLogRequest* req,
+                                  cri::ReopenContainerLogResponse*) override {
+    return s_->Serve("ReopenContainerLog", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      grpc::Status st = s_->state_.CheckReopenLog(req->container_id());
+      if (!st.ok() || !s_->log_fds_.count(req->container_id())) return st;
+      // As containerd: a new file at the log path (the old one was rotated away); the old is closed.
+      if (std::string error = s_->OpenLogLocked(req->container_id()); !error.empty()) {
+        return grpc::Status(grpc::StatusCode::UNKNOWN, "failed to create and open log file: " + error);
+      }
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ContainerStats(grpc::ServerContext* ctx, const cri::ContainerStatsRequest* req,
+                              cri::ContainerStatsResponse* resp) override {
+    return s_->Serve("ContainerStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      return ContainerStatsOf(s_->state_, s_->script_, req->container_id(), NowNanos(), resp->mutable_stats());
+    });
+  }
+
+  grpc::Status ListContainerStats(grpc::ServerContext* ctx, const cri::ListContainerStatsRequest* req,
+                                  cri::ListContainerStatsResponse* resp) override {
+    return s_->Serve("ListContainerStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      ListContainerStatsOf(s_->state_, s_->script_, req->filter(), NowNanos(), resp);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status PodSandboxStats(grpc::ServerContext* ctx, const cri::PodSandboxStatsRequest* req,
+                               cri::PodSandboxStatsResponse* resp) override {
+    return s_->Serve("PodSandboxStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      return PodSandboxStatsOf(s_->state_, s_->script_, req->pod_sandbox_id(), NowNanos(), resp->mutable_stats());
+    });
+  }
+
+  grpc::Status ListPodSandboxStats(grpc::ServerContext* ctx, const cri::ListPodSandboxStatsRequest* req,
+                                   cri::ListPodSandboxStatsResponse* resp) override {
+    return s_->Serve("ListPodSandboxStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      ListPodSandboxStatsOf(s_->state_, s_->script_, req->filter(), NowNanos(), resp);
+      return grpc::Status::OK;
+    });
+  }
+
  private:
   FakeCriServer* s_;
 };
@@ -282,6 +335,10 @@ grpc::Status FakeCriServer::DoStopContainer(CallScope& scope, const cri::StopCon
     case StopPlan::Action::kNothing:
       return grpc::Status::OK;
     case StopPlan::Action::kExitNow:
+      if (req.timeout() > 0) {  // SIGTERM: the simulated trap's action writes its output first
+        const ContainerRecord* c = state_.MutableContainer(req.container_id());
+        if (c && !c->term_output.empty()) WriteLogLocked(req.container_id(), c->term_output, false);
+      }
       state_.ExitContainer(req.container_id(), plan.exit_code, plan.reason);
       state_changed_.notify_all();
       return grpc::Status::OK;
@@ -310,7 +367,12 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
   grpc::Status st = state_.CheckExec(req.container_id());
   if (!st.ok()) return st;
   const std::vector<std::string> command(req.cmd().begin(), req.cmd().end());
-  const ExecResult result = script_.TakeExecResult(command);
+  ExecResult result;
+  if (auto scripted = script_.TakeScriptedExecResult(command)) {
+    result = *scripted;
+  } else if (grpc::Status unscripted = UnscriptedExecLocked(req, &result); !unscripted.ok()) {
+    return unscripted;
+  }
   if (result.delay.count() > 0) {
     const auto start = SteadyClock::now();
     const auto finish = start + result.delay;
@@ -335,6 +397,113 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
   return grpc::Status::OK;
 }
 
+grpc::Status FakeCriServer::UnscriptedExecLocked(const cri::ExecSyncRequest& req, ExecResult* result) {
+  ContainerRecord* c = state_.MutableContainer(req.container_id());
+  if (!script_.simulates_commands() || !c) {
+    *result = script_.default_exec_result();
+    return grpc::Status::OK;
+  }
+  ShellContext shell{&c->fs, c->hostname, c->identity};
+  SimulatedExec exec = SimulateCommand({req.cmd().begin(), req.cmd().end()}, shell);
+  if (!exec.start_error.empty()) {
+    // The binary of a plain argv does not exist: runc cannot start it (containerd 1.6's text).
+    return {grpc::StatusCode::UNKNOWN, "failed to exec in container: failed to start exec \"" + c->id.substr(0, 12) +
+                                           "-exec\": OCI runtime exec failed: exec failed: unable to start container "
+                                           "process: " + exec.start_error + ": unknown"};
+  }
+  *result = exec.result;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCriServer::DoStartContainer(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  grpc::Status st = state_.StartContainer(container_id);
+  if (st.ok() && script_.simulates_commands()) {
+    if (std::string error = OpenLogLocked(container_id); !error.empty()) {
+      st = state_.FailStart(container_id, "failed to create containerd task: failed to create container loggers: "
+                                          "failed to create and open log file: " + error);
+    }
+  }
+  if (st.ok()) {
+    SimulateWorkloadLocked(container_id);
+    ScheduleOwnExitLocked(container_id);
+  }
+  state_changed_.notify_all();
+  return st;
+}
+
+void FakeCriServer::SimulateWorkloadLocked(const std::string& container_id) {
+  ContainerRecord* c = state_.MutableContainer(container_id);
+  if (!c) return;
+  const bool has_script = c->workload.script.has_value();
+  if ((c->workload_scripted && !has_script) || (!script_.simulates_commands() && !has_script)) return;
+  std::vector<std::string> argv;
+  if (has_script) {
+    argv = {"sh", "-c", *c->workload.script};
+  } else {
+    argv.assign(c->config.command().begin(), c->config.command().end());
+    argv.insert(argv.end(), c->config.args().begin(), c->config.args().end());
+  }
+  ShellContext shell{&c->fs, c->hostname, c->identity};
+  const WorkloadPlan plan = PlanWorkload(argv, shell);
+  c->workload.ignores_sigterm = plan.ignores_sigterm;
+  c->workload.exit_code_on_term = plan.exit_code_on_term;
+  c->workload.exits_after = plan.exits_after;
+  c->workload.exit_code = plan.exit_code;
+  c->term_output = plan.term_output;
+  const auto start = SteadyClock::now();
+  bool timed = false;
+  for (const auto& out : plan.output) {
+    if (out.at.count() == 0) {
+      WriteLogLocked(container_id, out.text, out.to_stderr);
+    } else if (!shutting_down_) {
+      own_exits_.push_back({start + out.at, container_id, 0, out});
+      timed = true;
+    }
+  }
+  if (timed && !exit_timer_.joinable()) exit_timer_ = std::thread([this] { RunExitTimer(); });
+}
+
+std::string FakeCriServer::OpenLogLocked(const std::string& container_id) {
+  ContainerRecord* c = state_.MutableContainer(container_id);
+  if (!c || c->log_path.empty()) return "";
+  std::error_code ec;
+  fs::create_directories(fs::path(c->log_path).parent_path(), ec);
+  if (ec) return "mkdir " + fs::path(c->log_path).parent_path().string() + ": " + ec.message();
+  const int fd = open(c->log_path.c_str(), O_CREAT | O_APPEND | O_WRONLY | O_CLOEXEC, 0640);
+  if (fd < 0) return "open " + c->log_path + ": " + std::strerror(errno);
+  auto [it, fresh] = log_fds_.emplace(container_id, fd);
+  if (!fresh) {
+    close(it->second);
+    it->second = fd;
+  }
+  return "";
+}
+
+void FakeCriServer::WriteLogLocked(const std::string& container_id, const std::string& text, bool to_stderr) {
+  auto it = log_fds_.find(container_id);
+  if (it == log_fds_.end() || text.empty()) return;
+  const std::string lines = FormatCriLogLines(text, to_stderr, NowNanos());
+  size_t done = 0;
+  while (done < lines.size()) {
+    const ssize_t n = write(it->second, lines.data() + done, lines.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk loses the line, as a runtime's logger would
+    done += static_cast<size_t>(n);
+  }
+}
+
+void FakeCriServer::CloseRemovedLogsLocked() {
+  for (auto it = log_fds_.begin(); it != log_fds_.end();) {
+    if (state_.containers().count(it->first)) {
+      ++it;
+      continue;
+    }
+    close(it->second);
+    it = log_fds_.erase(it);
+  }
+}
+
 void FakeCriServer::ScheduleOwnExitLocked(const std::string& container_id) {
   auto it = state_.containers().find(container_id);
   if (it == state_.containers().end() || !it->second.workload.exits_after || shutting_down_) return;
@@ -349,11 +518,18 @@ void FakeCriServer::RunExitTimer() {
   std::unique_lock lock(mu_);
   while (!shutting_down_) {
     const auto now = SteadyClock::now();
-    auto due = std::partition(own_exits_.begin(), own_exits_.end(), [&](const OwnExit& e) { return e.at > now; });
+    auto due = std::stable_partition(own_exits_.begin(), own_exits_.end(), [&](const OwnExit& e) { return e.at > now; });
     std::vector<OwnExit> firing(due, own_exits_.end());
     own_exits_.erase(due, own_exits_.end());
-    std::sort(firing.begin(), firing.end(), [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
-    for (const auto& e : firing) state_.ExitContainer(e.container_id, e.exit_code, "");
+    // Stable: a line written at the moment of the exit comes before it.
+    std::stable_sort(firing.begin(), firing.end(), [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
+    for (const auto& e : firing) {
+      if (!e.output) {
+        state_.ExitContainer(e.container_id, e.exit_code, "");
+      } else if (state_.IsRunning(e.container_id)) {
+        WriteLogLocked(e.container_id, e.output->text, e.output->to_stderr);
+      }
+    }
     if (!firing.empty()) state_changed_.notify_all();
     if (own_exits_.empty()) {
       state_changed_.wait(lock);
@@ -485,6 +661,15 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   std::unique_ptr<FakeCriServer> server(new FakeCriServer());
   server->log_.SetCapacity(options.call_log_capacity);
   server->script_.SetSimulateCommands(options.simulate_commands);
+  if (options.private_logs) {
+    std::string tmpl = (fs::temp_directory_path() / "podlife-cri-logs-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) {
+      *error = "cannot create a private log directory under " + fs::temp_directory_path().string();
+      return nullptr;
+    }
+    server->log_dir_ = tmpl;
+    server->state_.SetLogRoot(tmpl);
+  }
 
   std::string listen = options.listen;
   if (listen.empty()) {
@@ -560,7 +745,13 @@ void FakeCriServer::Shutdown() {
   // No timer is started once shutting_down_ is set (checked under mu_, taken above), so this
   // join sees the last one; the notify above woke it.
   if (exit_timer_.joinable()) exit_timer_.join();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, fd] : log_fds_) close(fd);
+    log_fds_.clear();
+  }
   std::error_code ec;
+  if (!log_dir_.empty()) fs::remove_all(log_dir_, ec);
   if (!socket_path_.empty()) fs::remove(socket_path_, ec);
   if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
 }
@@ -644,6 +835,11 @@ void FakeCriServer::SetDefaultExecResult(ExecResult result) {
 void FakeCriServer::ScriptWorkload(WorkloadRule rule) {
   std::lock_guard lock(mu_);
   script_.AddWorkloadRule(std::move(rule));
+}
+
+void FakeCriServer::ScriptStats(StatsRule rule) {
+  std::lock_guard lock(mu_);
+  script_.AddStatsRule(std::move(rule));
 }
 
 void FakeCriServer::SetPodIps(std::vector<std::string> ips) {

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "fakes/cri/image_reference.h"
+#include <unistd.h>
 
 namespace podlife::fakes {
 
@@ -43,6 +44,22 @@ std::string Sha256Like(const std::string& seed) {
     out += buf;
   }
   return out;
+}
+
+// What the simulated shell of a new container sees: its hostname (containerd uses the node's when
+// the sandbox has none), the sandbox's sysctls, and the user of its security context.
+void SeedShell(const cri::PodSandboxConfig& sandbox, const cri::ContainerConfig& config, ContainerRecord* c) {
+  c->hostname = sandbox.hostname();
+  if (c->hostname.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) == 0) c->hostname = name;
+  }
+  const std::map<std::string, std::string> sysctls(sandbox.linux().sysctls().begin(), sandbox.linux().sysctls().end());
+  SeedContainerFs(c->fs, c->hostname, sysctls);
+  const auto& security = config.linux().security_context();
+  if (security.has_run_as_user()) c->identity.uid = security.run_as_user().value();
+  if (security.has_run_as_group()) c->identity.gid = security.run_as_group().value();
+  c->identity.user = security.run_as_username();
 }
 
 }  // namespace
@@ -224,9 +241,16 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
   c.image_ref = image.id;
   if (!s.config.log_directory().empty() && !config.log_path().empty()) {
     c.log_path = (std::filesystem::path(s.config.log_directory()) / config.log_path()).string();
+    if (!log_root_.empty()) {
+      c.log_path = (std::filesystem::path(log_root_) / std::filesystem::path(c.log_path).relative_path()).string();
+    }
   }
   c.created_at = now_();
-  if (script_) c.workload = script_->WorkloadFor(config.metadata().name());
+  if (const WorkloadRule* rule = script_ ? script_->FindWorkloadRule(config.metadata().name()) : nullptr) {
+    c.workload = *rule;
+    c.workload_scripted = true;
+  }
+  SeedShell(s.config, config, &c);
   *id = c.id;
   containers_.emplace(c.id, std::move(c));
   return grpc::Status::OK;
@@ -253,6 +277,19 @@ grpc::Status RuntimeState::StartContainer(const std::string& id) {
   c.state = cri::CONTAINER_RUNNING;
   c.started_at = now_();
   return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::FailStart(const std::string& id, const std::string& message) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerNotFound(id);
+  ContainerRecord& c = it->second;
+  c.state = cri::CONTAINER_EXITED;
+  c.started_at = 0;
+  c.finished_at = now_();
+  c.exit_code = 128;
+  c.reason = "StartError";
+  c.message = message;
+  return Unknown(message);
 }
 
 grpc::Status RuntimeState::PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const {
@@ -452,6 +489,18 @@ grpc::Status RuntimeState::PullImage(const std::string& reference, std::string* 
   if (ref.digest.empty()) AddImageReference(content, ref.Name() + "@" + content.manifest_digest);
   *image_id = content.id;
   return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::CheckReopenLog(const std::string& id) const {
+  const ContainerRecord* c = FindContainer(id);
+  if (!c) return ContainerNotFound(id);
+  if (c->state != cri::CONTAINER_RUNNING) return Unknown("container is not running");
+  return grpc::Status::OK;
+}
+
+ContainerRecord* RuntimeState::MutableContainer(const std::string& id) {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? nullptr : &it->second;
 }
 
 std::string RuntimeState::PullImage(const std::string& reference) {

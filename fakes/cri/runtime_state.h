@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fakes/cri/script.h"
+#include "fakes/cri/simulated_exec.h"
 #include "runtime/v1/api.pb.h"
 
 namespace podlife::fakes {
@@ -55,6 +56,12 @@ struct ContainerRecord {
   std::string reason;
   std::string message;
   WorkloadRule workload;
+  bool workload_scripted = false;  // a WorkloadRule matched: it wins over the simulation
+  std::string term_output;         // what the simulated TERM trap writes to the log
+  // What the simulated shell sees (simulated_exec.h).
+  SimulatedFs fs;
+  std::string hostname;  // the sandbox's, or this machine's when the sandbox has none
+  ShellIdentity identity;
 };
 
 // Default size of an image the scenario says nothing about: a small base image's order (busybox
@@ -113,12 +120,21 @@ class RuntimeState {
 
   grpc::Status CreateContainer(const cri::CreateContainerRequest& req, std::string* id);
   grpc::Status StartContainer(const std::string& id);
+  // A start that failed after the state allowed it (the log file cannot be created): the
+  // container is EXITED 128 `StartError` with `message`, which the UNKNOWN status carries.
+  grpc::Status FailStart(const std::string& id, const std::string& message);
   grpc::Status PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const;
   grpc::Status RemoveContainer(const std::string& id);
   grpc::Status ContainerStatus(const std::string& id, cri::ContainerStatus* out) const;
   void ListContainers(const cri::ContainerFilter& filter, cri::ListContainersResponse* out) const;
   // Checks an exec may run: the container exists and is running.
   grpc::Status CheckExec(const std::string& id) const;
+  // Checks the log may be reopened: the container exists and is running (containerd).
+  grpc::Status CheckReopenLog(const std::string& id) const;
+  ContainerRecord* MutableContainer(const std::string& id);
+  // Log files go under this directory (log_directory/log_path re-rooted), for fakes that must not
+  // write where a real runtime would. "" = at log_directory/log_path, as containerd writes them.
+  void SetLogRoot(std::string root) { log_root_ = std::move(root); }
 
   // The container's PID 1 exited (the workload died, or a stop ended it). No-op unless running.
   // `finished_ago_nanos` backdates finished_at (rules measured from the finish, without waiting).
@@ -159,6 +175,7 @@ class RuntimeState {
 
   NowNanos now_;
   const Script* script_ = nullptr;
+  std::string log_root_;
   std::vector<std::string> pod_ips_{"127.0.0.1"};
   std::map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, ContainerRecord> containers_;

@@ -12,6 +12,7 @@
 
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/image_reference.h"
+#include "fakes/cri/simulated_exec.h"
 #include "fakes/cri/status_names.h"
 #include "src/manifest/yaml_reader.h"
 
@@ -54,7 +55,7 @@ class Parser : public yaml::YamlReader {
   Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "callLogCapacity"});
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "stats", "callLogCapacity"});
     if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
@@ -110,8 +111,20 @@ class Parser : public yaml::YamlReader {
       for (size_t i = 0; i < workloads.size(); ++i) {
         const std::string path = "workloads[" + std::to_string(i) + "]";
         const auto& n = workloads[i];
-        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode"});
+        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode", "script"});
         WorkloadRule w;
+        if (n["script"]) {
+          for (const char* other : {"ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode"}) {
+            if (n[other]) {
+              Fail(n[other], path + "." + other,
+                   "cannot be combined with script (the script decides how the workload ends and what TERM does)");
+            }
+          }
+          if (n["container"]) w.container_name = String(n["container"], path + ".container");
+          w.script = WorkloadScript(n, path);
+          s.workloads.push_back(std::move(w));
+          continue;
+        }
         if (n["container"]) w.container_name = String(n["container"], path + ".container");
         if (n["ignoresSigterm"]) w.ignores_sigterm = Bool(n["ignoresSigterm"], path + ".ignoresSigterm");
         if (n["exitCodeOnTerm"]) {
@@ -126,7 +139,36 @@ class Parser : public yaml::YamlReader {
       }
     }
     if (root["images"]) s.images = Images(root["images"]);
+    if (const auto stats = root["stats"]) {
+      if (!stats.IsSequence()) Fail(stats, "stats", "expected a list");
+      for (size_t i = 0; i < stats.size(); ++i) s.stats.push_back(Stats(stats[i], "stats[" + std::to_string(i) + "]"));
+    }
     return s;
+  }
+
+  // A workload's shell script: every command one the simulated shell knows, every sleep valid.
+  std::string WorkloadScript(const YAML::Node& n, const std::string& path) const {
+    const std::string script = String(n["script"], path + ".script");
+    if (std::string problem = ValidateWorkloadScript(script); !problem.empty()) Fail(n["script"], path + ".script", problem);
+    return script;
+  }
+
+  StatsRule Stats(const YAML::Node& n, const std::string& path) const {
+    constexpr int64_t kMaxBytes = 1LL << 50, kMaxNanoCores = 1024LL * 1000000000;
+    ExpectKeys(n, path, {"container", "cpuNanoCores", "memoryWorkingSetBytes", "writableLayerBytes"});
+    StatsRule rule;
+    if (n["container"]) rule.container_name = String(n["container"], path + ".container");
+    if (n["cpuNanoCores"]) rule.cpu_nano_cores = Int(n["cpuNanoCores"], path + ".cpuNanoCores", 0, kMaxNanoCores);
+    if (n["memoryWorkingSetBytes"]) {
+      rule.memory_working_set_bytes = Int(n["memoryWorkingSetBytes"], path + ".memoryWorkingSetBytes", 1, kMaxBytes);
+    }
+    if (n["writableLayerBytes"]) {
+      rule.writable_layer_bytes = Int(n["writableLayerBytes"], path + ".writableLayerBytes", 1, kMaxBytes);
+    }
+    if (!rule.cpu_nano_cores && !rule.memory_working_set_bytes && !rule.writable_layer_bytes) {
+      Fail(n, path, "a stats rule needs at least one of cpuNanoCores, memoryWorkingSetBytes, writableLayerBytes");
+    }
+    return rule;
   }
 
  private:
@@ -205,7 +247,8 @@ class Parser : public yaml::YamlReader {
       "Version", "Status", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
       "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
-      "RemoveImage", "ImageFsInfo"};
+      "RemoveImage", "ImageFsInfo",
+      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats"};
 };
 
 }  // namespace
@@ -236,6 +279,7 @@ void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
   for (const auto& fault : scenario.faults) server.AddFault(fault);
   for (const auto& w : scenario.workloads) server.ScriptWorkload(w);
   for (const auto& image : scenario.images) server.DefineImage(image);
+  for (const auto& rule : scenario.stats) server.ScriptStats(rule);
   if (scenario.call_log_capacity > 0) server.calls().SetCapacity(scenario.call_log_capacity);
 }
 

@@ -52,13 +52,6 @@ const std::map<std::string, std::string>& KnownDifferences() {
   static const std::map<std::string, std::string> known = {
       {"Status.NetworkReady",
        "containerd has no CNI here and reports false; the fake models a working pod network"},
-      {"Exec.Stderr",
-       "the fake simulates a few shell commands and writes no stderr; it runs nothing"},
-      {"Status.PlainSleepStopped",
-       "the fake runs no command: a workload exits 0 on SIGTERM unless a rule (ScriptWorkload) says it "
-       "ignores it; a plain `sleep` as PID 1 ignores SIGTERM, so containerd kills it (137) after the timeout"},
-      {"Exec.MissingBinary",
-       "the fake runs nothing, so a missing binary succeeds; cases script such results explicitly"},
       {"ListImages.Filter",
        "containerd ignores ListImages' filter and lists every image; the fake applies it as CRI describes"},
   };
@@ -172,7 +165,7 @@ class Session {
   }
 
   // Exec result: code; exit code and stdout when OK. With `record_stderr`, stderr too, as its own
-  // step (Exec.Stderr), since the fake writes none.
+  // step (Exec.Stderr).
   void Exec(const std::string& step, const std::string& id, const std::vector<std::string>& cmd, int64_t timeout,
             bool record_stderr = false) {
     cri::ExecSyncRequest req;
