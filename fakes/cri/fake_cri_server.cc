@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "runtime/v1/api.grpc.pb.h"
@@ -32,6 +33,11 @@ std::string GoDuration(int64_t seconds) {
   if (seconds < 3600) return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60) + "s";
   return std::to_string(seconds / 3600) + "h" + std::to_string(seconds % 3600 / 60) + "m" +
          std::to_string(seconds % 60) + "s";
+}
+
+grpc::Status NoStreamingServer(const std::string& method) {
+  return {grpc::StatusCode::UNIMPLEMENTED,
+          method + " is not supported by podlife-fake-cri: the fake has no streaming server (use ExecSync)"};
 }
 
 }  // namespace
@@ -268,6 +274,18 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("ExecSync", ctx, *req, [&](CallScope& scope) { return s_->DoExecSync(scope, *req, resp); });
   }
 
+  // Streaming calls answer a URL of the runtime's streaming server; the fake has none.
+  grpc::Status Exec(grpc::ServerContext* ctx, const cri::ExecRequest* req, cri::ExecResponse*) override {
+    return s_->Serve("Exec", ctx, *req, [](CallScope&) { return NoStreamingServer("Exec"); });
+  }
+  grpc::Status Attach(grpc::ServerContext* ctx, const cri::AttachRequest* req, cri::AttachResponse*) override {
+    return s_->Serve("Attach", ctx, *req, [](CallScope&) { return NoStreamingServer("Attach"); });
+  }
+  grpc::Status PortForward(grpc::ServerContext* ctx, const cri::PortForwardRequest* req,
+                           cri::PortForwardResponse*) override {
+    return s_->Serve("PortForward", ctx, *req, [](CallScope&) { return NoStreamingServer("PortForward"); });
+  }
+
  private:
   FakeCriServer* s_;
 };
@@ -449,6 +467,12 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   std::unique_ptr<FakeCriServer> server(new FakeCriServer());
   server->log_.SetCapacity(options.call_log_capacity);
   server->script_.SetSimulateCommands(options.simulate_commands);
+  server->state_.SetFlavor(options.flavor);
+  RuntimeHost host = options.host;
+  if (!host.seccomp_profile_readable) {
+    host.seccomp_profile_readable = [](const std::string& path) { return std::ifstream(path).good(); };
+  }
+  server->state_.SetHost(std::move(host));
 
   std::string listen = options.listen;
   if (listen.empty()) {
@@ -613,6 +637,16 @@ void FakeCriServer::ScriptWorkload(WorkloadRule rule) {
 void FakeCriServer::SetPodIps(std::vector<std::string> ips) {
   std::lock_guard lock(mu_);
   state_.SetPodIps(std::move(ips));
+}
+
+void FakeCriServer::SetFlavor(Flavor flavor) {
+  std::lock_guard lock(mu_);
+  state_.SetFlavor(flavor);
+}
+
+Flavor FakeCriServer::flavor() const {
+  std::lock_guard lock(mu_);
+  return state_.flavor();
 }
 
 void FakeCriServer::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) {

@@ -41,6 +41,12 @@ struct FakeCriOptions {
   std::string listen;
   size_t call_log_capacity = 0;  // 0 = keep every call
   bool simulate_commands = false;  // unscripted ExecSync commands are simulated (simulated_exec.h)
+  // Whose answers where runtimes differ (flavor.h): the CRI contract unless told otherwise; the
+  // differential check against the lane's containerd uses kContainerd1_6_20.
+  Flavor flavor = kDefaultFlavor;
+  // The runtime's configuration and host as request validation sees them (request_validation.h).
+  // An unset seccomp_profile_readable reads this machine's file system.
+  RuntimeHost host = {};
 };
 
 class FakeCriServer {
@@ -75,6 +81,9 @@ class FakeCriServer {
   void SetDefaultExecResult(ExecResult result);
   void ScriptWorkload(WorkloadRule rule);
   void SetPodIps(std::vector<std::string> ips);
+  // Changes the flavour for calls that arrive from now on (a scenario's `flavor:`).
+  void SetFlavor(Flavor flavor);
+  Flavor flavor() const;
 
   // The container's workload died: PID 1 exited with `exit_code`.
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");

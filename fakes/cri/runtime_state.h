@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "fakes/cri/flavor.h"
+#include "fakes/cri/request_validation.h"
 #include "fakes/cri/script.h"
 #include "runtime/v1/api.pb.h"
 
@@ -84,8 +86,14 @@ class RuntimeState {
   // this machine.
   void SetPodIps(std::vector<std::string> ips) { pod_ips_ = std::move(ips); }
   void SetScript(const Script* script) { script_ = script; }
+  // Which runtime's answers to give where they differ (flavor.h). Default: the CRI contract.
+  void SetFlavor(Flavor flavor) { flavor_ = flavor; }
+  Flavor flavor() const { return flavor_; }
+  // What the request validations know about the runtime's configuration and host.
+  void SetHost(RuntimeHost host) { host_ = std::move(host); }
 
   grpc::Status RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id);
+  // An unknown ID: NOT_FOUND in the containerd-1.6.20 flavour, OK in `cri`.
   grpc::Status StopPodSandbox(const std::string& id);
   grpc::Status RemovePodSandbox(const std::string& id);
   grpc::Status PodSandboxStatus(const std::string& id, cri::PodSandboxStatus* out) const;
@@ -93,6 +101,7 @@ class RuntimeState {
 
   grpc::Status CreateContainer(const cri::CreateContainerRequest& req, std::string* id);
   grpc::Status StartContainer(const std::string& id);
+  // An unknown ID: NOT_FOUND in the containerd-1.6.20 flavour, nothing to do (OK) in `cri`.
   grpc::Status PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const;
   grpc::Status RemoveContainer(const std::string& id);
   grpc::Status ContainerStatus(const std::string& id, cri::ContainerStatus* out) const;
@@ -120,6 +129,8 @@ class RuntimeState {
 
   NowNanos now_;
   const Script* script_ = nullptr;
+  Flavor flavor_ = kDefaultFlavor;
+  RuntimeHost host_;
   std::vector<std::string> pod_ips_{"127.0.0.1"};
   std::map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, ContainerRecord> containers_;

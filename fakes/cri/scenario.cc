@@ -50,7 +50,12 @@ class Parser : public yaml::YamlReader {
   Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity"});
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity", "flavor"});
+    if (root["flavor"]) {
+      const std::string name = String(root["flavor"], "flavor");
+      s.flavor = ParseFlavor(name);
+      if (!s.flavor) Fail(root["flavor"], "flavor", "unknown flavour '" + name + "' (expected one of " + FlavorChoices() + ")");
+    }
     if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
@@ -129,7 +134,8 @@ class Parser : public yaml::YamlReader {
       "Version", "Status", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
       "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
-      "RemoveImage", "ImageFsInfo"};
+      "RemoveImage", "ImageFsInfo",
+      "Exec", "Attach", "PortForward"};
 };
 
 }  // namespace
@@ -154,6 +160,7 @@ std::variant<Scenario, ScenarioError> LoadScenarioFile(const std::string& path) 
 }
 
 void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
+  if (scenario.flavor) server.SetFlavor(*scenario.flavor);
   if (scenario.pod_ips) server.SetPodIps(*scenario.pod_ips);
   if (scenario.default_exec) server.SetDefaultExecResult(*scenario.default_exec);
   for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);

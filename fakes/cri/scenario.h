@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#include "fakes/cri/flavor.h"
 #include "fakes/cri/script.h"
 
 namespace podlife::fakes {
@@ -25,6 +26,7 @@ struct Scenario {
   std::vector<Fault> faults;
   std::vector<WorkloadRule> workloads;
   size_t call_log_capacity = 0;
+  std::optional<Flavor> flavor;
 };
 
 struct ScenarioError {

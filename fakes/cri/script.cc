@@ -14,7 +14,8 @@ const std::vector<std::string>& ServedCriMethods() {
       "Version",         "RunPodSandbox",   "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox",  "CreateContainer", "StartContainer", "StopContainer",    "RemoveContainer",
       "ListContainers",  "ContainerStatus", "ExecSync",       "Status",           "ListImages",
-      "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo"};
+      "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo",
+      "Exec",            "Attach",          "PortForward"};  // UNIMPLEMENTED: no streaming server
   return methods;
 }
 

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "fakes/cri/fake_cri_server.h"
@@ -14,7 +15,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--print-calls]
+constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--flavor NAME] [--print-calls]
 
 Serves a fake Kubernetes CRI runtime (runtime.v1 RuntimeService and ImageService) that any CRI
 client can drive: pod sandboxes, containers, images and ExecSync, simulated in memory with
@@ -25,6 +26,12 @@ containerd 1.6's state machine and error messages. Nothing is executed and no re
                      Default: a socket in a fresh private directory under $TMPDIR or /tmp.
   --scenario FILE    YAML that scripts the runtime: pod IPs, exec results, faults, workloads.
                      See fakes/cri/README.md.
+  --flavor NAME      whose answers to give where runtimes differ (overrides the scenario's
+                     `flavor:`):
+                       cri                the CRI contract and current containerd (>= 1.6.35,
+                                          >= 1.7.21): StopContainer and StopPodSandbox of an
+                                          unknown ID answer OK. The default.
+                       containerd-1.6.20  Debian 12's containerd: those stops answer NOT_FOUND.
   --print-calls      print the call log to stderr when stopping.
   -h, --help         this text.
 
@@ -38,6 +45,7 @@ int main(int argc, char** argv) {
   podlife::fakes::FakeCriOptions options;
   std::string scenario_path;
   bool print_calls = false;
+  std::optional<podlife::fakes::Flavor> flavor;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag) -> std::string {
@@ -56,6 +64,14 @@ int main(int argc, char** argv) {
       options.listen = value("--listen");
     } else if (arg == "--scenario" || arg.rfind("--scenario=", 0) == 0) {
       scenario_path = value("--scenario");
+    } else if (arg == "--flavor" || arg.rfind("--flavor=", 0) == 0) {
+      const std::string name = value("--flavor");
+      flavor = podlife::fakes::ParseFlavor(name);
+      if (!flavor) {
+        std::cerr << "podlife-fake-cri: --flavor: unknown flavour '" << name << "' (expected one of "
+                  << podlife::fakes::FlavorChoices() << ")\n";
+        return 2;
+      }
     } else if (arg == "--print-calls") {
       print_calls = true;
     } else {
@@ -73,6 +89,8 @@ int main(int argc, char** argv) {
     }
     scenario = std::get<podlife::fakes::Scenario>(loaded);
   }
+  if (flavor) scenario.flavor = flavor;  // the flag wins over the scenario
+  if (scenario.flavor) options.flavor = *scenario.flavor;
 
   // Block the stop signals before gRPC starts its threads, so only sigwait below sees them.
   sigset_t stop_signals;
