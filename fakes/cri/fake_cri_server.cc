@@ -649,6 +649,17 @@ Flavor FakeCriServer::flavor() const {
   return state_.flavor();
 }
 
+void FakeCriServer::SetHost(RuntimeHost host) {
+  std::lock_guard lock(mu_);
+  if (!host.seccomp_profile_readable) host.seccomp_profile_readable = state_.host().seccomp_profile_readable;
+  state_.SetHost(std::move(host));
+}
+
+RuntimeHost FakeCriServer::host() const {
+  std::lock_guard lock(mu_);
+  return state_.host();
+}
+
 void FakeCriServer::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) {
   std::lock_guard lock(mu_);
   state_.ExitContainer(container_id, exit_code, reason);

@@ -84,6 +84,10 @@ class FakeCriServer {
   // Changes the flavour for calls that arrive from now on (a scenario's `flavor:`).
   void SetFlavor(Flavor flavor);
   Flavor flavor() const;
+  // The runtime's configuration and host as request validation sees them, for calls that arrive
+  // from now on (a scenario's `runtimeHandlers:`, `appArmorProfiles:`).
+  void SetHost(RuntimeHost host);
+  RuntimeHost host() const;
 
   // The container's workload died: PID 1 exited with `exit_code`.
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");

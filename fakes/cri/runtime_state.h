@@ -91,6 +91,7 @@ class RuntimeState {
   Flavor flavor() const { return flavor_; }
   // What the request validations know about the runtime's configuration and host.
   void SetHost(RuntimeHost host) { host_ = std::move(host); }
+  const RuntimeHost& host() const { return host_; }
 
   grpc::Status RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id);
   // An unknown ID: NOT_FOUND in the containerd-1.6.20 flavour, OK in `cri`.

@@ -50,7 +50,18 @@ class Parser : public yaml::YamlReader {
   Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity", "flavor"});
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity", "flavor",
+                          "runtimeHandlers", "appArmorProfiles"});
+    if (root["runtimeHandlers"]) {
+      s.runtime_handlers = Strings(root["runtimeHandlers"], "runtimeHandlers");
+      if (s.runtime_handlers->empty()) {
+        Fail(root["runtimeHandlers"], "runtimeHandlers", "needs at least one handler (the first is the default)");
+      }
+      for (const auto& h : *s.runtime_handlers) {
+        if (h.empty()) Fail(root["runtimeHandlers"], "runtimeHandlers", "a handler name must not be empty");
+      }
+    }
+    if (root["appArmorProfiles"]) s.apparmor_profiles = Strings(root["appArmorProfiles"], "appArmorProfiles");
     if (root["flavor"]) {
       const std::string name = String(root["flavor"], "flavor");
       s.flavor = ParseFlavor(name);
@@ -161,6 +172,15 @@ std::variant<Scenario, ScenarioError> LoadScenarioFile(const std::string& path) 
 
 void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
   if (scenario.flavor) server.SetFlavor(*scenario.flavor);
+  if (scenario.runtime_handlers || scenario.apparmor_profiles) {
+    RuntimeHost host = server.host();
+    if (scenario.runtime_handlers) host.runtime_handlers = *scenario.runtime_handlers;
+    if (scenario.apparmor_profiles) {
+      host.apparmor_enabled = true;
+      host.apparmor_profiles = *scenario.apparmor_profiles;
+    }
+    server.SetHost(std::move(host));
+  }
   if (scenario.pod_ips) server.SetPodIps(*scenario.pod_ips);
   if (scenario.default_exec) server.SetDefaultExecResult(*scenario.default_exec);
   for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);

@@ -27,6 +27,8 @@ struct Scenario {
   std::vector<WorkloadRule> workloads;
   size_t call_log_capacity = 0;
   std::optional<Flavor> flavor;
+  std::optional<std::vector<std::string>> runtime_handlers;  // RuntimeHost::runtime_handlers
+  std::optional<std::vector<std::string>> apparmor_profiles;  // present: AppArmor on, these loaded
 };
 
 struct ScenarioError {

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/scenario.h"
 #include "fakes/cri/tests/cri_test_client.h"
 
 namespace podlife::fakes {
@@ -355,6 +356,37 @@ TEST_F(FakeCriE2ETest, RunPodSandboxWithAnUnconfiguredRuntimeHandlerIsRefused) {
   auto st = client_->runtime->RunPodSandbox(CriTestClient::Context().get(), req, &resp);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
   EXPECT_EQ(st.error_message(), "failed to get sandbox runtime: no runtime for \"kata\" is configured");
+}
+
+TEST_F(FakeCriE2ETest, AScenarioDescribesTheRuntimesHandlersAndAppArmor) {
+  auto parsed = ParseScenario("runtimeHandlers: [runc, kata]\nappArmorProfiles: [podlife-test]\n", "host.yaml");
+  ASSERT_TRUE(std::holds_alternative<Scenario>(parsed));
+  ApplyScenario(std::get<Scenario>(parsed), *server_);
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = CriTestClient::SandboxConfig("pod");
+  run.set_runtime_handler("kata");
+  cri::RunPodSandboxResponse ran;
+  ASSERT_TRUE(client_->runtime->RunPodSandbox(CriTestClient::Context().get(), run, &ran).ok());
+
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image("busybox");
+  cri::PullImageResponse pulled;
+  ASSERT_TRUE(client_->images->PullImage(CriTestClient::Context().get(), pull, &pulled).ok());
+  auto create = [&](const std::string& name, const std::string& profile) {
+    cri::CreateContainerRequest req;
+    req.set_pod_sandbox_id(ran.pod_sandbox_id());
+    req.mutable_config()->mutable_metadata()->set_name(name);
+    req.mutable_config()->mutable_image()->set_image("busybox");
+    auto* apparmor = req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_apparmor();
+    apparmor->set_profile_type(cri::SecurityProfile::Localhost);
+    apparmor->set_localhost_ref(profile);
+    cri::CreateContainerResponse resp;
+    return client_->runtime->CreateContainer(CriTestClient::Context().get(), req, &resp);
+  };
+  EXPECT_TRUE(create("loaded", "podlife-test").ok());
+  auto st = create("missing", "other");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(st.error_message(), HasSubstr("apparmor profile not found other"));
 }
 
 TEST_F(FakeCriE2ETest, StreamingCallsAnswerUnimplementedForWantOfAStreamingServer) {

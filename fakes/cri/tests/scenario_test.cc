@@ -89,6 +89,19 @@ TEST(ScenarioTest, UnknownFlavorIsNamedWithItsLine) {
             "s.yaml:2: flavor: unknown flavour 'containerd-2.0' (expected one of cri, containerd-1.6.20)");
 }
 
+TEST(ScenarioTest, RuntimeHandlersAndAppArmorProfilesDescribeTheRuntimesHost) {
+  Scenario s = ParseOk("runtimeHandlers: [runc, kata]\nappArmorProfiles: [podlife-test]\n");
+  EXPECT_EQ(s.runtime_handlers, (std::vector<std::string>{"runc", "kata"}));
+  EXPECT_EQ(s.apparmor_profiles, (std::vector<std::string>{"podlife-test"}));
+  EXPECT_FALSE(ParseOk("podIPs: []\n").apparmor_profiles.has_value()) << "absent: AppArmor stays off";
+}
+
+TEST(ScenarioTest, EmptyRuntimeHandlersAreNamedWithTheirLine) {
+  EXPECT_EQ(ParseError("podIPs: []\nruntimeHandlers: []\n"),
+            "s.yaml:2: runtimeHandlers: needs at least one handler (the first is the default)");
+  EXPECT_EQ(ParseError("runtimeHandlers: [runc, \"\"]\n"), "s.yaml:1: runtimeHandlers: a handler name must not be empty");
+}
+
 TEST(ScenarioTest, UnknownFieldIsNamedWithItsPathAndLine) {
   EXPECT_EQ(ParseError("exec:\n  - command: [true]\n    exitcode: 3\n"),
             "s.yaml:3: exec[0].exitcode: unknown field (expected one of: command, delayMs, exitCode, stderr, "
