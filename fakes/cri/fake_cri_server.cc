@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -389,16 +390,20 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
  public:
   explicit ImageServiceImpl(FakeCriServer* s) : s_(s) {}
 
+  // containerd ignores the filter (its ListImages lists every image); the fake applies it as the
+  // CRI contract describes, resolving the filter's image like ImageStatus does.
   grpc::Status ListImages(grpc::ServerContext* ctx, const cri::ListImagesRequest* req,
                           cri::ListImagesResponse* resp) override {
     return s_->Serve("ListImages", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
+      const std::string& wanted = req->filter().image().image();
+      std::optional<ImageRecord> only;
+      if (!wanted.empty()) {
+        only = s_->state_.FindImage(wanted);
+        if (!only) return grpc::Status::OK;
+      }
       for (const auto& image : s_->state_.Images()) {
-        if (req->filter().has_image() && !req->filter().image().image().empty() &&
-            req->filter().image().image() != image.reference && req->filter().image().image() != image.id) {
-          continue;
-        }
-        Fill(image, resp->add_images());
+        if (!only || only->id == image.id) Fill(image, resp->add_images());
       }
       return grpc::Status::OK;
     });
@@ -408,8 +413,16 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
                            cri::ImageStatusResponse* resp) override {
     return s_->Serve("ImageStatus", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
+      ImageRecord image;
+      auto st = s_->state_.ResolveImage(req->image().image(), &image);
       // An absent image is not an error in CRI: the response simply has no image.
-      if (auto image = s_->state_.FindImage(req->image().image())) Fill(*image, resp->mutable_image());
+      if (st.error_code() == grpc::StatusCode::NOT_FOUND) return grpc::Status::OK;
+      if (!st.ok()) {
+        return grpc::Status(st.error_code(),
+                            "can not resolve \"" + req->image().image() + "\" locally: " + st.error_message());
+      }
+      Fill(image, resp->mutable_image());
+      if (req->verbose()) (*resp->mutable_info())["info"] = VerboseInfo(image);
       return grpc::Status::OK;
     });
   }
@@ -417,12 +430,11 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
   grpc::Status PullImage(grpc::ServerContext* ctx, const cri::PullImageRequest* req,
                          cri::PullImageResponse* resp) override {
     return s_->Serve("PullImage", ctx, *req, [&](CallScope&) {
-      if (req->image().image().empty()) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "image reference must not be empty");
-      }
       std::lock_guard lock(s_->mu_);
-      resp->set_image_ref(s_->state_.PullImage(req->image().image()));
-      return grpc::Status::OK;
+      std::string id;
+      auto st = s_->state_.PullImage(req->image().image(), &id);
+      resp->set_image_ref(id);
+      return st;
     });
   }
 
@@ -430,31 +442,55 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
                            cri::RemoveImageResponse*) override {
     return s_->Serve("RemoveImage", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
-      s_->state_.RemoveImage(req->image().image());  // idempotent, as in containerd
-      return grpc::Status::OK;
+      return s_->state_.RemoveImage(req->image().image());  // idempotent, as in containerd
     });
   }
 
   grpc::Status ImageFsInfo(grpc::ServerContext* ctx, const cri::ImageFsInfoRequest* req,
                            cri::ImageFsInfoResponse* resp) override {
     return s_->Serve("ImageFsInfo", ctx, *req, [&](CallScope&) {
+      RuntimeState::ImageFsUsage used;
+      {
+        std::lock_guard lock(s_->mu_);
+        used = s_->state_.ImageFs();
+      }
       auto* usage = resp->add_image_filesystems();
       usage->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count());
       usage->mutable_fs_id()->set_mountpoint("/var/lib/podlife-fake-cri/images");
-      usage->mutable_used_bytes()->set_value(0);
-      usage->mutable_inodes_used()->set_value(0);
+      usage->mutable_used_bytes()->set_value(used.used_bytes);
+      usage->mutable_inodes_used()->set_value(used.inodes_used);
       return grpc::Status::OK;
     });
   }
 
  private:
+  // As containerd 1.6's toCRIImage: no spec; uid for a numeric User, username otherwise, neither
+  // when the image has no User (its process then runs as root).
   static void Fill(const ImageRecord& image, cri::Image* out) {
     out->set_id(image.id);
-    out->add_repo_tags(image.reference);
-    out->mutable_spec()->set_image(image.reference);
-    out->set_size(0);
+    for (const auto& tag : image.repo_tags) out->add_repo_tags(tag);
+    for (const auto& digest : image.repo_digests) out->add_repo_digests(digest);
+    out->set_size(image.size);
+    if (image.user.empty()) return;
+    const std::string user = image.user.substr(0, image.user.find(':'));
+    char* end = nullptr;
+    errno = 0;
+    const long long uid = std::strtoll(user.c_str(), &end, 10);
+    if (!user.empty() && *end == '\0' && errno == 0) {
+      out->mutable_uid()->set_value(uid);
+    } else {
+      out->set_username(user);
+    }
+  }
+  // ImageStatus's verbose `info`: containerd's JSON shape (chainID, imageSpec); the chain ID is a
+  // stand-in (there are no layers). Scenario users are plain names or numbers (checked), so
+  // nothing needs escaping.
+  static std::string VerboseInfo(const ImageRecord& image) {
+    const std::string user = image.user.empty() ? "" : "\"User\":\"" + image.user + "\"";
+    return "{\"chainID\":\"" + image.manifest_digest + "\",\"imageSpec\":{\"architecture\":\"amd64\",\"os\":\"linux\","
+           "\"config\":{" + user + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}}";
   }
   FakeCriServer* s_;
 };
@@ -658,6 +694,11 @@ void FakeCriServer::SetHost(RuntimeHost host) {
 RuntimeHost FakeCriServer::host() const {
   std::lock_guard lock(mu_);
   return state_.host();
+}
+
+void FakeCriServer::DefineImage(ImageDefinition definition) {
+  std::lock_guard lock(mu_);
+  state_.DefineImage(definition);
 }
 
 void FakeCriServer::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) {

@@ -88,6 +88,9 @@ class FakeCriServer {
   // from now on (a scenario's `runtimeHandlers:`, `appArmorProfiles:`).
   void SetHost(RuntimeHost host);
   RuntimeHost host() const;
+  // Script: what pulling these references yields (one image, shared by all of them), or an image
+  // present from the start (`present`, as if imported).
+  void DefineImage(ImageDefinition definition);
 
   // The container's workload died: PID 1 exited with `exit_code`.
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");

@@ -59,9 +59,29 @@ struct ContainerRecord {
   WorkloadRule workload;
 };
 
+// Default size of an image the scenario says nothing about: a small base image's order (busybox
+// and alpine are 2-8 MB). CRI clients treat an image with an ID and size 0 as an error.
+inline constexpr uint64_t kDefaultImageSize = 5 * 1024 * 1024;
+
+// What pulling a reference yields (the registry's content), or an image present from the start
+// (imported: repo tags only, as `ctr images import` leaves it). Every reference listed names the
+// same content: one image ID with several repo tags/digests. A reference nobody defined pulls
+// content of its own, keyed by its normalised form (see fakes/cri/README.md).
+struct ImageDefinition {
+  std::vector<std::string> references;  // as written; normalised with ParseDockerRef
+  uint64_t size = kDefaultImageSize;
+  std::string user;  // the image config's User: "", "1000", "nobody", "1000:1000"
+  std::string id;    // "" = derived from the first reference
+  bool present = false;
+};
+
 struct ImageRecord {
-  std::string id;  // sha256:...
-  std::string reference;
+  std::string id;               // the config digest, sha256:<64 hex>
+  std::string manifest_digest;  // what a pulled tag's repo digest points at
+  std::vector<std::string> repo_tags;     // normalised, sorted
+  std::vector<std::string> repo_digests;  // normalised, sorted
+  uint64_t size = kDefaultImageSize;
+  std::string user;
 };
 
 // What a StopContainer call must do after the state has been consulted.
@@ -115,10 +135,26 @@ class RuntimeState {
   void ExitContainer(const std::string& id, int exit_code, const std::string& reason, int64_t finished_ago_nanos = 0);
   bool IsRunning(const std::string& id) const;
 
-  std::string PullImage(const std::string& reference);
+  // Images, resolved as containerd's localResolve does: an image ID (also a unique prefix of its
+  // hex), or any reference that normalises to one of the image's repo tags or digests.
+  // Defines what pulling the definition's references yields; a present one is added at once.
+  // References must parse (the scenario checks them); one that does not is ignored.
+  void DefineImage(const ImageDefinition& definition);
+  // UNKNOWN `failed to parse image reference "<ref>": ...` for a reference containerd rejects.
+  grpc::Status PullImage(const std::string& reference, std::string* image_id);
+  std::string PullImage(const std::string& reference);  // the image ID, "" when rejected
+  // NOT_FOUND `not found` when nothing matches; UNKNOWN `ambiguous digest string` for a prefix of
+  // several IDs.
+  grpc::Status ResolveImage(const std::string& reference_or_id, ImageRecord* out) const;
   std::optional<ImageRecord> FindImage(const std::string& reference_or_id) const;
-  void RemoveImage(const std::string& reference_or_id);
+  // The whole image, every tag and digest (CRI's RemoveImage); OK when nothing matches.
+  grpc::Status RemoveImage(const std::string& reference_or_id);
   std::vector<ImageRecord> Images() const;
+  struct ImageFsUsage {
+    uint64_t used_bytes = 0;
+    uint64_t inodes_used = 0;
+  };
+  ImageFsUsage ImageFs() const;
 
   const std::map<std::string, SandboxRecord>& sandboxes() const { return sandboxes_; }
   const std::map<std::string, ContainerRecord>& containers() const { return containers_; }
@@ -127,6 +163,9 @@ class RuntimeState {
   std::string NewId();
   const ContainerRecord* FindContainer(const std::string& id) const;
   static grpc::Status ContainerNotFound(const std::string& id);
+  ImageRecord ContentFor(const std::string& normalised, const std::string& digest) const;
+  void AddImageReference(const ImageRecord& content, const std::string& normalised);
+  const ImageRecord* ImageById(const std::string& id) const;
 
   NowNanos now_;
   const Script* script_ = nullptr;
@@ -135,7 +174,9 @@ class RuntimeState {
   std::vector<std::string> pod_ips_{"127.0.0.1"};
   std::map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, ContainerRecord> containers_;
-  std::map<std::string, ImageRecord> images_;  // by reference
+  std::map<std::string, ImageRecord> images_;            // by ID
+  std::map<std::string, std::string> image_references_;  // normalised reference -> ID
+  std::vector<std::pair<std::vector<std::string>, ImageRecord>> image_contents_;  // defined: references -> content
   uint64_t id_counter_ = 0;
   uint64_t id_salt_;
 };

@@ -2,12 +2,16 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/image_reference.h"
 #include "fakes/cri/status_names.h"
 #include "src/manifest/yaml_reader.h"
 
@@ -47,26 +51,31 @@ class Parser : public yaml::YamlReader {
     return Millis(std::llround(seconds * 1000));
   }
 
-  Scenario ParseDocument(const YAML::Node& root) const {
-    Scenario s;
-    if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity", "flavor",
-                          "runtimeHandlers", "appArmorProfiles"});
+  // Whose answers, and the runtime's configuration as request validation sees it.
+  void ParseRuntime(const YAML::Node& root, Scenario* s) const {
+    if (root["flavor"]) {
+      const std::string name = String(root["flavor"], "flavor");
+      s->flavor = ParseFlavor(name);
+      if (!s->flavor) Fail(root["flavor"], "flavor", "unknown flavour '" + name + "' (expected one of " + FlavorChoices() + ")");
+    }
     if (root["runtimeHandlers"]) {
-      s.runtime_handlers = Strings(root["runtimeHandlers"], "runtimeHandlers");
-      if (s.runtime_handlers->empty()) {
+      s->runtime_handlers = Strings(root["runtimeHandlers"], "runtimeHandlers");
+      if (s->runtime_handlers->empty()) {
         Fail(root["runtimeHandlers"], "runtimeHandlers", "needs at least one handler (the first is the default)");
       }
-      for (const auto& h : *s.runtime_handlers) {
+      for (const auto& h : *s->runtime_handlers) {
         if (h.empty()) Fail(root["runtimeHandlers"], "runtimeHandlers", "a handler name must not be empty");
       }
     }
-    if (root["appArmorProfiles"]) s.apparmor_profiles = Strings(root["appArmorProfiles"], "appArmorProfiles");
-    if (root["flavor"]) {
-      const std::string name = String(root["flavor"], "flavor");
-      s.flavor = ParseFlavor(name);
-      if (!s.flavor) Fail(root["flavor"], "flavor", "unknown flavour '" + name + "' (expected one of " + FlavorChoices() + ")");
-    }
+    if (root["appArmorProfiles"]) s->apparmor_profiles = Strings(root["appArmorProfiles"], "appArmorProfiles");
+  }
+
+  Scenario ParseDocument(const YAML::Node& root) const {
+    Scenario s;
+    if (root.IsNull()) return s;
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "callLogCapacity",
+                          "flavor", "runtimeHandlers", "appArmorProfiles"});
+    ParseRuntime(root, &s);
     if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
@@ -137,10 +146,82 @@ class Parser : public yaml::YamlReader {
         s.workloads.push_back(std::move(w));
       }
     }
+    if (root["images"]) s.images = Images(root["images"]);
     return s;
   }
 
  private:
+  // images: [{reference | references, size, user, id, present}]; every reference must be one
+  // containerd accepts, and no reference or ID may name two images.
+  std::vector<ImageDefinition> Images(const YAML::Node& images) const {
+    if (!images.IsSequence()) Fail(images, "images", "expected a list");
+    std::vector<ImageDefinition> out;
+    std::map<std::string, std::string> defined_by;  // normalised reference or ID -> images[i]
+    for (size_t i = 0; i < images.size(); ++i) {
+      const std::string path = "images[" + std::to_string(i) + "]";
+      const auto& n = images[i];
+      ExpectKeys(n, path, {"reference", "references", "size", "user", "id", "present"});
+      if (n["reference"] && n["references"]) Fail(n, path, "give either reference or references, not both");
+      if (!n["reference"] && !n["references"]) {
+        Fail(n, path + ".references", "required (the image references that name this image, such as [alpine:3.19])");
+      }
+      ImageDefinition image;
+      const std::string refs_path = path + (n["reference"] ? ".reference" : ".references");
+      const YAML::Node refs = n["reference"] ? n["reference"] : n["references"];
+      if (n["reference"]) {
+        image.references.push_back(String(refs, refs_path));
+      } else {
+        image.references = Strings(refs, refs_path);
+        if (image.references.empty()) Fail(refs, refs_path, "must name at least one reference");
+      }
+      for (size_t j = 0; j < image.references.size(); ++j) {
+        const YAML::Node at = refs.IsSequence() ? refs[j] : refs;
+        const std::string at_path = refs.IsSequence() ? refs_path + "[" + std::to_string(j) + "]" : refs_path;
+        auto parsed = ParseDockerRef(image.references[j]);
+        if (auto* e = std::get_if<ImageReferenceError>(&parsed)) {
+          Fail(at, at_path, "invalid image reference '" + image.references[j] + "': " + e->message);
+        }
+        const std::string normalised = std::get<ImageReference>(parsed).String();
+        if (auto [it, added] = defined_by.emplace(normalised, path); !added && it->second != path) {
+          Fail(at, at_path, "'" + image.references[j] + "' (" + normalised + ") already names " + it->second);
+        }
+      }
+      if (n["size"]) image.size = static_cast<uint64_t>(Int(n["size"], path + ".size", 1, int64_t{1} << 40));
+      if (n["user"]) image.user = User(n["user"], path + ".user");
+      if (n["id"]) {
+        image.id = String(n["id"], path + ".id");
+        const DigestCheck check = CheckDigest(image.id);
+        if (check != DigestCheck::kValid || image.id.rfind("sha256:", 0) != 0) {
+          Fail(n["id"], path + ".id", "expected sha256:<64 lower-case hex digits>, got '" + image.id + "'" +
+                                          (check == DigestCheck::kValid ? "" : std::string(" (") + DigestCheckMessage(check) + ")"));
+        }
+        if (auto [it, added] = defined_by.emplace(image.id, path); !added) {
+          Fail(n["id"], path + ".id", image.id + " is already the ID of " + it->second);
+        }
+      }
+      if (n["present"]) image.present = Bool(n["present"], path + ".present");
+      out.push_back(std::move(image));
+    }
+    return out;
+  }
+
+  // The image config's User: a name or uid, optionally `:group`.
+  std::string User(const YAML::Node& node, const std::string& path) const {
+    const std::string user = String(node, path);
+    auto plain = [](const std::string& part) {
+      return !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      });
+    };
+    const size_t colon = user.find(':');
+    const bool ok = colon == std::string::npos ? plain(user) : plain(user.substr(0, colon)) && plain(user.substr(colon + 1));
+    if (!ok) {
+      Fail(node, path, "expected a user name or uid, optionally with :group (such as 1000, nobody, 1000:1000), got '" +
+                           user + "'");
+    }
+    return user;
+  }
+
   inline static const std::set<std::string> kMethods = {
       "Version", "Status", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
@@ -186,6 +267,7 @@ void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
   for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);
   for (const auto& fault : scenario.faults) server.AddFault(fault);
   for (const auto& w : scenario.workloads) server.ScriptWorkload(w);
+  for (const auto& image : scenario.images) server.DefineImage(image);
   if (scenario.call_log_capacity > 0) server.calls().SetCapacity(scenario.call_log_capacity);
 }
 

@@ -1,5 +1,5 @@
 // Scenario: a YAML file that scripts a standalone fake CRI server the way a test scripts one
-// in-process (pod IPs, exec results, faults, workloads, call-log bound).
+// in-process (pod IPs, exec results, faults, workloads, images, call-log bound).
 //
 // Contract: ParseScenario never throws; a malformed document gives an error of the form
 // `FILE:LINE: field.path: what is wrong`. Unknown keys are errors (a typo must not silently
@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fakes/cri/flavor.h"
+#include "fakes/cri/runtime_state.h"
 #include "fakes/cri/script.h"
 
 namespace podlife::fakes {
@@ -25,6 +26,7 @@ struct Scenario {
   std::optional<ExecResult> default_exec;
   std::vector<Fault> faults;
   std::vector<WorkloadRule> workloads;
+  std::vector<ImageDefinition> images;
   size_t call_log_capacity = 0;
   std::optional<Flavor> flavor;
   std::optional<std::vector<std::string>> runtime_handlers;  // RuntimeHost::runtime_handlers

@@ -24,8 +24,8 @@ containerd 1.6's state machine and error messages. Nothing is executed and no re
   --listen ADDRESS   unix:///path/to/cri.sock (created mode 0600; its directory is created 0700
                      if missing) or tcp://127.0.0.1:PORT (0 picks a free port).
                      Default: a socket in a fresh private directory under $TMPDIR or /tmp.
-  --scenario FILE    YAML that scripts the runtime: pod IPs, exec results, faults, workloads.
-                     See fakes/cri/README.md.
+  --scenario FILE    YAML that scripts the runtime: pod IPs, exec results, faults, workloads,
+                     images. See fakes/cri/README.md.
   --flavor NAME      whose answers to give where runtimes differ (overrides the scenario's
                      `flavor:`):
                        cri                the CRI contract and current containerd (>= 1.6.35,
