@@ -118,6 +118,12 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
           return sink.write(body->data() + offset, body->size() - offset);
         });
   });
+  // httplib's default adds SO_REUSEPORT, which lets a second process bind the same fixed port
+  // (127.0.0.2:80) and take this endpoint's connections; an endpoint's port must be its own.
+  self->server_->set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (port == 0) {
     self->port_ = self->server_->bind_to_any_port(host);
   } else if (self->server_->bind_to_port(host, port)) {

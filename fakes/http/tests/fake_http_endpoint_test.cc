@@ -45,6 +45,17 @@ TEST(FakeHttpEndpointTest, RecordsEveryRequestWithHeadersAndPeer) {
   EXPECT_THAT(got.peer, HasSubstr("127.0.0.1:"));
 }
 
+// Two endpoints (in this process or two suites run side by side) never share a port: the second
+// bind fails instead of silently taking half of the first one's connections.
+TEST(FakeHttpEndpointTest, AFixedPortIsNotSharedWithASecondEndpoint) {
+  std::string error;
+  auto first = FakeHttpEndpoint::StartOn(FakeHttpEndpoint::Scheme::kHttp, "127.0.0.1", 0, &error);
+  ASSERT_TRUE(first) << error;
+  auto second = FakeHttpEndpoint::StartOn(FakeHttpEndpoint::Scheme::kHttp, "127.0.0.1", first->port(), &error);
+  EXPECT_FALSE(second) << "a second endpoint bound port " << first->port();
+  EXPECT_THAT(error, ::testing::HasSubstr("cannot bind 127.0.0.1:" + std::to_string(first->port())));
+}
+
 TEST(FakeHttpEndpointTest, AnswersAsScripted) {
   auto ep = StartOrFail(FakeHttpEndpoint::Scheme::kHttp);
   ep->Script("/big", {503, {{"X-Why", "busy"}}, std::string(20000, 'b'), 0ms, ""});
