@@ -1,6 +1,7 @@
 # Runs the conformance binary's self-test cases (PODLIFE_CONFORMANCE_SELFTEST=1) and checks what a
 # user would see: failures that explain themselves, strict fakes, and a watchdog that ends every
-# run. Usage: cmake -DBINARY=... -DCHECK=diagnostics|strict|watchdog|never-returns
+# run, and a summary that says what gtest says. Usage: cmake -DBINARY=...
+#   -DCHECK=diagnostics|strict|watchdog|never-returns|never-returns-repeated|outside-cases
 #                   [-DIMPLEMENTATION=builtin|command:...] -DWORKDIR=... -P check_selftest.cmake
 if(NOT IMPLEMENTATION)
   set(IMPLEMENTATION builtin)
@@ -66,6 +67,32 @@ elseif(CHECK STREQUAL "never-returns")
     "<testcase name=\"TheRunGoesOnAfterTheWatchdog/v135\" classname=\"SelfTest\" time=\"[0-9.]+\">\n    </testcase>"
     "<testcase name=\"ACaseThatNeverReturnsEndsTheRun/v121\" classname=\"SelfTest\">\n      <failure message=\"did not return within 5 s"
     "<testcase name=\"ACaseThatNeverReturnsEndsTheRun/v135\" classname=\"SelfTest\">\n      <skipped message=\"not run: the run ended early")
+elseif(CHECK STREQUAL "never-returns-repeated")
+  # The second of two iterations never returns: the abandoned run counts that iteration's cases.
+  list(APPEND args --profile=1.35 --case-timeout=2 --gtest_repeat=2
+    "--filter=SelfTest.ACaseThatNeverReturnsTheSecondTime/*:SelfTest.TheRunGoesOnAfterTheWatchdog/*")
+  set(want_exit 1)
+  set(max_seconds 40)
+  set(want
+    "\\[ WATCHDOG \\] SelfTest.ACaseThatNeverReturnsTheSecondTime/v135 did not return within 5 s"
+    "total +2 +1 +0"
+    "not run: 1 case\\(s\\); the run ended early"
+    "RESULT: NOT conformant")
+  set(want_junit
+    "<testcase name=\"ACaseThatNeverReturnsTheSecondTime/v135\" classname=\"SelfTest\">\n      <failure message=\"did not return within 5 s"
+    "<testcase name=\"TheRunGoesOnAfterTheWatchdog/v135\" classname=\"SelfTest\">\n      <skipped message=\"not run: the run ended early")
+elseif(CHECK STREQUAL "outside-cases")
+  # Every case passes, but a suite records a failure after its cases: gtest fails the run, and
+  # the summary must say so too.
+  list(APPEND args --profile=1.35
+    "--filter=SelfTestOutside.*:SelfTest.TheRunGoesOnAfterTheWatchdog/*")
+  set(want_exit 1)
+  set(max_seconds 30)
+  set(want
+    "\\[       OK \\] SelfTestOutside.ACaseInASuiteThatFailsAfterItsCases/v135"
+    "total +2 +0 +0"
+    "failed outside any case \\(gtest fails the run for these too\\):\n  SelfTestOutside \\(iteration 1\\): [^\n]*selftest_cases.cc:[0-9]+: deliberate: a failure outside any case"
+    "RESULT: NOT conformant")
 else()
   message(FATAL_ERROR "check_selftest.cmake: unknown CHECK '${CHECK}'")
 endif()

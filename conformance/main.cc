@@ -53,7 +53,8 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          blocks regenerated from the contract blocks, and exit
 A failed case is followed by its diagnostics: the CRI calls the fake received, the events the
 implementation recorded and the HTTP requests the hook endpoints saw, timed from the case start.
-Exit status 0 when no case failed (skips do not fail), 1 otherwise, 2 on a usage error.
+Exit status 0 when no case failed (skips do not fail) and gtest recorded no failure outside the
+cases (the summary lists those too), 1 otherwise, 2 on a usage error.
 )";
 
 // --behaviours-markdown FILE: exit status 0 printed, 1 when FILE cannot be read or is malformed.
@@ -186,5 +187,6 @@ int main(int argc, char** argv) {
     summary->Abandon(*::testing::UnitTest::GetInstance(), stuck, why, junit);
     std::cout << std::flush;
   });
-  return RUN_ALL_TESTS();
+  // The summary's RESULT and the exit status come from the same tally (summary.h).
+  return summary->ExitStatus(RUN_ALL_TESTS());
 }

@@ -2,6 +2,7 @@
 // that strictness, diagnostics and the watchdog work. They exist only when the environment
 // variable PODLIFE_CONFORMANCE_SELFTEST is 1 (conformance/CMakeLists.txt runs them through
 // check_selftest.cmake), so they never run in, nor appear in the document of, the normal suite.
+#include <atomic>
 #include <condition_variable>
 #include <cstdlib>
 #include <iostream>
@@ -22,8 +23,8 @@ std::vector<std::string> SelfTestProfiles() {
 }
 
 struct SelfTestRegistration {
-  SelfTestRegistration(const char* name, Contract contract) {
-    if (SelfTestEnabled()) CaseRegistration("SelfTest", name, std::move(contract));
+  SelfTestRegistration(const char* name, Contract contract, const char* area = "SelfTest") {
+    if (SelfTestEnabled()) CaseRegistration(area, name, std::move(contract));
   }
 };
 
@@ -90,6 +91,21 @@ PODLIFE_SELFTEST(TheWatchdogReleasesABlockedCase, {.needs = {Capability::kFaults
   std::cout << "[ SELFTEST ] the blocked sync returned (ok " << r.ok << ", error '" << r.error << "')\n";
 }
 
+// Passes the first time it runs and never returns the second (--gtest_repeat=2): the summary of
+// the abandoned run counts the cases of the second iteration only (gtest reuses the first's).
+PODLIFE_SELFTEST(ACaseThatNeverReturnsTheSecondTime, {}) {
+  static std::atomic<int> runs{0};
+  if (++runs == 1) {
+    SyncReport r = Pod(kApp).Sync();
+    EXPECT_TRUE(r.ok) << r.error;
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable never;
+  std::unique_lock lock(mu);
+  never.wait_for(lock, std::chrono::hours(1), [] { return false; });
+}
+
 // Runs after the blocked case: the run goes on, on a fresh fake.
 PODLIFE_SELFTEST(TheRunGoesOnAfterTheWatchdog, {}) {
   SyncReport r = Pod(kApp).Sync();
@@ -103,6 +119,22 @@ PODLIFE_SELFTEST(ACaseThatNeverReturnsEndsTheRun, {}) {
   std::condition_variable never;
   std::unique_lock lock(mu);
   never.wait_for(lock, std::chrono::hours(1), [] { return false; });
+}
+
+// A suite whose cases pass but which records a failure after its last case, as a thread that
+// outlived a case would: gtest fails the run, so the summary must say NOT conformant and name it.
+class SelfTestOutside : public CaseFixture {
+ public:
+  static void TearDownTestSuite() { ADD_FAILURE() << "deliberate: a failure outside any case"; }
+};
+INSTANTIATE_TEST_SUITE_P(, SelfTestOutside, ::testing::ValuesIn(SelfTestProfiles()), ProfileParamName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SelfTestOutside);
+
+static const SelfTestRegistration podlife_selftest_outside_passes("ACaseInASuiteThatFailsAfterItsCases", {},
+                                                                  "SelfTestOutside");
+TEST_P(SelfTestOutside, ACaseInASuiteThatFailsAfterItsCases) {
+  SyncReport r = Pod(kApp).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
 }
 
 }  // namespace
