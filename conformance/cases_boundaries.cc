@@ -53,7 +53,7 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
 PODLIFE_AREA(ExecOutput);
 
 PODLIFE_CASE(ExecOutput, BothStreamsStdoutFirstInTheMessage,
-             {.ids = "EX-02 EX-04 CRI-04", .needs = {Capability::kFaults},
+             {.ids = "EX-02 EX-04 CRI-04", .needs = {Capability::kExecScript},
               .must = "An exec hook failing with output on both streams MUST fail with `... error: command '<cmd>' exited with 1: <stderr>, message: \"<stdout><stderr>\"`: stderr alone in the error, stdout then stderr in the message."}) {
   fakes::ExecResult both;
   both.exit_code = 1;
@@ -69,7 +69,7 @@ PODLIFE_CASE(ExecOutput, BothStreamsStdoutFirstInTheMessage,
 }
 
 PODLIFE_CASE(ExecOutput, OutputOnSuccessRecordsNothing,
-             {.ids = "EX-03 HD-03 PR-06", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "EX-03 HD-03 PR-06", .needs = {Capability::kExecScript, Capability::kCallLog},
               .must = "postStart and preStop exec hooks exiting 0 with output on stdout and stderr MUST succeed: no failure reason or message, no FailedPostStartHook, no FailedPreStopHook, the container left running until the kill."}) {
   fakes::ExecResult noisy;
   noisy.stdout_text = "starting\n";
@@ -184,7 +184,7 @@ PODLIFE_CASE(StartFailure, StartFailureEventNamesTheContainerNotItsId,
 }
 
 PODLIFE_CASE(StartFailure, HookFailureEventNamesTheContainerNotItsId,
-             {.ids = "EV-04 PS-06 PS-07", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "EV-04 PS-06 PS-07", .needs = {Capability::kFaults, Capability::kCallLog, Capability::kExecScript},
               .must = "A failed postStart whose runtime output names the container's ID MUST keep the ID in the reported message, and the 1.21 FailedPostStartHook event (the whole message) MUST name the container instead; 1.35's event is `PostStartHook failed`."}) {
   GateGuard hold{fake().HoldNext("ExecSync")};
   PodUnderTest& p = Pod("  containers:\n" + App("app", Exec("postStart", "report")));
@@ -220,7 +220,7 @@ PODLIFE_CASE(StartFailure, FailedPostStartReasonPerProfile,
 PODLIFE_AREA(GraceEdges);
 
 PODLIFE_CASE(GraceEdges, FractionalHookSecondsAreTruncated,
-             {.ids = "PR-05 PR-07 PR-08", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "PR-05 PR-07 PR-08", .needs = {Capability::kExecScript, Capability::kCallLog},
               .must = "With grace 5 and a preStop exec taking 1.5 s, StopContainer MUST get 4: the whole seconds elapsed (1) are subtracted, not 1.5 or 2."}) {
   fakes::ExecResult slow;
   slow.delay = 1500ms;

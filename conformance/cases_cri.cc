@@ -74,7 +74,7 @@ PODLIFE_CASE(Cri, NonZeroExitIsTheExitError,
 }
 
 PODLIFE_CASE(Cri, ExecOutputUpTo16MiBIsReceived,
-             {.ids = "CRI-06", .needs = {Capability::kFaults, Capability::kProbeExec},
+             {.ids = "CRI-06", .needs = {Capability::kExecScript, Capability::kProbeExec},
               .must = "An ExecSync answer of 6 MiB (over gRPC's 4 MiB default, under the kubelet's 16 MiB) MUST be received whole."}) {
   SyncReport r = Pod(kApp).Sync();
   ASSERT_TRUE(r.ok) << r.error;

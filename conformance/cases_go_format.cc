@@ -19,7 +19,7 @@ std::string AppWithPostStart(const std::string& handler) {
 PODLIFE_AREA(GoFormat);
 
 PODLIFE_CASE(GoFormat, ExecHookOutputIsQuotedAsStrconvQuoteDoes,
-             {.ids = "EX-04", .needs = {Capability::kFaults},
+             {.ids = "EX-04", .needs = {Capability::kExecScript},
               .must = "A failed exec hook's output MUST be quoted as Go's strconv.Quote does: `\\a \\b \\f \\v` escapes, `\\xff` for a byte that is not UTF-8, `\\u00a0` and `\\u2028` for runes Go does not print, printable runes as they are."}) {
   fakes::ExecResult controls;
   controls.exit_code = 3;

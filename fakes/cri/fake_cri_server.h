@@ -58,6 +58,8 @@ class FakeCriServer {
 
   // Record (the front half, CallFront, records and applies faults; this class is its backend).
   CallLog& calls() { return front_.calls(); }
+  // The front itself, for code that drives the fake and the CRI proxy alike (fakes/proxy).
+  CallFront& front() { return front_; }
 
   // Script: faults per method (short rpc name).
   void FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times = 1);
