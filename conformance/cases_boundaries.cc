@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "runtime/v1/api.pb.h"
@@ -111,7 +112,8 @@ PODLIFE_CASE(StartFailure, PullFailureIsErrImagePullWithTwoFailedEvents,
              {.ids = "PS-02 EV-03 PS-01", .needs = {Capability::kFaults, Capability::kCallLog},
               .must = "A PullImage error MUST fail the start with reason ErrImagePull and the runtime's whole error as message, record Warning Failed `Failed to pull image \"<image>\": <error>` then Warning Failed `Error: ErrImagePull`, and create nothing."}) {
   fake().FailNext("PullImage", grpc::StatusCode::NOT_FOUND, "failed to resolve reference: not found");
-  SyncReport r = Pod("  containers:\n" + App("app")).Sync();
+  // An image the runtime lacks, so the implementation pulls it (and the fault answers the pull).
+  SyncReport r = Pod("  containers:\n" + Replaced(App("app"), "{IMAGE}", kAbsentImage)).Sync();
   EXPECT_FALSE(r.ok);
   const std::string error = "rpc error: code = NotFound desc = failed to resolve reference: not found";
   const ContainerReport& app = r.Get("app");
@@ -120,7 +122,7 @@ PODLIFE_CASE(StartFailure, PullFailureIsErrImagePullWithTwoFailedEvents,
   EXPECT_EQ(app.container_id, "");
   auto failed = EventsWithReason("Failed");
   ASSERT_EQ(failed.size(), 2u) << "two Failed events: the image manager's, then startContainer's";
-  EXPECT_EQ(failed.at(0).message, "Failed to pull image \"" + runtime().image() + "\": " + error);
+  EXPECT_EQ(failed.at(0).message, "Failed to pull image \"" + std::string(kAbsentImage) + "\": " + error);
   EXPECT_EQ(failed.at(1).message, "Error: ErrImagePull");
   for (const auto& e : failed) {
     EXPECT_EQ(e.type, "Warning");
