@@ -13,6 +13,8 @@
 //   (WorkloadRule::exits_after) exits that long after its StartContainer, on one timer thread
 //   that Shutdown() cancels and joins. Every wait also ends when the client's deadline passes,
 //   the client cancels, or the server shuts down: nothing hangs the server.
+// - Recording and faults are the front half, CallFront (call_front.h), which this server owns and
+//   every handler goes through; the simulated runtime is the back half behind it.
 // - Strict: Unconsumed() / VerifyAllConsumed() report one-shot script items nobody used.
 // - Thread-safe. Shutdown() (also run by the destructor) releases every gate and held call, stops
 //   the server and removes the private socket directory.
