@@ -166,6 +166,11 @@ void CheckedFake::ExitContainerAgo(const std::string& container_id, int exit_cod
                                    Where where) {
   Use(Capability::kClockControl, "ExitContainerAgo()", where).ExitContainerAgo(container_id, exit_code, ago);
 }
+void CheckedFake::ExecGives(std::vector<std::string> command, fakes::ExecResult result, int times) {
+  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
+  if (server != nullptr) server->ScriptExec(std::move(command), std::move(result), times);
+  // Any other runtime runs the command itself.
+}
 std::vector<std::string> CheckedFake::Unconsumed() {
   return fixture_.runtime_ ? fixture_.runtime_->Unconsumed() : std::vector<std::string>{};
 }

@@ -259,6 +259,11 @@ class CheckedFake {
   // [clock-control] As if it exited `ago` earlier (its finishedAt that far back).
   void ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago,
                         Where where = Where::current());
+  // No capability: running `command` in a container gives `result`. The fake is scripted with it
+  // (one-shot `times`, checked at teardown like ScriptExec); a real runtime runs the command, which
+  // gives the same: the case writes a real command (`echo out; echo err >&2; exit 1`) and the
+  // result that command gives, so the case runs on both.
+  void ExecGives(std::vector<std::string> command, fakes::ExecResult result, int times = 0);
   // No capability: the fixture checks these itself at teardown.
   std::vector<std::string> Unconsumed();
   fakes::WaitResult VerifyAllConsumed();
