@@ -5,8 +5,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 
 #include "fakes/cri/tests/cri_test_client.h"
+#include "fakes/proxy/cri_proxy.h"
 #include "testsupport/child_process.h"
 
 namespace podlife::fakes {
@@ -101,6 +103,45 @@ TEST_F(StandaloneProxyTest, AScenarioForASimulatedRuntimeIsRefused) {
                            "--scenario", scenario}));
   EXPECT_EQ(proxy.Wait(kWait), 2);
   EXPECT_THAT(proxy.DrainStderr(), HasSubstr(scenario + ": exec: not for the proxy"));
+}
+
+// A runtime process killed (SIGKILL, no answer, its connection dropped) while a call is
+// forwarded to it: the client gets UNAVAILABLE, not a hang; a new runtime process on the same
+// socket is served by the same proxy.
+TEST_F(StandaloneProxyTest, AnUpstreamProcessKilledMidCallGivesUnavailableAndANewOneIsServed) {
+  const std::string runtime_socket = "unix://" + (dir_ / "runtime/cri.sock").string();
+  const std::string hang = WriteFile("hang.yaml", "faults:\n  - method: Version\n    hangUntilDeadline: true\n    times: 1\n");
+  auto start_runtime = [&](ChildProcess& runtime, std::vector<std::string> extra) {
+    std::vector<std::string> argv = {PODLIFE_FAKE_CRI_BIN, "--listen", runtime_socket};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    ASSERT_TRUE(runtime.Start(argv));
+    auto line = runtime.ReadLine(kWait);
+    ASSERT_TRUE(line.has_value()) << runtime.DrainStderr();
+  };
+  ChildProcess first;
+  start_runtime(first, {"--scenario", hang});
+  std::string error;
+  auto proxy = CriProxy::Start({"", runtime_socket}, &error);
+  ASSERT_TRUE(proxy) << error;
+  CriTestClient client(proxy->NewChannel());
+  auto version = [&] {
+    cri::VersionResponse out;
+    return client.runtime->Version(CriTestClient::Context(30s).get(), cri::VersionRequest(), &out);
+  };
+  auto call = std::async(std::launch::async, version);  // hangs at the runtime until it dies
+  ASSERT_TRUE(proxy->calls().WaitFor(Call("Version"), kWait).ok());
+  first.Signal(SIGKILL);
+  ASSERT_EQ(call.wait_for(kWait), std::future_status::ready) << "the client still waits after the runtime died";
+  EXPECT_EQ(call.get().error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(first.Wait(kWait), 128 + SIGKILL);
+
+  ChildProcess second;
+  start_runtime(second, {});
+  ASSERT_TRUE(proxy->WaitForUpstream(kWait).ok());
+  grpc::Status again = version();
+  EXPECT_TRUE(again.ok()) << again.error_message();
+  second.Signal(SIGTERM);
+  EXPECT_EQ(second.Wait(kWait), 0);
 }
 
 TEST_F(StandaloneProxyTest, BadUsageExits2WithHelp) {
