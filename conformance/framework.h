@@ -8,7 +8,8 @@
 // - Each case runs once per selected profile. SetUp skips it, with the reason, when the contract
 //   excludes the profile or a required capability is missing from the runtime or implementation.
 //   No case branches on a backend: it asks for capabilities and uses the fixture's interfaces.
-// - Every case gets a fresh runtime backend (a new fake server, or the shared real endpoint) and
+// - Every case gets a fresh runtime backend (a new fake server, or a new CRI proxy, fakes/proxy, in
+//   front of the shared real endpoint: the call log and faults hold on both) and
 //   fresh hook endpoints; pods get unique names so cases do not see each other (shuffle- and
 //   shard-safe). Every wait has a deadline.
 // - Strict: a case that uses a capability its contract does not declare fails, naming it (the
@@ -17,7 +18,7 @@
 //   scripted fault, gate, exec result or HTTP answer was never consumed.
 // - Explained failures: every failure in the case's thread names the implementation, runtime and
 //   profile (a gtest trace), and when a case fails its output then shows, timed from the case
-//   start, the CRI calls the fake received, the events the implementation recorded and the HTTP
+//   start, the CRI calls the fake (or the proxy) received, the events the implementation recorded and the HTTP
 //   requests the hook endpoints saw. Waits return ::testing::AssertionResult saying what was
 //   awaited and what arrived instead.
 // - Bounded: a watchdog (watchdog.h, --case-timeout) fails a case that overruns, prints the same
