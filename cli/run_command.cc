@@ -31,8 +31,9 @@ finishes). Events are printed as `kubectl describe` lists them.
 Runtime:
   --runtime-endpoint ADDRESS   a CRI runtime, e.g. unix:///run/containerd/containerd.sock.
                                Default: an embedded fake CRI runtime started in-process (no
-                               containers run; exec hooks get simulated shell results, HTTP
-                               hooks reach real endpoints; the pod IP is 127.0.0.1).
+                               process runs: containers' commands and exec hooks run in a
+                               simulated shell, HTTP hooks reach real endpoints; the pod IP
+                               is 127.0.0.1).
   --fake-scenario FILE         script the embedded fake (fakes/cri/README.md), e.g. a workload
                                that exits by itself (workloads: exitsAfterSeconds, exitCode).
   --runtime-request-timeout D  the kubelet's --runtime-request-timeout (default 2m; e.g. 30s).
@@ -289,6 +290,7 @@ bool Succeeded(const Pod& pod, const PodSyncResult& result) {
 int StartEmbeddedFake(const RunOptions& options, std::unique_ptr<fakes::FakeCriServer>& fake) {
   fakes::FakeCriOptions fake_options;
   fake_options.simulate_commands = true;
+  fake_options.private_logs = true;  // container logs in the fake's own directory, not /var/log/pods
   std::string error;
   fake = fakes::FakeCriServer::Start(fake_options, &error);
   if (!fake) {

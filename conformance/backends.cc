@@ -607,6 +607,7 @@ std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::str
   if (selection.runtime == "fake") {
     fakes::FakeCriOptions options;
     options.simulate_commands = true;  // shell-like exec results, so cases run unchanged on real runtimes
+    options.private_logs = true;       // container logs in the fake's own directory, not /var/log/pods
     auto server = fakes::FakeCriServer::Start(options, error);
     if (!server) return nullptr;
     server->SetPodIps({"127.0.0.1"});  // the pod IP reaches the host's loopback, where hook endpoints listen

@@ -5,13 +5,18 @@
 #include <grpcpp/security/server_credentials.h>
 #include <grpcpp/server_builder.h>
 #include <grpcpp/server_context.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "fakes/cri/synthetic_stats.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "fakes/cri/listen_socket.h"
 #include "src/core/endpoint.h"
@@ -31,6 +36,11 @@ std::string GoDuration(int64_t seconds) {
   if (seconds < 3600) return std::to_string(seconds / 60) + "m" + std::to_string(seconds % 60) + "s";
   return std::to_string(seconds / 3600) + "h" + std::to_string(seconds % 3600 / 60) + "m" +
          std::to_string(seconds % 60) + "s";
+}
+
+int64_t NowNanos() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -87,6 +97,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("RemovePodSandbox", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       auto st = s_->state_.RemovePodSandbox(req->pod_sandbox_id());
+      s_->CloseRemovedLogsLocked();
       s_->state_changed_.notify_all();
       return st;
     });
@@ -119,13 +130,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
 
   grpc::Status StartContainer(grpc::ServerContext* ctx, const cri::StartContainerRequest* req,
                               cri::StartContainerResponse*) override {
-    return s_->Serve("StartContainer", ctx, *req, [&](CallScope&) {
-      std::lock_guard lock(s_->mu_);
-      auto st = s_->state_.StartContainer(req->container_id());
-      if (st.ok()) s_->ScheduleOwnExitLocked(req->container_id());
-      s_->state_changed_.notify_all();
-      return st;
-    });
+    return s_->Serve("StartContainer", ctx, *req, [&](CallScope&) { return s_->DoStartContainer(req->container_id()); });
   }
 
   grpc::Status StopContainer(grpc::ServerContext* ctx, const cri::StopContainerRequest* req,
@@ -138,6 +143,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("RemoveContainer", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       auto st = s_->state_.RemoveContainer(req->container_id());
+      s_->CloseRemovedLogsLocked();
       s_->state_changed_.notify_all();
       return st;
     });
@@ -165,6 +171,54 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("ExecSync", ctx, *req, [&](CallScope& scope) { return s_->DoExecSync(scope, *req, resp); });
   }
 
+  grpc::Status ReopenContainerLog(grpc::ServerContext* ctx, const cri::ReopenContainerLogRequest* req,
+                                  cri::ReopenContainerLogResponse*) override {
+    return s_->Serve("ReopenContainerLog", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      grpc::Status st = s_->state_.CheckReopenLog(req->container_id());
+      if (!st.ok() || !s_->log_fds_.count(req->container_id())) return st;
+      // As containerd: a new file at the log path (the old one was rotated away); the old is closed.
+      if (std::string error = s_->OpenLogLocked(req->container_id()); !error.empty()) {
+        return grpc::Status(grpc::StatusCode::UNKNOWN, "failed to create and open log file: " + error);
+      }
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status ContainerStats(grpc::ServerContext* ctx, const cri::ContainerStatsRequest* req,
+                              cri::ContainerStatsResponse* resp) override {
+    return s_->Serve("ContainerStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      return ContainerStatsOf(s_->state_, s_->script_, req->container_id(), NowNanos(), resp->mutable_stats());
+    });
+  }
+
+  grpc::Status ListContainerStats(grpc::ServerContext* ctx, const cri::ListContainerStatsRequest* req,
+                                  cri::ListContainerStatsResponse* resp) override {
+    return s_->Serve("ListContainerStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      ListContainerStatsOf(s_->state_, s_->script_, req->filter(), NowNanos(), resp);
+      return grpc::Status::OK;
+    });
+  }
+
+  grpc::Status PodSandboxStats(grpc::ServerContext* ctx, const cri::PodSandboxStatsRequest* req,
+                               cri::PodSandboxStatsResponse* resp) override {
+    return s_->Serve("PodSandboxStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      return PodSandboxStatsOf(s_->state_, s_->script_, req->pod_sandbox_id(), NowNanos(), resp->mutable_stats());
+    });
+  }
+
+  grpc::Status ListPodSandboxStats(grpc::ServerContext* ctx, const cri::ListPodSandboxStatsRequest* req,
+                                   cri::ListPodSandboxStatsResponse* resp) override {
+    return s_->Serve("ListPodSandboxStats", ctx, *req, [&](CallScope&) {
+      std::lock_guard lock(s_->mu_);
+      ListPodSandboxStatsOf(s_->state_, s_->script_, req->filter(), NowNanos(), resp);
+      return grpc::Status::OK;
+    });
+  }
+
  private:
   FakeCriServer* s_;
 };
@@ -178,6 +232,10 @@ grpc::Status FakeCriServer::DoStopContainer(CallScope& scope, const cri::StopCon
     case StopPlan::Action::kNothing:
       return grpc::Status::OK;
     case StopPlan::Action::kExitNow:
+      if (req.timeout() > 0) {  // SIGTERM: the simulated trap's action writes its output first
+        const ContainerRecord* c = state_.MutableContainer(req.container_id());
+        if (c && !c->term_output.empty()) WriteLogLocked(req.container_id(), c->term_output, false);
+      }
       state_.ExitContainer(req.container_id(), plan.exit_code, plan.reason);
       state_changed_.notify_all();
       return grpc::Status::OK;
@@ -206,7 +264,12 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
   grpc::Status st = state_.CheckExec(req.container_id());
   if (!st.ok()) return st;
   const std::vector<std::string> command(req.cmd().begin(), req.cmd().end());
-  const ExecResult result = script_.TakeExecResult(command);
+  ExecResult result;
+  if (auto scripted = script_.TakeScriptedExecResult(command)) {
+    result = *scripted;
+  } else if (grpc::Status unscripted = UnscriptedExecLocked(req, &result); !unscripted.ok()) {
+    return unscripted;
+  }
   if (result.delay.count() > 0) {
     const auto start = SteadyClock::now();
     const auto finish = start + result.delay;
@@ -231,6 +294,113 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
   return grpc::Status::OK;
 }
 
+grpc::Status FakeCriServer::UnscriptedExecLocked(const cri::ExecSyncRequest& req, ExecResult* result) {
+  ContainerRecord* c = state_.MutableContainer(req.container_id());
+  if (!script_.simulates_commands() || !c) {
+    *result = script_.default_exec_result();
+    return grpc::Status::OK;
+  }
+  ShellContext shell{&c->fs, c->hostname, c->identity};
+  SimulatedExec exec = SimulateCommand({req.cmd().begin(), req.cmd().end()}, shell);
+  if (!exec.start_error.empty()) {
+    // The binary of a plain argv does not exist: runc cannot start it (containerd 1.6's text).
+    return {grpc::StatusCode::UNKNOWN, "failed to exec in container: failed to start exec \"" + c->id.substr(0, 12) +
+                                           "-exec\": OCI runtime exec failed: exec failed: unable to start container "
+                                           "process: " + exec.start_error + ": unknown"};
+  }
+  *result = exec.result;
+  return grpc::Status::OK;
+}
+
+grpc::Status FakeCriServer::DoStartContainer(const std::string& container_id) {
+  std::lock_guard lock(mu_);
+  grpc::Status st = state_.StartContainer(container_id);
+  if (st.ok() && script_.simulates_commands()) {
+    if (std::string error = OpenLogLocked(container_id); !error.empty()) {
+      st = state_.FailStart(container_id, "failed to create containerd task: failed to create container loggers: "
+                                          "failed to create and open log file: " + error);
+    }
+  }
+  if (st.ok()) {
+    SimulateWorkloadLocked(container_id);
+    ScheduleOwnExitLocked(container_id);
+  }
+  state_changed_.notify_all();
+  return st;
+}
+
+void FakeCriServer::SimulateWorkloadLocked(const std::string& container_id) {
+  ContainerRecord* c = state_.MutableContainer(container_id);
+  if (!c) return;
+  const bool has_script = c->workload.script.has_value();
+  if ((c->workload_scripted && !has_script) || (!script_.simulates_commands() && !has_script)) return;
+  std::vector<std::string> argv;
+  if (has_script) {
+    argv = {"sh", "-c", *c->workload.script};
+  } else {
+    argv.assign(c->config.command().begin(), c->config.command().end());
+    argv.insert(argv.end(), c->config.args().begin(), c->config.args().end());
+  }
+  ShellContext shell{&c->fs, c->hostname, c->identity};
+  const WorkloadPlan plan = PlanWorkload(argv, shell);
+  c->workload.ignores_sigterm = plan.ignores_sigterm;
+  c->workload.exit_code_on_term = plan.exit_code_on_term;
+  c->workload.exits_after = plan.exits_after;
+  c->workload.exit_code = plan.exit_code;
+  c->term_output = plan.term_output;
+  const auto start = SteadyClock::now();
+  bool timed = false;
+  for (const auto& out : plan.output) {
+    if (out.at.count() == 0) {
+      WriteLogLocked(container_id, out.text, out.to_stderr);
+    } else if (!shutting_down_) {
+      own_exits_.push_back({start + out.at, container_id, 0, out});
+      timed = true;
+    }
+  }
+  if (timed && !exit_timer_.joinable()) exit_timer_ = std::thread([this] { RunExitTimer(); });
+}
+
+std::string FakeCriServer::OpenLogLocked(const std::string& container_id) {
+  ContainerRecord* c = state_.MutableContainer(container_id);
+  if (!c || c->log_path.empty()) return "";
+  std::error_code ec;
+  fs::create_directories(fs::path(c->log_path).parent_path(), ec);
+  if (ec) return "mkdir " + fs::path(c->log_path).parent_path().string() + ": " + ec.message();
+  const int fd = open(c->log_path.c_str(), O_CREAT | O_APPEND | O_WRONLY | O_CLOEXEC, 0640);
+  if (fd < 0) return "open " + c->log_path + ": " + std::strerror(errno);
+  auto [it, fresh] = log_fds_.emplace(container_id, fd);
+  if (!fresh) {
+    close(it->second);
+    it->second = fd;
+  }
+  return "";
+}
+
+void FakeCriServer::WriteLogLocked(const std::string& container_id, const std::string& text, bool to_stderr) {
+  auto it = log_fds_.find(container_id);
+  if (it == log_fds_.end() || text.empty()) return;
+  const std::string lines = FormatCriLogLines(text, to_stderr, NowNanos());
+  size_t done = 0;
+  while (done < lines.size()) {
+    const ssize_t n = write(it->second, lines.data() + done, lines.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // a full disk loses the line, as a runtime's logger would
+    done += static_cast<size_t>(n);
+  }
+}
+
+void FakeCriServer::CloseRemovedLogsLocked() {
+  for (auto it = log_fds_.begin(); it != log_fds_.end();) {
+    if (state_.containers().count(it->first)) {
+      ++it;
+      continue;
+    }
+    close(it->second);
+    it = log_fds_.erase(it);
+  }
+}
+
 void FakeCriServer::ScheduleOwnExitLocked(const std::string& container_id) {
   auto it = state_.containers().find(container_id);
   if (it == state_.containers().end() || !it->second.workload.exits_after || shutting_down_) return;
@@ -245,11 +415,18 @@ void FakeCriServer::RunExitTimer() {
   std::unique_lock lock(mu_);
   while (!shutting_down_) {
     const auto now = SteadyClock::now();
-    auto due = std::partition(own_exits_.begin(), own_exits_.end(), [&](const OwnExit& e) { return e.at > now; });
+    auto due = std::stable_partition(own_exits_.begin(), own_exits_.end(), [&](const OwnExit& e) { return e.at > now; });
     std::vector<OwnExit> firing(due, own_exits_.end());
     own_exits_.erase(due, own_exits_.end());
-    std::sort(firing.begin(), firing.end(), [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
-    for (const auto& e : firing) state_.ExitContainer(e.container_id, e.exit_code, "");
+    // Stable: a line written at the moment of the exit comes before it.
+    std::stable_sort(firing.begin(), firing.end(), [](const OwnExit& a, const OwnExit& b) { return a.at < b.at; });
+    for (const auto& e : firing) {
+      if (!e.output) {
+        state_.ExitContainer(e.container_id, e.exit_code, "");
+      } else if (state_.IsRunning(e.container_id)) {
+        WriteLogLocked(e.container_id, e.output->text, e.output->to_stderr);
+      }
+    }
     if (!firing.empty()) state_changed_.notify_all();
     if (own_exits_.empty()) {
       state_changed_.wait(lock);
@@ -268,16 +445,20 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
  public:
   explicit ImageServiceImpl(FakeCriServer* s) : s_(s) {}
 
+  // containerd ignores the filter (its ListImages lists every image); the fake applies it as the
+  // CRI contract describes, resolving the filter's image like ImageStatus does.
   grpc::Status ListImages(grpc::ServerContext* ctx, const cri::ListImagesRequest* req,
                           cri::ListImagesResponse* resp) override {
     return s_->Serve("ListImages", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
+      const std::string& wanted = req->filter().image().image();
+      std::optional<ImageRecord> only;
+      if (!wanted.empty()) {
+        only = s_->state_.FindImage(wanted);
+        if (!only) return grpc::Status::OK;
+      }
       for (const auto& image : s_->state_.Images()) {
-        if (req->filter().has_image() && !req->filter().image().image().empty() &&
-            req->filter().image().image() != image.reference && req->filter().image().image() != image.id) {
-          continue;
-        }
-        Fill(image, resp->add_images());
+        if (!only || only->id == image.id) Fill(image, resp->add_images());
       }
       return grpc::Status::OK;
     });
@@ -287,8 +468,16 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
                            cri::ImageStatusResponse* resp) override {
     return s_->Serve("ImageStatus", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
+      ImageRecord image;
+      auto st = s_->state_.ResolveImage(req->image().image(), &image);
       // An absent image is not an error in CRI: the response simply has no image.
-      if (auto image = s_->state_.FindImage(req->image().image())) Fill(*image, resp->mutable_image());
+      if (st.error_code() == grpc::StatusCode::NOT_FOUND) return grpc::Status::OK;
+      if (!st.ok()) {
+        return grpc::Status(st.error_code(),
+                            "can not resolve \"" + req->image().image() + "\" locally: " + st.error_message());
+      }
+      Fill(image, resp->mutable_image());
+      if (req->verbose()) (*resp->mutable_info())["info"] = VerboseInfo(image);
       return grpc::Status::OK;
     });
   }
@@ -296,12 +485,11 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
   grpc::Status PullImage(grpc::ServerContext* ctx, const cri::PullImageRequest* req,
                          cri::PullImageResponse* resp) override {
     return s_->Serve("PullImage", ctx, *req, [&](CallScope&) {
-      if (req->image().image().empty()) {
-        return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "image reference must not be empty");
-      }
       std::lock_guard lock(s_->mu_);
-      resp->set_image_ref(s_->state_.PullImage(req->image().image()));
-      return grpc::Status::OK;
+      std::string id;
+      auto st = s_->state_.PullImage(req->image().image(), &id);
+      resp->set_image_ref(id);
+      return st;
     });
   }
 
@@ -309,31 +497,55 @@ class FakeCriServer::ImageServiceImpl final : public cri::ImageService::Service 
                            cri::RemoveImageResponse*) override {
     return s_->Serve("RemoveImage", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
-      s_->state_.RemoveImage(req->image().image());  // idempotent, as in containerd
-      return grpc::Status::OK;
+      return s_->state_.RemoveImage(req->image().image());  // idempotent, as in containerd
     });
   }
 
   grpc::Status ImageFsInfo(grpc::ServerContext* ctx, const cri::ImageFsInfoRequest* req,
                            cri::ImageFsInfoResponse* resp) override {
     return s_->Serve("ImageFsInfo", ctx, *req, [&](CallScope&) {
+      RuntimeState::ImageFsUsage used;
+      {
+        std::lock_guard lock(s_->mu_);
+        used = s_->state_.ImageFs();
+      }
       auto* usage = resp->add_image_filesystems();
       usage->set_timestamp(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::system_clock::now().time_since_epoch())
                                .count());
       usage->mutable_fs_id()->set_mountpoint("/var/lib/podlife-fake-cri/images");
-      usage->mutable_used_bytes()->set_value(0);
-      usage->mutable_inodes_used()->set_value(0);
+      usage->mutable_used_bytes()->set_value(used.used_bytes);
+      usage->mutable_inodes_used()->set_value(used.inodes_used);
       return grpc::Status::OK;
     });
   }
 
  private:
+  // As containerd 1.6's toCRIImage: no spec; uid for a numeric User, username otherwise, neither
+  // when the image has no User (its process then runs as root).
   static void Fill(const ImageRecord& image, cri::Image* out) {
     out->set_id(image.id);
-    out->add_repo_tags(image.reference);
-    out->mutable_spec()->set_image(image.reference);
-    out->set_size(0);
+    for (const auto& tag : image.repo_tags) out->add_repo_tags(tag);
+    for (const auto& digest : image.repo_digests) out->add_repo_digests(digest);
+    out->set_size(image.size);
+    if (image.user.empty()) return;
+    const std::string user = image.user.substr(0, image.user.find(':'));
+    char* end = nullptr;
+    errno = 0;
+    const long long uid = std::strtoll(user.c_str(), &end, 10);
+    if (!user.empty() && *end == '\0' && errno == 0) {
+      out->mutable_uid()->set_value(uid);
+    } else {
+      out->set_username(user);
+    }
+  }
+  // ImageStatus's verbose `info`: containerd's JSON shape (chainID, imageSpec); the chain ID is a
+  // stand-in (there are no layers). Scenario users are plain names or numbers (checked), so
+  // nothing needs escaping.
+  static std::string VerboseInfo(const ImageRecord& image) {
+    const std::string user = image.user.empty() ? "" : "\"User\":\"" + image.user + "\"";
+    return "{\"chainID\":\"" + image.manifest_digest + "\",\"imageSpec\":{\"architecture\":\"amd64\",\"os\":\"linux\","
+           "\"config\":{" + user + "},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}}";
   }
   FakeCriServer* s_;
 };
@@ -346,6 +558,15 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   std::unique_ptr<FakeCriServer> server(new FakeCriServer());
   server->front_.calls().SetCapacity(options.call_log_capacity);
   server->script_.SetSimulateCommands(options.simulate_commands);
+  if (options.private_logs) {
+    std::string tmpl = (fs::temp_directory_path() / "podlife-cri-logs-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) {
+      *error = "cannot create a private log directory under " + fs::temp_directory_path().string();
+      return nullptr;
+    }
+    server->log_dir_ = tmpl;
+    server->state_.SetLogRoot(tmpl);
+  }
 
   ListenPlan plan;
   if (!PrepareListen(options.listen, &plan, error)) return nullptr;
@@ -381,7 +602,13 @@ void FakeCriServer::Shutdown() {
   // No timer is started once shutting_down_ is set (checked under mu_, taken above), so this
   // join sees the last one; the notify above woke it.
   if (exit_timer_.joinable()) exit_timer_.join();
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [id, fd] : log_fds_) close(fd);
+    log_fds_.clear();
+  }
   std::error_code ec;
+  if (!log_dir_.empty()) fs::remove_all(log_dir_, ec);
   if (!socket_path_.empty()) fs::remove(socket_path_, ec);
   if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
 }
@@ -430,9 +657,19 @@ void FakeCriServer::ScriptWorkload(WorkloadRule rule) {
   script_.AddWorkloadRule(std::move(rule));
 }
 
+void FakeCriServer::ScriptStats(StatsRule rule) {
+  std::lock_guard lock(mu_);
+  script_.AddStatsRule(std::move(rule));
+}
+
 void FakeCriServer::SetPodIps(std::vector<std::string> ips) {
   std::lock_guard lock(mu_);
   state_.SetPodIps(std::move(ips));
+}
+
+void FakeCriServer::DefineImage(ImageDefinition definition) {
+  std::lock_guard lock(mu_);
+  state_.DefineImage(definition);
 }
 
 void FakeCriServer::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) {

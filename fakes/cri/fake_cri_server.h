@@ -15,6 +15,13 @@
 //   the client cancels, or the server shuts down: nothing hangs the server.
 // - Recording and faults are the front half, CallFront (call_front.h), which this server owns and
 //   every handler goes through; the simulated runtime is the back half behind it.
+// - With simulate_commands, a container's own command runs in the simulated shell
+//   (simulated_exec.h) unless a WorkloadRule matches it: its output goes to the container log at
+//   the time the script reaches it, and it exits by itself when its script ends (on the same
+//   timer thread). The log file (log_directory/log_path, CRI log format) is created when the
+//   container starts, as containerd does (a start fails, 128 StartError, if it cannot be), kept
+//   open until the container is removed, and reopened by ReopenContainerLog.
+// - Stats are synthetic (synthetic_stats.h), scripted with ScriptStats.
 // - Strict: Unconsumed() / VerifyAllConsumed() report one-shot script items nobody used.
 // - Thread-safe. Shutdown() (also run by the destructor) releases every gate and held call, stops
 //   the server and removes the private socket directory.
@@ -25,6 +32,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -43,7 +51,12 @@ struct FakeCriOptions {
   // "" = a unix socket in a fresh private directory; or "unix:///path", "tcp://127.0.0.1:0".
   std::string listen;
   size_t call_log_capacity = 0;  // 0 = keep every call
-  bool simulate_commands = false;  // unscripted ExecSync commands are simulated (simulated_exec.h)
+  // Unscripted ExecSync commands and containers' own commands are simulated (simulated_exec.h),
+  // and container logs are written.
+  bool simulate_commands = false;
+  // Container logs go under a private directory of the server (removed at shutdown) instead of
+  // at log_directory/log_path, for fakes that must not write where a kubelet's runtime would.
+  bool private_logs = false;
 };
 
 class FakeCriServer {
@@ -79,7 +92,11 @@ class FakeCriServer {
   void ScriptExec(std::vector<std::string> command, ExecResult result, int times = 0);
   void SetDefaultExecResult(ExecResult result);
   void ScriptWorkload(WorkloadRule rule);
+  void ScriptStats(StatsRule rule);
   void SetPodIps(std::vector<std::string> ips);
+  // Script: what pulling these references yields (one image, shared by all of them), or an image
+  // present from the start (`present`, as if imported).
+  void DefineImage(ImageDefinition definition);
 
   // The container's workload died: PID 1 exited with `exit_code`.
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "");
@@ -114,9 +131,19 @@ class FakeCriServer {
 
   grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);
   grpc::Status DoExecSync(CallScope& scope, const cri::ExecSyncRequest& req, cri::ExecSyncResponse* resp);
+  // The unscripted result of an exec: simulated (an error when the binary cannot start) or the default.
+  grpc::Status UnscriptedExecLocked(const cri::ExecSyncRequest& req, ExecResult* result);
+  grpc::Status DoStartContainer(const std::string& container_id);
+  // With mu_ held, after a successful StartContainer: plans the simulated command (unless a rule
+  // is scripted) and writes its first output.
+  void SimulateWorkloadLocked(const std::string& container_id);
   // With mu_ held, after a successful StartContainer: arms the workload's own exit, if scripted.
   void ScheduleOwnExitLocked(const std::string& container_id);
   void RunExitTimer();
+  // Container logs, with mu_ held: "" or why the file cannot be opened.
+  std::string OpenLogLocked(const std::string& container_id);
+  void WriteLogLocked(const std::string& container_id, const std::string& text, bool to_stderr);
+  void CloseRemovedLogsLocked();
 
   mutable std::mutex mu_;  // guards state_ and script_
   std::condition_variable state_changed_;
@@ -131,9 +158,12 @@ class FakeCriServer {
     std::chrono::steady_clock::time_point at;
     std::string container_id;
     int exit_code;
+    std::optional<WorkloadOutput> output = std::nullopt;  // set: a log write, not the exit
   };
   std::vector<OwnExit> own_exits_;
   std::thread exit_timer_;
+  std::map<std::string, int> log_fds_;  // open container logs by container ID, guarded by mu_
+  std::string log_dir_;                 // the private log directory, removed at shutdown
 
   std::unique_ptr<RuntimeServiceImpl> runtime_service_;
   std::unique_ptr<ImageServiceImpl> image_service_;

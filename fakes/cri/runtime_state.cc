@@ -1,10 +1,14 @@
 #include "fakes/cri/runtime_state.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
 #include <random>
+
+#include "fakes/cri/image_reference.h"
+#include <unistd.h>
 
 namespace podlife::fakes {
 
@@ -29,8 +33,8 @@ bool LabelsMatch(const google::protobuf::Map<std::string, std::string>& selector
 }
 
 std::string Sha256Like(const std::string& seed) {
-  // Image IDs look like containerd's (sha256: + 64 hex); the value is a stable hash of the
-  // reference, not a real digest: no registry or content exists.
+  // Image IDs and manifest digests look like containerd's (sha256: + 64 hex); the value is a
+  // stable hash of what names the content, not a real digest: no registry or content exists.
   char buf[17];
   std::string out = "sha256:";
   uint64_t h = std::hash<std::string>{}(seed);
@@ -40,6 +44,22 @@ std::string Sha256Like(const std::string& seed) {
     out += buf;
   }
   return out;
+}
+
+// What the simulated shell of a new container sees: its hostname (containerd uses the node's when
+// the sandbox has none), the sandbox's sysctls, and the user of its security context.
+void SeedShell(const cri::PodSandboxConfig& sandbox, const cri::ContainerConfig& config, ContainerRecord* c) {
+  c->hostname = sandbox.hostname();
+  if (c->hostname.empty()) {
+    char name[256] = {};
+    if (gethostname(name, sizeof name - 1) == 0) c->hostname = name;
+  }
+  const std::map<std::string, std::string> sysctls(sandbox.linux().sysctls().begin(), sandbox.linux().sysctls().end());
+  SeedContainerFs(c->fs, c->hostname, sysctls);
+  const auto& security = config.linux().security_context();
+  if (security.has_run_as_user()) c->identity.uid = security.run_as_user().value();
+  if (security.has_run_as_group()) c->identity.gid = security.run_as_group().value();
+  c->identity.user = security.run_as_username();
 }
 
 }  // namespace
@@ -199,13 +219,10 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
   if (config.metadata().name().empty()) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include metadata name"};
   }
-  if (config.image().image().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include an image"};
-  }
-  auto image = FindImage(config.image().image());
-  if (!image) {
-    return {grpc::StatusCode::NOT_FOUND, "failed to resolve image " + Quote(config.image().image()) +
-                                             ": not found"};
+  // No check for an empty image: containerd resolves "" like any other text (see ResolveImage).
+  ImageRecord image;
+  if (auto st = ResolveImage(config.image().image(), &image); !st.ok()) {
+    return {st.error_code(), "failed to resolve image " + Quote(config.image().image()) + ": " + st.error_message()};
   }
   const auto& smd = s.config.metadata();
   const std::string name = config.metadata().name() + "_" + smd.name() + "_" + smd.namespace_() + "_" +
@@ -221,12 +238,19 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
   c.name = name;
   c.sandbox_id = s.id;
   c.config = config;
-  c.image_ref = image->id;
+  c.image_ref = image.id;
   if (!s.config.log_directory().empty() && !config.log_path().empty()) {
     c.log_path = (std::filesystem::path(s.config.log_directory()) / config.log_path()).string();
+    if (!log_root_.empty()) {
+      c.log_path = (std::filesystem::path(log_root_) / std::filesystem::path(c.log_path).relative_path()).string();
+    }
   }
   c.created_at = now_();
-  if (script_) c.workload = script_->WorkloadFor(config.metadata().name());
+  if (const WorkloadRule* rule = script_ ? script_->FindWorkloadRule(config.metadata().name()) : nullptr) {
+    c.workload = *rule;
+    c.workload_scripted = true;
+  }
+  SeedShell(s.config, config, &c);
   *id = c.id;
   containers_.emplace(c.id, std::move(c));
   return grpc::Status::OK;
@@ -253,6 +277,19 @@ grpc::Status RuntimeState::StartContainer(const std::string& id) {
   c.state = cri::CONTAINER_RUNNING;
   c.started_at = now_();
   return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::FailStart(const std::string& id, const std::string& message) {
+  auto it = containers_.find(id);
+  if (it == containers_.end()) return ContainerNotFound(id);
+  ContainerRecord& c = it->second;
+  c.state = cri::CONTAINER_EXITED;
+  c.started_at = 0;
+  c.finished_at = now_();
+  c.exit_code = 128;
+  c.reason = "StartError";
+  c.message = message;
+  return Unknown(message);
 }
 
 grpc::Status RuntimeState::PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const {
@@ -308,8 +345,17 @@ grpc::Status RuntimeState::ContainerStatus(const std::string& id, cri::Container
   out->set_started_at(c->started_at);
   out->set_finished_at(c->finished_at);
   out->set_exit_code(c->exit_code);
+  // As containerd: the image's first repo tag and first repo digest when the image is still
+  // there, else what the container was created with and the image ID.
   *out->mutable_image() = c->config.image();
   out->set_image_ref(c->image_ref);
+  if (const ImageRecord* image = ImageById(c->image_ref)) {
+    if (!image->repo_tags.empty()) {
+      out->mutable_image()->Clear();
+      out->mutable_image()->set_image(image->repo_tags.front());
+    }
+    if (!image->repo_digests.empty()) out->set_image_ref(image->repo_digests.front());
+  }
   out->set_reason(c->reason);
   out->set_message(c->message);
   *out->mutable_labels() = c->config.labels();
@@ -348,33 +394,189 @@ grpc::Status RuntimeState::CheckExec(const std::string& id) const {
   return grpc::Status::OK;
 }
 
+namespace {
+
+std::string NormalisedOrEmpty(const std::string& reference) {
+  auto parsed = ParseDockerRef(reference);
+  auto* ref = std::get_if<ImageReference>(&parsed);
+  return ref ? ref->String() : "";
+}
+
+bool IsDigestReference(const std::string& normalised) { return normalised.find('@') != std::string::npos; }
+
+void InsertSorted(std::vector<std::string>& list, const std::string& value) {
+  auto at = std::lower_bound(list.begin(), list.end(), value);
+  if (at == list.end() || *at != value) list.insert(at, value);
+}
+
+// A figure for ImageFsInfo: files in an unpacked image of this size (about one per 16 KiB).
+uint64_t InodesFor(uint64_t size) { return size / 16384 + 1; }
+
+}  // namespace
+
+void RuntimeState::DefineImage(const ImageDefinition& definition) {
+  std::vector<std::string> references;
+  std::string manifest_digest;
+  for (const auto& reference : definition.references) {
+    auto parsed = ParseDockerRef(reference);
+    auto* ref = std::get_if<ImageReference>(&parsed);
+    if (!ref) continue;
+    references.push_back(ref->String());
+    if (manifest_digest.empty() && !ref->digest.empty()) manifest_digest = ref->digest;
+  }
+  if (references.empty()) return;
+  ImageRecord content;
+  content.id = definition.id.empty() ? Sha256Like("config " + references.front()) : definition.id;
+  content.manifest_digest = manifest_digest.empty() ? Sha256Like("manifest " + references.front()) : manifest_digest;
+  content.size = definition.size;
+  content.user = definition.user;
+  image_contents_.emplace_back(references, content);
+  if (definition.present) {
+    for (const auto& reference : references) AddImageReference(content, reference);
+  }
+}
+
+ImageRecord RuntimeState::ContentFor(const std::string& normalised, const std::string& digest) const {
+  for (const auto& [references, content] : image_contents_) {
+    if (std::find(references.begin(), references.end(), normalised) != references.end()) return content;
+  }
+  if (!digest.empty()) {  // the same manifest under another name is the same content
+    for (const auto& [references, content] : image_contents_) {
+      if (content.manifest_digest == digest) return content;
+    }
+    for (const auto& [id, image] : images_) {
+      if (image.manifest_digest != digest) continue;
+      ImageRecord content = image;
+      content.repo_tags.clear();
+      content.repo_digests.clear();
+      return content;
+    }
+  }
+  ImageRecord content;
+  content.id = Sha256Like("config " + normalised);
+  content.manifest_digest = digest.empty() ? Sha256Like("manifest " + normalised) : digest;
+  return content;
+}
+
+void RuntimeState::AddImageReference(const ImageRecord& content, const std::string& normalised) {
+  auto previous = image_references_.find(normalised);
+  if (previous != image_references_.end() && previous->second != content.id) {
+    // The reference moves to other content (a re-tag); the old image keeps its other names.
+    auto old = images_.find(previous->second);
+    if (old != images_.end()) {
+      std::erase(old->second.repo_tags, normalised);
+      std::erase(old->second.repo_digests, normalised);
+    }
+  }
+  auto [it, added] = images_.try_emplace(content.id, content);
+  if (added) {
+    it->second.repo_tags.clear();
+    it->second.repo_digests.clear();
+  }
+  InsertSorted(IsDigestReference(normalised) ? it->second.repo_digests : it->second.repo_tags, normalised);
+  image_references_[normalised] = content.id;
+}
+
+grpc::Status RuntimeState::PullImage(const std::string& reference, std::string* image_id) {
+  auto parsed = ParseDockerRef(reference);
+  if (auto* error = std::get_if<ImageReferenceError>(&parsed)) {
+    return Unknown("failed to parse image reference " + Quote(reference) + ": " + error->message);
+  }
+  const auto& ref = std::get<ImageReference>(parsed);
+  const ImageRecord content = ContentFor(ref.String(), ref.digest);
+  // As containerd: the tag (if any) and a repo digest, the pulled one or name@manifest-digest.
+  AddImageReference(content, ref.String());
+  if (ref.digest.empty()) AddImageReference(content, ref.Name() + "@" + content.manifest_digest);
+  *image_id = content.id;
+  return grpc::Status::OK;
+}
+
+grpc::Status RuntimeState::CheckReopenLog(const std::string& id) const {
+  const ContainerRecord* c = FindContainer(id);
+  if (!c) return ContainerNotFound(id);
+  if (c->state != cri::CONTAINER_RUNNING) return Unknown("container is not running");
+  return grpc::Status::OK;
+}
+
+ContainerRecord* RuntimeState::MutableContainer(const std::string& id) {
+  auto it = containers_.find(id);
+  return it == containers_.end() ? nullptr : &it->second;
+}
+
 std::string RuntimeState::PullImage(const std::string& reference) {
-  auto it = images_.find(reference);
-  if (it != images_.end()) return it->second.id;
-  ImageRecord image{Sha256Like(reference), reference};
-  images_.emplace(reference, image);
-  return image.id;
+  std::string id;
+  return PullImage(reference, &id).ok() ? id : "";
+}
+
+grpc::Status RuntimeState::ResolveImage(const std::string& reference_or_id, ImageRecord* out) const {
+  // An ID as it is; else a reference known in normalised form; else the text as an ID prefix.
+  std::string id = reference_or_id;
+  if (CheckDigest(reference_or_id) != DigestCheck::kValid) {
+    auto known = image_references_.find(NormalisedOrEmpty(reference_or_id));
+    if (known != image_references_.end()) id = known->second;
+  }
+  // The image store's digest set: `alg:hex`, or hex alone; a unique prefix of the hex will do.
+  const grpc::Status not_found(grpc::StatusCode::NOT_FOUND, "not found");
+  std::string algorithm;
+  std::string hex = id;
+  if (CheckDigest(id) != DigestCheck::kInvalidFormat) {
+    algorithm = id.substr(0, id.find(':'));
+    hex = id.substr(id.find(':') + 1);
+  }
+  const ImageRecord* match = nullptr;
+  int matches = 0;
+  for (const auto& [image_id, image] : images_) {
+    const std::string image_algorithm = image_id.substr(0, image_id.find(':'));
+    const std::string image_hex = image_id.substr(image_id.find(':') + 1);
+    if (!algorithm.empty() && algorithm != image_algorithm) continue;
+    if (algorithm == image_algorithm && hex == image_hex) {
+      *out = image;
+      return grpc::Status::OK;
+    }
+    if (image_hex.rfind(hex, 0) != 0) continue;
+    match = &image;
+    ++matches;
+  }
+  if (matches == 0) return not_found;
+  if (matches > 1) return Unknown("ambiguous digest string");
+  *out = *match;
+  return grpc::Status::OK;
 }
 
 std::optional<ImageRecord> RuntimeState::FindImage(const std::string& reference_or_id) const {
-  auto it = images_.find(reference_or_id);
-  if (it != images_.end()) return it->second;
-  for (const auto& [ref, image] : images_) {
-    if (image.id == reference_or_id) return image;
-  }
-  return std::nullopt;
+  ImageRecord image;
+  if (!ResolveImage(reference_or_id, &image).ok()) return std::nullopt;
+  return image;
 }
 
-void RuntimeState::RemoveImage(const std::string& reference_or_id) {
-  std::erase_if(images_, [&](const auto& kv) {
-    return kv.first == reference_or_id || kv.second.id == reference_or_id;
-  });
+const ImageRecord* RuntimeState::ImageById(const std::string& id) const {
+  auto it = images_.find(id);
+  return it == images_.end() ? nullptr : &it->second;
+}
+
+grpc::Status RuntimeState::RemoveImage(const std::string& reference_or_id) {
+  ImageRecord image;
+  auto st = ResolveImage(reference_or_id, &image);
+  if (st.error_code() == grpc::StatusCode::NOT_FOUND) return grpc::Status::OK;  // idempotent, as in containerd
+  if (!st.ok()) return Unknown("can not resolve " + Quote(reference_or_id) + " locally: " + st.error_message());
+  std::erase_if(image_references_, [&](const auto& kv) { return kv.second == image.id; });
+  images_.erase(image.id);
+  return grpc::Status::OK;
 }
 
 std::vector<ImageRecord> RuntimeState::Images() const {
   std::vector<ImageRecord> out;
-  for (const auto& [ref, image] : images_) out.push_back(image);
+  for (const auto& [id, image] : images_) out.push_back(image);
   return out;
+}
+
+RuntimeState::ImageFsUsage RuntimeState::ImageFs() const {
+  ImageFsUsage usage;
+  for (const auto& [id, image] : images_) {
+    usage.used_bytes += image.size;
+    usage.inodes_used += InodesFor(image.size);
+  }
+  return usage;
 }
 
 }  // namespace podlife::fakes

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "fakes/cri/script.h"
+#include "fakes/cri/simulated_exec.h"
 #include "runtime/v1/api.pb.h"
 
 namespace podlife::fakes {
@@ -55,11 +56,37 @@ struct ContainerRecord {
   std::string reason;
   std::string message;
   WorkloadRule workload;
+  bool workload_scripted = false;  // a WorkloadRule matched: it wins over the simulation
+  std::string term_output;         // what the simulated TERM trap writes to the log
+  // What the simulated shell sees (simulated_exec.h).
+  SimulatedFs fs;
+  std::string hostname;  // the sandbox's, or this machine's when the sandbox has none
+  ShellIdentity identity;
+};
+
+// Default size of an image the scenario says nothing about: a small base image's order (busybox
+// and alpine are 2-8 MB). CRI clients treat an image with an ID and size 0 as an error.
+inline constexpr uint64_t kDefaultImageSize = 5 * 1024 * 1024;
+
+// What pulling a reference yields (the registry's content), or an image present from the start
+// (imported: repo tags only, as `ctr images import` leaves it). Every reference listed names the
+// same content: one image ID with several repo tags/digests. A reference nobody defined pulls
+// content of its own, keyed by its normalised form (see fakes/cri/README.md).
+struct ImageDefinition {
+  std::vector<std::string> references;  // as written; normalised with ParseDockerRef
+  uint64_t size = kDefaultImageSize;
+  std::string user;  // the image config's User: "", "1000", "nobody", "1000:1000"
+  std::string id;    // "" = derived from the first reference
+  bool present = false;
 };
 
 struct ImageRecord {
-  std::string id;  // sha256:...
-  std::string reference;
+  std::string id;               // the config digest, sha256:<64 hex>
+  std::string manifest_digest;  // what a pulled tag's repo digest points at
+  std::vector<std::string> repo_tags;     // normalised, sorted
+  std::vector<std::string> repo_digests;  // normalised, sorted
+  uint64_t size = kDefaultImageSize;
+  std::string user;
 };
 
 // What a StopContainer call must do after the state has been consulted.
@@ -93,22 +120,47 @@ class RuntimeState {
 
   grpc::Status CreateContainer(const cri::CreateContainerRequest& req, std::string* id);
   grpc::Status StartContainer(const std::string& id);
+  // A start that failed after the state allowed it (the log file cannot be created): the
+  // container is EXITED 128 `StartError` with `message`, which the UNKNOWN status carries.
+  grpc::Status FailStart(const std::string& id, const std::string& message);
   grpc::Status PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const;
   grpc::Status RemoveContainer(const std::string& id);
   grpc::Status ContainerStatus(const std::string& id, cri::ContainerStatus* out) const;
   void ListContainers(const cri::ContainerFilter& filter, cri::ListContainersResponse* out) const;
   // Checks an exec may run: the container exists and is running.
   grpc::Status CheckExec(const std::string& id) const;
+  // Checks the log may be reopened: the container exists and is running (containerd).
+  grpc::Status CheckReopenLog(const std::string& id) const;
+  ContainerRecord* MutableContainer(const std::string& id);
+  // Log files go under this directory (log_directory/log_path re-rooted), for fakes that must not
+  // write where a real runtime would. "" = at log_directory/log_path, as containerd writes them.
+  void SetLogRoot(std::string root) { log_root_ = std::move(root); }
 
   // The container's PID 1 exited (the workload died, or a stop ended it). No-op unless running.
   // `finished_ago_nanos` backdates finished_at (rules measured from the finish, without waiting).
   void ExitContainer(const std::string& id, int exit_code, const std::string& reason, int64_t finished_ago_nanos = 0);
   bool IsRunning(const std::string& id) const;
 
-  std::string PullImage(const std::string& reference);
+  // Images, resolved as containerd's localResolve does: an image ID (also a unique prefix of its
+  // hex), or any reference that normalises to one of the image's repo tags or digests.
+  // Defines what pulling the definition's references yields; a present one is added at once.
+  // References must parse (the scenario checks them); one that does not is ignored.
+  void DefineImage(const ImageDefinition& definition);
+  // UNKNOWN `failed to parse image reference "<ref>": ...` for a reference containerd rejects.
+  grpc::Status PullImage(const std::string& reference, std::string* image_id);
+  std::string PullImage(const std::string& reference);  // the image ID, "" when rejected
+  // NOT_FOUND `not found` when nothing matches; UNKNOWN `ambiguous digest string` for a prefix of
+  // several IDs.
+  grpc::Status ResolveImage(const std::string& reference_or_id, ImageRecord* out) const;
   std::optional<ImageRecord> FindImage(const std::string& reference_or_id) const;
-  void RemoveImage(const std::string& reference_or_id);
+  // The whole image, every tag and digest (CRI's RemoveImage); OK when nothing matches.
+  grpc::Status RemoveImage(const std::string& reference_or_id);
   std::vector<ImageRecord> Images() const;
+  struct ImageFsUsage {
+    uint64_t used_bytes = 0;
+    uint64_t inodes_used = 0;
+  };
+  ImageFsUsage ImageFs() const;
 
   const std::map<std::string, SandboxRecord>& sandboxes() const { return sandboxes_; }
   const std::map<std::string, ContainerRecord>& containers() const { return containers_; }
@@ -117,13 +169,19 @@ class RuntimeState {
   std::string NewId();
   const ContainerRecord* FindContainer(const std::string& id) const;
   static grpc::Status ContainerNotFound(const std::string& id);
+  ImageRecord ContentFor(const std::string& normalised, const std::string& digest) const;
+  void AddImageReference(const ImageRecord& content, const std::string& normalised);
+  const ImageRecord* ImageById(const std::string& id) const;
 
   NowNanos now_;
   const Script* script_ = nullptr;
+  std::string log_root_;
   std::vector<std::string> pod_ips_{"127.0.0.1"};
   std::map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, ContainerRecord> containers_;
-  std::map<std::string, ImageRecord> images_;  // by reference
+  std::map<std::string, ImageRecord> images_;            // by ID
+  std::map<std::string, std::string> image_references_;  // normalised reference -> ID
+  std::vector<std::pair<std::vector<std::string>, ImageRecord>> image_contents_;  // defined: references -> content
   uint64_t id_counter_ = 0;
   uint64_t id_salt_;
 };

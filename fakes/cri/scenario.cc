@@ -2,12 +2,17 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <map>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/image_reference.h"
+#include "fakes/cri/simulated_exec.h"
 #include "fakes/cri/status_names.h"
 #include "src/manifest/yaml_reader.h"
 
@@ -50,7 +55,7 @@ class Parser : public yaml::YamlReader {
   Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "callLogCapacity"});
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "stats", "callLogCapacity"});
     if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
@@ -106,8 +111,20 @@ class Parser : public yaml::YamlReader {
       for (size_t i = 0; i < workloads.size(); ++i) {
         const std::string path = "workloads[" + std::to_string(i) + "]";
         const auto& n = workloads[i];
-        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode"});
+        ExpectKeys(n, path, {"container", "ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode", "script"});
         WorkloadRule w;
+        if (n["script"]) {
+          for (const char* other : {"ignoresSigterm", "exitCodeOnTerm", "exitsAfterSeconds", "exitCode"}) {
+            if (n[other]) {
+              Fail(n[other], path + "." + other,
+                   "cannot be combined with script (the script decides how the workload ends and what TERM does)");
+            }
+          }
+          if (n["container"]) w.container_name = String(n["container"], path + ".container");
+          w.script = WorkloadScript(n, path);
+          s.workloads.push_back(std::move(w));
+          continue;
+        }
         if (n["container"]) w.container_name = String(n["container"], path + ".container");
         if (n["ignoresSigterm"]) w.ignores_sigterm = Bool(n["ignoresSigterm"], path + ".ignoresSigterm");
         if (n["exitCodeOnTerm"]) {
@@ -121,15 +138,117 @@ class Parser : public yaml::YamlReader {
         s.workloads.push_back(std::move(w));
       }
     }
+    if (root["images"]) s.images = Images(root["images"]);
+    if (const auto stats = root["stats"]) {
+      if (!stats.IsSequence()) Fail(stats, "stats", "expected a list");
+      for (size_t i = 0; i < stats.size(); ++i) s.stats.push_back(Stats(stats[i], "stats[" + std::to_string(i) + "]"));
+    }
     return s;
   }
 
+  // A workload's shell script: every command one the simulated shell knows, every sleep valid.
+  std::string WorkloadScript(const YAML::Node& n, const std::string& path) const {
+    const std::string script = String(n["script"], path + ".script");
+    if (std::string problem = ValidateWorkloadScript(script); !problem.empty()) Fail(n["script"], path + ".script", problem);
+    return script;
+  }
+
+  StatsRule Stats(const YAML::Node& n, const std::string& path) const {
+    constexpr int64_t kMaxBytes = 1LL << 50, kMaxNanoCores = 1024LL * 1000000000;
+    ExpectKeys(n, path, {"container", "cpuNanoCores", "memoryWorkingSetBytes", "writableLayerBytes"});
+    StatsRule rule;
+    if (n["container"]) rule.container_name = String(n["container"], path + ".container");
+    if (n["cpuNanoCores"]) rule.cpu_nano_cores = Int(n["cpuNanoCores"], path + ".cpuNanoCores", 0, kMaxNanoCores);
+    if (n["memoryWorkingSetBytes"]) {
+      rule.memory_working_set_bytes = Int(n["memoryWorkingSetBytes"], path + ".memoryWorkingSetBytes", 1, kMaxBytes);
+    }
+    if (n["writableLayerBytes"]) {
+      rule.writable_layer_bytes = Int(n["writableLayerBytes"], path + ".writableLayerBytes", 1, kMaxBytes);
+    }
+    if (!rule.cpu_nano_cores && !rule.memory_working_set_bytes && !rule.writable_layer_bytes) {
+      Fail(n, path, "a stats rule needs at least one of cpuNanoCores, memoryWorkingSetBytes, writableLayerBytes");
+    }
+    return rule;
+  }
+
  private:
+  // images: [{reference | references, size, user, id, present}]; every reference must be one
+  // containerd accepts, and no reference or ID may name two images.
+  std::vector<ImageDefinition> Images(const YAML::Node& images) const {
+    if (!images.IsSequence()) Fail(images, "images", "expected a list");
+    std::vector<ImageDefinition> out;
+    std::map<std::string, std::string> defined_by;  // normalised reference or ID -> images[i]
+    for (size_t i = 0; i < images.size(); ++i) {
+      const std::string path = "images[" + std::to_string(i) + "]";
+      const auto& n = images[i];
+      ExpectKeys(n, path, {"reference", "references", "size", "user", "id", "present"});
+      if (n["reference"] && n["references"]) Fail(n, path, "give either reference or references, not both");
+      if (!n["reference"] && !n["references"]) {
+        Fail(n, path + ".references", "required (the image references that name this image, such as [alpine:3.19])");
+      }
+      ImageDefinition image;
+      const std::string refs_path = path + (n["reference"] ? ".reference" : ".references");
+      const YAML::Node refs = n["reference"] ? n["reference"] : n["references"];
+      if (n["reference"]) {
+        image.references.push_back(String(refs, refs_path));
+      } else {
+        image.references = Strings(refs, refs_path);
+        if (image.references.empty()) Fail(refs, refs_path, "must name at least one reference");
+      }
+      for (size_t j = 0; j < image.references.size(); ++j) {
+        const YAML::Node at = refs.IsSequence() ? refs[j] : refs;
+        const std::string at_path = refs.IsSequence() ? refs_path + "[" + std::to_string(j) + "]" : refs_path;
+        auto parsed = ParseDockerRef(image.references[j]);
+        if (auto* e = std::get_if<ImageReferenceError>(&parsed)) {
+          Fail(at, at_path, "invalid image reference '" + image.references[j] + "': " + e->message);
+        }
+        const std::string normalised = std::get<ImageReference>(parsed).String();
+        if (auto [it, added] = defined_by.emplace(normalised, path); !added && it->second != path) {
+          Fail(at, at_path, "'" + image.references[j] + "' (" + normalised + ") already names " + it->second);
+        }
+      }
+      if (n["size"]) image.size = static_cast<uint64_t>(Int(n["size"], path + ".size", 1, int64_t{1} << 40));
+      if (n["user"]) image.user = User(n["user"], path + ".user");
+      if (n["id"]) {
+        image.id = String(n["id"], path + ".id");
+        const DigestCheck check = CheckDigest(image.id);
+        if (check != DigestCheck::kValid || image.id.rfind("sha256:", 0) != 0) {
+          Fail(n["id"], path + ".id", "expected sha256:<64 lower-case hex digits>, got '" + image.id + "'" +
+                                          (check == DigestCheck::kValid ? "" : std::string(" (") + DigestCheckMessage(check) + ")"));
+        }
+        if (auto [it, added] = defined_by.emplace(image.id, path); !added) {
+          Fail(n["id"], path + ".id", image.id + " is already the ID of " + it->second);
+        }
+      }
+      if (n["present"]) image.present = Bool(n["present"], path + ".present");
+      out.push_back(std::move(image));
+    }
+    return out;
+  }
+
+  // The image config's User: a name or uid, optionally `:group`.
+  std::string User(const YAML::Node& node, const std::string& path) const {
+    const std::string user = String(node, path);
+    auto plain = [](const std::string& part) {
+      return !part.empty() && std::all_of(part.begin(), part.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
+      });
+    };
+    const size_t colon = user.find(':');
+    const bool ok = colon == std::string::npos ? plain(user) : plain(user.substr(0, colon)) && plain(user.substr(colon + 1));
+    if (!ok) {
+      Fail(node, path, "expected a user name or uid, optionally with :group (such as 1000, nobody, 1000:1000), got '" +
+                           user + "'");
+    }
+    return user;
+  }
+
   inline static const std::set<std::string> kMethods = {
       "Version", "Status", "RunPodSandbox", "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
       "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
-      "RemoveImage", "ImageFsInfo"};
+      "RemoveImage", "ImageFsInfo",
+      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats"};
 };
 
 }  // namespace
@@ -159,6 +278,8 @@ void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
   for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);
   for (const auto& fault : scenario.faults) server.AddFault(fault);
   for (const auto& w : scenario.workloads) server.ScriptWorkload(w);
+  for (const auto& image : scenario.images) server.DefineImage(image);
+  for (const auto& rule : scenario.stats) server.ScriptStats(rule);
   if (scenario.call_log_capacity > 0) server.calls().SetCapacity(scenario.call_log_capacity);
 }
 

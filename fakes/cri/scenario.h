@@ -1,5 +1,6 @@
 // Scenario: a YAML file that scripts a standalone fake CRI server the way a test scripts one
-// in-process (pod IPs, exec results, faults, workloads, call-log bound).
+// in-process (pod IPs, exec results, faults, workloads and their scripts, images, stats, call-log
+// bound).
 //
 // Contract: ParseScenario never throws; a malformed document gives an error of the form
 // `FILE:LINE: field.path: what is wrong`. Unknown keys are errors (a typo must not silently
@@ -12,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "fakes/cri/runtime_state.h"
 #include "fakes/cri/script.h"
 
 namespace podlife::fakes {
@@ -24,6 +26,8 @@ struct Scenario {
   std::optional<ExecResult> default_exec;
   std::vector<Fault> faults;
   std::vector<WorkloadRule> workloads;
+  std::vector<ImageDefinition> images;
+  std::vector<StatsRule> stats;
   size_t call_log_capacity = 0;
 };
 

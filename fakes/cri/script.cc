@@ -4,7 +4,6 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "fakes/cri/simulated_exec.h"
 #include "fakes/cri/status_names.h"
 
 namespace podlife::fakes {
@@ -14,7 +13,8 @@ const std::vector<std::string>& ServedCriMethods() {
       "Version",         "RunPodSandbox",   "StopPodSandbox", "RemovePodSandbox", "PodSandboxStatus",
       "ListPodSandbox",  "CreateContainer", "StartContainer", "StopContainer",    "RemoveContainer",
       "ListContainers",  "ContainerStatus", "ExecSync",       "Status",           "ListImages",
-      "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo"};
+      "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo",
+      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats"};
   return methods;
 }
 
@@ -68,21 +68,37 @@ std::shared_ptr<Gate> Script::TakeGate(const std::string& method) {
   return nullptr;
 }
 
-ExecResult Script::TakeExecResult(const std::vector<std::string>& command) {
+std::optional<ExecResult> Script::TakeScriptedExecResult(const std::vector<std::string>& command) {
   for (auto& rule : exec_rules_) {
     if (!rule.command.empty() && rule.command != command) continue;
     if (rule.times > 0 && rule.used >= rule.times) continue;
     ++rule.used;
     return rule.result;
   }
-  return simulate_ ? SimulateCommand(command) : default_exec_;
+  return std::nullopt;
+}
+
+ExecResult Script::TakeExecResult(const std::vector<std::string>& command) {
+  return TakeScriptedExecResult(command).value_or(default_exec_);
 }
 
 WorkloadRule Script::WorkloadFor(const std::string& container_name) const {
+  const WorkloadRule* rule = FindWorkloadRule(container_name);
+  return rule ? *rule : WorkloadRule{};
+}
+
+const WorkloadRule* Script::FindWorkloadRule(const std::string& container_name) const {
   for (const auto& w : workloads_) {
-    if (w.container_name.empty() || w.container_name == container_name) return w;
+    if (w.container_name.empty() || w.container_name == container_name) return &w;
   }
-  return WorkloadRule{};
+  return nullptr;
+}
+
+const StatsRule* Script::FindStatsRule(const std::string& container_name) const {
+  for (const auto& r : stats_) {
+    if (r.container_name.empty() || r.container_name == container_name) return &r;
+  }
+  return nullptr;
 }
 
 std::vector<std::string> Script::Unconsumed() const {

@@ -10,7 +10,11 @@
 // - WorkloadRules say how a container's PID 1 behaves on SIGTERM, and whether it exits by itself
 //   some time after StartContainer (a Job's container), matched on the container name at
 //   CreateContainer (empty = any). Default: it handles TERM and exits 0 promptly, and otherwise
-//   runs until stopped.
+//   runs until stopped; with simulated commands, the container's own command decides instead
+//   (simulated_exec.h), unless a rule matches: a rule always wins. A rule with a `script` runs
+//   that script in the simulated shell instead of the container's command.
+// - StatsRules set the synthetic figures ContainerStats reports for a container name (empty =
+//   any), matched when the stats are asked for.
 // - Unconsumed() lists every one-shot item (fault, exec result, gate) nobody used: the fake is
 //   strict, and reports them at teardown.
 // - A fault or gate for a method the fake does not serve (a typo such as "StartContainr") could
@@ -22,6 +26,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,6 +75,17 @@ struct WorkloadRule {
   // a kill or the sandbox's stop before then wins. nullopt: it runs until stopped.
   std::optional<Millis> exits_after = std::nullopt;
   int exit_code = 0;
+  // Run this shell script (simulated) instead of the container's command; it then decides the
+  // fields above. Checked with ValidateWorkloadScript where it is written.
+  std::optional<std::string> script = std::nullopt;
+};
+
+// Synthetic resource usage of a container (unset: the fake's defaults, synthetic_stats.h).
+struct StatsRule {
+  std::string container_name;  // metadata.name; empty = any container
+  std::optional<uint64_t> cpu_nano_cores;
+  std::optional<uint64_t> memory_working_set_bytes;
+  std::optional<uint64_t> writable_layer_bytes;
 };
 
 class Script {
@@ -87,10 +103,21 @@ class Script {
   void SetDefaultExecResult(ExecResult result) { default_exec_ = std::move(result); }
   // Unscripted commands are simulated (see simulated_exec.h) instead of getting the default.
   void SetSimulateCommands(bool on) { simulate_ = on; }
+  bool simulates_commands() const { return simulate_; }
+  // The scripted result for this command (a rule's use is counted), or the default result.
   ExecResult TakeExecResult(const std::vector<std::string>& command);
+  // The scripted result, or nullopt when no rule matches (the caller simulates or defaults).
+  std::optional<ExecResult> TakeScriptedExecResult(const std::vector<std::string>& command);
+  const ExecResult& default_exec_result() const { return default_exec_; }
 
   void AddWorkloadRule(WorkloadRule rule) { workloads_.push_back(std::move(rule)); }
   WorkloadRule WorkloadFor(const std::string& container_name) const;
+  // The first rule for this container, or nullptr when none was scripted.
+  const WorkloadRule* FindWorkloadRule(const std::string& container_name) const;
+
+  void AddStatsRule(StatsRule rule) { stats_.push_back(std::move(rule)); }
+  // The first stats rule for this container, or nullptr.
+  const StatsRule* FindStatsRule(const std::string& container_name) const;
 
   std::vector<std::string> Unconsumed() const;
   std::vector<std::shared_ptr<Gate>> AllGates() const { return gates_; }
@@ -102,6 +129,7 @@ class Script {
   ExecResult default_exec_;
   bool simulate_ = false;
   std::vector<WorkloadRule> workloads_;
+  std::vector<StatsRule> stats_;
 };
 
 std::string JoinCommand(const std::vector<std::string>& argv);

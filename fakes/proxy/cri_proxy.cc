@@ -69,8 +69,13 @@ class CriProxy::RuntimeForwarder final : public cri::RuntimeService::Service {
   PODLIFE_FORWARD(RuntimeService, RemoveContainer)
   PODLIFE_FORWARD(RuntimeService, ListContainers)
   PODLIFE_FORWARD(RuntimeService, ContainerStatus)
+  PODLIFE_FORWARD(RuntimeService, ReopenContainerLog)
   PODLIFE_FORWARD(RuntimeService, ExecSync)
   PODLIFE_FORWARD(RuntimeService, Status)
+  PODLIFE_FORWARD(RuntimeService, ContainerStats)
+  PODLIFE_FORWARD(RuntimeService, ListContainerStats)
+  PODLIFE_FORWARD(RuntimeService, PodSandboxStats)
+  PODLIFE_FORWARD(RuntimeService, ListPodSandboxStats)
 
  private:
   CriProxy* proxy_;

@@ -26,7 +26,9 @@
 //   containers and syncs them as above, so a running container's postStart is not run again
 //   (PS-13). A KillPod before any sync does the same, so a kill interrupted by a restart is
 //   done again, preStop hooks included (PR-17). KillDeletedPod kills one whose spec is gone.
-// - `cancel` (e.g. Ctrl-C) ends waits for init containers. Thread-safe for one pod.
+// - `cancel` (e.g. Ctrl-C) ends waits for init containers, and a sync that finds it notified after
+//   a snapshot acts on nothing (the snapshot may show what a successor must handle). Thread-safe
+//   for one pod.
 #pragma once
 
 #include <absl/status/status.h>

@@ -10,13 +10,18 @@
 // - Without an endpoint every scenario is skipped with that reason: the real runtime is the
 //   reference, and the fake cannot be compared with itself.
 // - Pods use host networking and an image the runtime already has (--image, default
-//   localhost/busybox:podlife, imported by ci/containerd); the fake "imports" it with PullImage.
+//   localhost/busybox:podlife, imported by ci/containerd); the fake has it present from the start
+//   (DefineImage), as an import leaves it: repo tag only. Image steps never pull from a registry
+//   and never remove that image; IDs and digests differ between the two, so transcripts say how
+//   a value relates to the image (same ID, its repo digest), never the value.
 #include <grpcpp/create_channel.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/status_names.h"
@@ -47,13 +52,8 @@ const std::map<std::string, std::string>& KnownDifferences() {
   static const std::map<std::string, std::string> known = {
       {"Status.NetworkReady",
        "containerd has no CNI here and reports false; the fake models a working pod network"},
-      {"Exec.Stderr",
-       "the fake simulates a few shell commands and writes no stderr; it runs nothing"},
-      {"Status.PlainSleepStopped",
-       "the fake runs no command: a workload exits 0 on SIGTERM unless a rule (ScriptWorkload) says it "
-       "ignores it; a plain `sleep` as PID 1 ignores SIGTERM, so containerd kills it (137) after the timeout"},
-      {"Exec.MissingBinary",
-       "the fake runs nothing, so a missing binary succeeds; cases script such results explicitly"},
+      {"ListImages.Filter",
+       "containerd ignores ListImages' filter and lists every image; the fake applies it as CRI describes"},
   };
   return known;
 }
@@ -98,12 +98,12 @@ class Session {
   }
 
   grpc::Status Create(const std::string& sandbox, const std::string& name, const std::vector<std::string>& command,
-                      std::string* id) {
+                      std::string* id, const std::string& image = "") {
     cri::CreateContainerRequest req;
     req.set_pod_sandbox_id(sandbox);
     auto* config = req.mutable_config();
     config->mutable_metadata()->set_name(name);
-    config->mutable_image()->set_image(Image());
+    config->mutable_image()->set_image(image.empty() ? Image() : image);
     for (const auto& c : command) config->add_command(c);
     config->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(cri::NODE);
     config->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);
@@ -165,7 +165,7 @@ class Session {
   }
 
   // Exec result: code; exit code and stdout when OK. With `record_stderr`, stderr too, as its own
-  // step (Exec.Stderr), since the fake writes none.
+  // step (Exec.Stderr).
   void Exec(const std::string& step, const std::string& id, const std::vector<std::string>& cmd, int64_t timeout,
             bool record_stderr = false) {
     cri::ExecSyncRequest req;
@@ -214,19 +214,123 @@ class Session {
     }
   }
 
-  void ImageStatus(const std::string& step) {
+  void ImageStatus(const std::string& step) { ImageStatusOf(step, Image()); }
+
+  // The image's ID as this runtime reports it ("" when absent), for steps that compare by relation.
+  std::string ImageId(const std::string& reference) {
     cri::ImageStatusRequest req;
-    req.mutable_image()->set_image(Image());
+    req.mutable_image()->set_image(reference);
     cri::ImageStatusResponse resp;
-    auto st = images_->ImageStatus(Context().get(), req, &resp);
-    Record(step, Code(st) + (resp.has_image() ? " present" : " absent"));
+    images_->ImageStatus(Context().get(), req, &resp);
+    return resp.image().id();
   }
 
-  void Pull(const std::string& image) {
+  // Code, presence and, when present: whether it is the image `same_as` names, its repo tags, how
+  // many repo digests, whether the size is set (k8s.io/cri-client refuses size 0) and its user.
+  void ImageStatusOf(const std::string& step, const std::string& reference, const std::string& same_as = "") {
+    cri::ImageStatusRequest req;
+    req.mutable_image()->set_image(reference);
+    cri::ImageStatusResponse resp;
+    auto st = images_->ImageStatus(Context().get(), req, &resp);
+    std::string line = Code(st) + (resp.has_image() ? " present" : " absent");
+    if (resp.has_image()) {
+      if (!same_as.empty()) line += resp.image().id() == ImageId(same_as) ? " same-id" : " other-id";
+      line += " " + Described(resp.image());
+    }
+    Record(step, line);
+  }
+
+  static std::string Described(const cri::Image& image) {
+    std::string tags;
+    for (const auto& tag : image.repo_tags()) tags += (tags.empty() ? "" : ",") + tag;
+    return "tags=[" + tags + "] digests=" + std::to_string(image.repo_digests_size()) +
+           (image.size() > 0 ? " size>0" : " size=0") +
+           " uid=" + (image.has_uid() ? std::to_string(image.uid().value()) : "-") + " user='" + image.username() + "'";
+  }
+
+  // Only for references a runtime rejects before any registry: the message is compared too (it
+  // holds the reference and the parser's verdict, nothing that differs between runtimes).
+  void PullRejected(const std::string& step, const std::string& image) {
     cri::PullImageRequest req;
     req.mutable_image()->set_image(image);
     cri::PullImageResponse resp;
-    images_->PullImage(Context().get(), req, &resp);
+    auto st = images_->PullImage(Context().get(), req, &resp);
+    Record(step, Code(st) + " " + st.error_message());
+  }
+
+  void RemoveImage(const std::string& step, const std::string& image) {
+    cri::RemoveImageRequest req;
+    req.mutable_image()->set_image(image);
+    cri::RemoveImageResponse resp;
+    Record(step, Code(images_->RemoveImage(Context().get(), req, &resp)));
+  }
+
+  // How often the image appears in the list (once, with its tags), and how many images a filter
+  // that matches nothing leaves.
+  void ListImages(const std::string& step, const std::string& reference) {
+    const std::string id = ImageId(reference);
+    cri::ListImagesResponse all;
+    auto st = images_->ListImages(Context().get(), {}, &all);
+    int seen = 0;
+    std::string described;
+    for (const auto& image : all.images()) {
+      if (image.id() != id) continue;
+      ++seen;
+      described = Described(image);
+    }
+    Record(step, Code(st) + " listed " + std::to_string(seen) + "x " + described);
+    cri::ListImagesRequest filtered;
+    filtered.mutable_filter()->mutable_image()->set_image("localhost/podlife-absent:1");
+    cri::ListImagesResponse none;
+    st = images_->ListImages(Context().get(), filtered, &none);
+    Record(step + ".Filter", Code(st) + " " + (none.images_size() == 0 ? "none" : "some"));
+  }
+
+  // containerd counts snapshot usage from a periodic sync (every 10 s by default), so a fresh
+  // runtime may report 0 for a while: wait, with a deadline, until some usage shows.
+  void ImageFsInfo(const std::string& step) {
+    cri::ImageFsInfoResponse resp;
+    grpc::Status st;
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    for (;;) {
+      resp.Clear();
+      st = images_->ImageFsInfo(Context().get(), {}, &resp);
+      const bool used = resp.image_filesystems_size() > 0 && resp.image_filesystems(0).used_bytes().value() > 0;
+      if (!st.ok() || used || std::chrono::steady_clock::now() > deadline) break;
+      std::this_thread::sleep_for(200ms);  // polling a condition with a deadline
+    }
+    std::string line = Code(st) + " filesystems=" + std::to_string(resp.image_filesystems_size());
+    for (const auto& fs : resp.image_filesystems()) {
+      line += fs.used_bytes().value() > 0 ? " used>0" : " used=0";
+      line += fs.inodes_used().value() > 0 ? " inodes>0" : " inodes=0";
+    }
+    Record(step, line);
+  }
+
+  // The container's image fields, as relations to the image: its repo tag or the ID it was
+  // created with, and image_ref the ID or a repo digest.
+  void ContainerImage(const std::string& step, const std::string& id, const std::string& image_id) {
+    cri::ContainerStatusRequest req;
+    req.set_container_id(id);
+    cri::ContainerStatusResponse resp;
+    auto st = runtime_->ContainerStatus(Context().get(), req, &resp);
+    auto relation = [&](const std::string& value) {
+      if (value == image_id) return std::string("the-id");
+      if (value.find('@') != std::string::npos) return std::string("a-repo-digest");
+      return "'" + value + "'";
+    };
+    std::string line = Code(st);
+    if (st.ok()) {
+      line += " image=" + relation(resp.status().image().image()) + " image_ref=" + relation(resp.status().image_ref());
+    }
+    cri::ListContainersRequest list_req;
+    list_req.mutable_filter()->set_id(id);
+    cri::ListContainersResponse list;
+    if (runtime_->ListContainers(Context().get(), list_req, &list).ok() && list.containers_size() == 1) {
+      line += "; listed image=" + relation(list.containers(0).image().image()) +
+              " image_ref=" + relation(list.containers(0).image_ref());
+    }
+    Record(step, line);
   }
 
  private:
@@ -258,8 +362,11 @@ class Differential : public ::testing::Test {
     fake_->ScriptWorkload(stubborn);
     auto real = ParseEndpoint(RealEndpoint());
     if (auto* bad = std::get_if<EndpointError>(&real)) FAIL() << "--runtime-endpoint: " << bad->message;
+    ImageDefinition imported;  // the fake's import: the real runtime had the image imported
+    imported.references = {Image()};
+    imported.present = true;
+    fake_->DefineImage(imported);
     Session on_fake(fake_->grpc_target());
-    on_fake.Pull(Image());  // the fake's import: the real runtime had the image imported
     scenario(on_fake);
     Session on_real(std::get<Endpoint>(real).GrpcTarget());
     scenario(on_real);
@@ -297,6 +404,53 @@ TEST_F(Differential, RuntimeAndImageStatus) {
   Compare([](Session& s) {
     s.RuntimeStatus();
     s.ImageStatus("ImageStatus");
+  });
+}
+
+// Images: every form of the image's reference resolves to one ID, the ID and its prefixes too,
+// sizes are set, tags are normalised; references containerd rejects fail before any registry.
+TEST_F(Differential, ImageReferences) {
+  Compare([](Session& s) {
+    const std::string id = s.ImageId(Image());
+    s.Record("ImageId", id.rfind("sha256:", 0) == 0 && id.size() == 71 ? "sha256:<64 hex>" : "'" + id + "'");
+    s.ImageStatusOf("ImageStatus.Reference", Image(), Image());
+    s.ImageStatusOf("ImageStatus.Id", id, Image());
+    s.ImageStatusOf("ImageStatus.IdHex", id.substr(std::min<size_t>(7, id.size())), Image());
+    s.ImageStatusOf("ImageStatus.IdPrefix", id.substr(std::min<size_t>(7, id.size()), 12), Image());
+    s.ImageStatusOf("ImageStatus.IdPrefixWithAlgorithm", id.substr(0, 19), Image());
+    const std::string name = Image().substr(0, Image().rfind(':'));
+    s.ImageStatusOf("ImageStatus.NameWithoutTag", name);  // normalises to :latest
+    s.ImageStatusOf("ImageStatus.Unknown", "localhost/podlife-absent:1");
+    s.ImageStatusOf("ImageStatus.ShortUnknown", "podlife-absent");
+    s.ImageStatusOf("ImageStatus.Invalid", "Podlife-Absent");
+    s.ListImages("ListImages", Image());
+    s.ImageFsInfo("ImageFsInfo");
+    s.PullRejected("PullImage.Uppercase", "Busybox");
+    s.PullRejected("PullImage.Empty", "");
+    s.PullRejected("PullImage.ShortDigest", "busybox@sha256:abc");
+    s.PullRejected("PullImage.DigestLength", "busybox@sha256:" + std::string(32, 'a'));
+    s.PullRejected("PullImage.HexName", std::string(64, 'a'));
+    s.RemoveImage("RemoveImage.Unknown", "localhost/podlife-absent:1");
+    s.RemoveImage("RemoveImage.Invalid", "Podlife-Absent");
+  });
+}
+
+// A container created by the image's reference or by its ID reports containerd's image fields.
+TEST_F(Differential, ContainerImageFields) {
+  const std::string pod = Name("image");
+  Compare([&](Session& s) {
+    const std::string image_id = s.ImageId(Image());
+    const std::string sandbox = s.Sandbox("RunPodSandbox", pod);
+    std::string by_reference;
+    s.Record("Create.ByReference", Session::Code(s.Create(sandbox, "by-ref", kTermHandling, &by_reference)));
+    s.ContainerImage("ContainerImage.ByReference", by_reference, image_id);
+    std::string by_id;
+    s.Record("Create.ById", Session::Code(s.Create(sandbox, "by-id", kTermHandling, &by_id, image_id)));
+    s.ContainerImage("ContainerImage.ById", by_id, image_id);
+    std::string unknown;
+    s.Record("Create.UnknownImage",
+             Session::Code(s.Create(sandbox, "unknown", kTermHandling, &unknown, "localhost/podlife-absent:1")));
+    s.RemoveSandbox("RemovePodSandbox", sandbox);
   });
 }
 

@@ -432,6 +432,186 @@ TEST_F(FakeCriE2ETest, ImagesArePulledWithoutARegistryAndListed) {
   EXPECT_EQ(list.images_size(), 0);
 }
 
+// ---- images, as containerd's CRI plugin answers ----
+
+cri::Image ImageStatusOf(CriTestClient& client, const std::string& reference, bool verbose = false,
+                         cri::ImageStatusResponse* full = nullptr) {
+  cri::ImageStatusRequest req;
+  req.mutable_image()->set_image(reference);
+  req.set_verbose(verbose);
+  cri::ImageStatusResponse resp;
+  auto st = client.images->ImageStatus(CriTestClient::Context().get(), req, &resp);
+  EXPECT_TRUE(st.ok()) << reference << ": " << st.error_message();
+  if (full) *full = resp;
+  return resp.image();
+}
+
+bool ImagePresent(CriTestClient& client, const std::string& reference) {
+  cri::ImageStatusResponse resp;
+  ImageStatusOf(client, reference, false, &resp);
+  return resp.has_image();
+}
+
+std::string PullOk(CriTestClient& client, const std::string& reference) {
+  cri::PullImageRequest req;
+  req.mutable_image()->set_image(reference);
+  cri::PullImageResponse resp;
+  auto st = client.images->PullImage(CriTestClient::Context().get(), req, &resp);
+  EXPECT_TRUE(st.ok()) << reference << ": " << st.error_message();
+  return resp.image_ref();
+}
+
+std::vector<cri::Image> ListedImages(CriTestClient& client, const std::string& filter = "") {
+  cri::ListImagesRequest req;
+  if (!filter.empty()) req.mutable_filter()->mutable_image()->set_image(filter);
+  cri::ListImagesResponse resp;
+  EXPECT_TRUE(client.images->ListImages(CriTestClient::Context().get(), req, &resp).ok());
+  return {resp.images().begin(), resp.images().end()};
+}
+
+grpc::Status RemoveImageCall(CriTestClient& client, const std::string& reference_or_id) {
+  cri::RemoveImageRequest req;
+  req.mutable_image()->set_image(reference_or_id);
+  cri::RemoveImageResponse resp;
+  return client.images->RemoveImage(CriTestClient::Context().get(), req, &resp);
+}
+
+ImageDefinition Definition(std::vector<std::string> references, uint64_t size = kDefaultImageSize,
+                           std::string user = "") {
+  ImageDefinition d;
+  d.references = std::move(references);
+  d.size = size;
+  d.user = std::move(user);
+  return d;
+}
+
+TEST_F(FakeCriE2ETest, AnImagePulledByItsLongNameIsFoundByItsShortNameAndNotPulledTwice) {
+  const std::string id = PullOk(*client_, "docker.io/library/alpine:latest");
+  auto image = ImageStatusOf(*client_, "alpine");
+  EXPECT_EQ(image.id(), id);
+  EXPECT_THAT(image.repo_tags(), ::testing::ElementsAre("docker.io/library/alpine:latest"));
+  ASSERT_EQ(image.repo_digests_size(), 1);
+  EXPECT_THAT(image.repo_digests(0), ::testing::StartsWith("docker.io/library/alpine@sha256:"));
+  EXPECT_GT(image.size(), 0u);
+  EXPECT_EQ(ImageStatusOf(*client_, "alpine:latest").id(), id);
+  EXPECT_EQ(ImageStatusOf(*client_, "library/alpine").id(), id);
+  EXPECT_EQ(PullOk(*client_, "alpine"), id);
+  EXPECT_EQ(ListedImages(*client_).size(), 1u) << "the short form is the same image";
+  EXPECT_FALSE(ImagePresent(*client_, "alpine:3.19")) << "another tag is another image";
+}
+
+TEST_F(FakeCriE2ETest, TwoTagsOfOneContentAreOneImageWithTwoRepoTags) {
+  server_->DefineImage(Definition({"registry.example:5000/team/app:1.2", "registry.example:5000/team/app:stable"}, 12345));
+  const std::string id = PullOk(*client_, "registry.example:5000/team/app:1.2");
+  EXPECT_EQ(PullOk(*client_, "registry.example:5000/team/app:stable"), id);
+  auto images = ListedImages(*client_);
+  ASSERT_EQ(images.size(), 1u);
+  EXPECT_EQ(images[0].id(), id);
+  EXPECT_THAT(images[0].repo_tags(), ::testing::ElementsAre("registry.example:5000/team/app:1.2",
+                                                            "registry.example:5000/team/app:stable"));
+  EXPECT_EQ(images[0].size(), 12345u);
+  EXPECT_EQ(ListedImages(*client_, "registry.example:5000/team/app:stable").size(), 1u);
+  EXPECT_EQ(ListedImages(*client_, "registry.example:5000/team/app:2").size(), 0u);
+}
+
+// k8s.io/cri-client's ImageStatus refuses an image with an empty ID or a zero size
+// (`Id or size of image "<ref>" is not set`); no image the fake reports may trip it.
+TEST_F(FakeCriE2ETest, NoImageTripsTheCriClientsIdOrSizeRule) {
+  server_->DefineImage(Definition({"tiny:1"}, 1));
+  ImageDefinition imported = Definition({"localhost/busybox:podlife"});
+  imported.present = true;
+  server_->DefineImage(imported);
+  const std::string digest = "sha256:" + std::string(64, '7');
+  for (const std::string& ref : std::vector<std::string>{"busybox", "quay.io/org/tool:v2", "busybox@" + digest, "tiny:1"}) {
+    PullOk(*client_, ref);
+  }
+  for (const std::string& ref : std::vector<std::string>{"busybox", "docker.io/library/busybox:latest", "quay.io/org/tool:v2", "busybox@" + digest, "tiny:1",
+        "localhost/busybox:podlife"}) {
+    auto image = ImageStatusOf(*client_, ref);
+    EXPECT_FALSE(image.id().empty() || image.size() == 0) << "Id or size of image \"" << ref << "\" is not set";
+  }
+  for (const auto& image : ListedImages(*client_)) EXPECT_GT(image.size(), 0u) << image.id();
+}
+
+TEST_F(FakeCriE2ETest, RemoveImageByATagOrByItsIdRemovesTheWholeImage) {
+  server_->DefineImage(Definition({"app:1", "app:latest"}));
+  PullOk(*client_, "app:1");
+  const std::string id = PullOk(*client_, "app");
+  const std::string other = PullOk(*client_, "other:2");
+  ASSERT_TRUE(RemoveImageCall(*client_, "app").ok());
+  EXPECT_FALSE(ImagePresent(*client_, "app:1")) << "containerd removes every reference of the image, not one tag";
+  ASSERT_EQ(ListedImages(*client_).size(), 1u);
+  // By a truncated ID, as `crictl rmi` passes what `crictl images` shows.
+  ASSERT_TRUE(RemoveImageCall(*client_, other.substr(7, 13)).ok());
+  EXPECT_TRUE(ListedImages(*client_).empty());
+  EXPECT_TRUE(RemoveImageCall(*client_, id).ok()) << "idempotent";
+}
+
+TEST_F(FakeCriE2ETest, ImageFsInfoCountsTheImagesBytes) {
+  server_->DefineImage(Definition({"a"}, 1000000));
+  server_->DefineImage(Definition({"b"}, 2000000));
+  PullOk(*client_, "a");
+  PullOk(*client_, "b");
+  PullOk(*client_, "docker.io/library/a:latest");  // the same image: counted once
+  cri::ImageFsInfoResponse fs;
+  ASSERT_TRUE(client_->images->ImageFsInfo(CriTestClient::Context().get(), {}, &fs).ok());
+  ASSERT_EQ(fs.image_filesystems_size(), 1);
+  EXPECT_EQ(fs.image_filesystems(0).used_bytes().value(), 3000000u);
+  EXPECT_GT(fs.image_filesystems(0).inodes_used().value(), 0u);
+  EXPECT_FALSE(fs.image_filesystems(0).fs_id().mountpoint().empty());
+}
+
+TEST_F(FakeCriE2ETest, ImageUserIsReportedAsContainerdReportsIt) {
+  server_->DefineImage(Definition({"numeric"}, kDefaultImageSize, "1000:1000"));
+  server_->DefineImage(Definition({"named"}, kDefaultImageSize, "nobody"));
+  for (const char* ref : {"numeric", "named", "plain"}) PullOk(*client_, ref);
+  auto numeric = ImageStatusOf(*client_, "numeric");
+  ASSERT_TRUE(numeric.has_uid());
+  EXPECT_EQ(numeric.uid().value(), 1000);
+  EXPECT_EQ(numeric.username(), "");
+  auto named = ImageStatusOf(*client_, "named");
+  EXPECT_FALSE(named.has_uid());
+  EXPECT_EQ(named.username(), "nobody");
+  auto plain = ImageStatusOf(*client_, "plain");
+  EXPECT_FALSE(plain.has_uid()) << "no User in the image: neither uid nor username (the process runs as root)";
+  EXPECT_EQ(plain.username(), "");
+  cri::ImageStatusResponse verbose;
+  ImageStatusOf(*client_, "numeric", true, &verbose);
+  EXPECT_THAT(verbose.info().at("info"), HasSubstr("\"User\":\"1000:1000\""));
+}
+
+TEST_F(FakeCriE2ETest, ACreateWithTheShortNameAfterPullingTheLongOneWorksAndReportsTagAndDigest) {
+  const std::string image_id = PullOk(*client_, "docker.io/library/busybox:1.36");
+  const std::string sandbox = client_->Pod();
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  req.mutable_config()->mutable_metadata()->set_name("app");
+  req.mutable_config()->mutable_image()->set_image("busybox:1.36");
+  *req.mutable_sandbox_config() = CriTestClient::SandboxConfig("pod");
+  cri::CreateContainerResponse created;
+  auto st = client_->runtime->CreateContainer(CriTestClient::Context().get(), req, &created);
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  auto status = client_->StatusOf(created.container_id());
+  EXPECT_EQ(status.image().image(), "docker.io/library/busybox:1.36") << "the image's first repo tag";
+  EXPECT_EQ(status.image_ref(), ImageStatusOf(*client_, image_id).repo_digests(0)) << "its first repo digest";
+  cri::ListContainersResponse list;
+  ASSERT_TRUE(client_->runtime->ListContainers(CriTestClient::Context().get(), {}, &list).ok());
+  ASSERT_EQ(list.containers_size(), 1);
+  EXPECT_EQ(list.containers(0).image().image(), "busybox:1.36");
+  EXPECT_EQ(list.containers(0).image_ref(), image_id);
+}
+
+TEST_F(FakeCriE2ETest, AReferenceContainerdRejectsFailsThePull) {
+  cri::PullImageRequest req;
+  req.mutable_image()->set_image("Busybox");
+  cri::PullImageResponse resp;
+  auto st = client_->images->PullImage(CriTestClient::Context().get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(),
+            "failed to parse image reference \"Busybox\": invalid reference format: repository name must be lowercase");
+  EXPECT_TRUE(ListedImages(*client_).empty());
+}
+
 TEST(FakeCriStrictTest, UnconsumedScriptIsReported) {
   std::string error;
   auto server = FakeCriServer::Start({}, &error);

@@ -130,7 +130,51 @@ TEST(ScenarioTest, BadExitTimingIsNamedWithItsPathAndLine) {
             "s.yaml:3: workloads[0].exitCode: needs exitsAfterSeconds (when the workload exits by itself)");
   EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitAfterSeconds: 1\n"),
             "s.yaml:3: workloads[0].exitAfterSeconds: unknown field (expected one of: container, exitCode, "
-            "exitCodeOnTerm, exitsAfterSeconds, ignoresSigterm)");
+            "exitCodeOnTerm, exitsAfterSeconds, ignoresSigterm, script)");
+}
+
+TEST(ScenarioTest, StatsAreScriptedPerContainerName) {
+  Scenario s = ParseOk("stats:\n  - container: app\n    cpuNanoCores: 250000000\n    memoryWorkingSetBytes: 52428800\n"
+                       "    writableLayerBytes: 4096\n  - memoryWorkingSetBytes: 1024\n");
+  ASSERT_EQ(s.stats.size(), 2u);
+  EXPECT_EQ(s.stats[0].container_name, "app");
+  EXPECT_EQ(s.stats[0].cpu_nano_cores, 250000000u);
+  EXPECT_EQ(s.stats[0].memory_working_set_bytes, 52428800u);
+  EXPECT_EQ(s.stats[0].writable_layer_bytes, 4096u);
+  EXPECT_EQ(s.stats[1].container_name, "") << "no container: every container";
+  EXPECT_FALSE(s.stats[1].cpu_nano_cores.has_value());
+}
+
+TEST(ScenarioTest, BadStatsAreNamedWithTheirPathAndLine) {
+  EXPECT_EQ(ParseError("stats:\n  - container: app\n    memoryWorkingSetBytes: -5\n"),
+            "s.yaml:3: stats[0].memoryWorkingSetBytes: must be between 1 and 1125899906842624");
+  EXPECT_THAT(ParseError("stats:\n  - container: app\n    cpu: 5\n"),
+              StartsWith("s.yaml:3: stats[0].cpu: unknown field (expected one of: container, cpuNanoCores, "
+                         "memoryWorkingSetBytes, writableLayerBytes)"));
+  EXPECT_EQ(ParseError("stats:\n  - container: app\n"),
+            "s.yaml:2: stats[0]: a stats rule needs at least one of cpuNanoCores, memoryWorkingSetBytes, "
+            "writableLayerBytes");
+}
+
+TEST(ScenarioTest, AWorkloadScriptIsCheckedWhereItIsWritten) {
+  Scenario s = ParseOk("workloads:\n  - container: job\n    script: \"echo working; sleep 0.5; exit 3\"\n");
+  ASSERT_EQ(s.workloads.size(), 1u);
+  EXPECT_EQ(s.workloads[0].script, "echo working; sleep 0.5; exit 3");
+  EXPECT_THAT(ParseError("workloads:\n  - container: job\n    script: \"echo hi; frobnicate --now\"\n"),
+              StartsWith("s.yaml:3: workloads[0].script: unknown command 'frobnicate' (the simulated shell knows "));
+  EXPECT_EQ(ParseError("workloads:\n  - container: job\n    script: \"sleep -1\"\n"),
+            "s.yaml:3: workloads[0].script: sleep needs one non-negative number of seconds or `infinity`, got '-1'");
+  EXPECT_EQ(ParseError("workloads:\n  - container: job\n    script: \"exit 1\"\n    ignoresSigterm: true\n"),
+            "s.yaml:4: workloads[0].ignoresSigterm: cannot be combined with script (the script decides how the "
+            "workload ends and what TERM does)");
+}
+
+TEST(ScenarioTest, TheDocumentedExampleLoads) {
+  auto loaded = LoadScenarioFile(PODLIFE_CRI_SCENARIO_EXAMPLE);
+  ASSERT_TRUE(std::holds_alternative<Scenario>(loaded)) << std::get<ScenarioError>(loaded).message;
+  const Scenario& s = std::get<Scenario>(loaded);
+  EXPECT_EQ(s.workloads.size(), 3u);
+  EXPECT_EQ(s.stats.size(), 1u);
 }
 
 TEST(ScenarioTest, InvalidYamlNamesTheLine) {

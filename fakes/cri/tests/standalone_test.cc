@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "testsupport/child_process.h"
 #include "fakes/cri/tests/cri_test_client.h"
@@ -148,6 +149,76 @@ TEST_F(StandaloneFakeCriTest, DefaultListenIsAPrivateSocket) {
   EXPECT_THAT(*line, HasSubstr("/podlife-cri-"));
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(kWait), 0);
+}
+
+// What `crictl exec -s`, `crictl logs` and `crictl stats` ask, over the program's socket: with
+// --simulate, an exec answers as a shell, a container's echo lands in its log file, and the
+// scenario's stats are what ContainerStats reports.
+TEST_F(StandaloneFakeCriTest, WithSimulateCommandsRunAndTheScenarioScriptsStats) {
+  std::string scenario = WriteFile("scenario.yaml", "stats:\n  - container: app\n    memoryWorkingSetBytes: 12345678\n");
+  ChildProcess server;
+  StartServer(server, {"--simulate", "--scenario", scenario});
+  CriTestClient client(grpc::CreateChannel("unix:" + (dir_ / "run/cri.sock").string(),
+                                           grpc::InsecureChannelCredentials()));
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = CriTestClient::SandboxConfig("pod");
+  run.mutable_config()->set_log_directory((dir_ / "logs").string());
+  cri::RunPodSandboxResponse sandbox;
+  ASSERT_TRUE(client.runtime->RunPodSandbox(CriTestClient::Context().get(), run, &sandbox).ok());
+  std::string app = client.Started(sandbox.pod_sandbox_id(), "app");
+
+  cri::ExecSyncResponse exec;
+  ASSERT_TRUE(client.Exec(app, {"echo", "-n", "hello"}, 10, &exec).ok());
+  EXPECT_EQ(exec.stdout(), "hello");
+  ASSERT_TRUE(client.Exec(app, {"sh", "-c", "exit 3"}, 10, &exec).ok());
+  EXPECT_EQ(exec.exit_code(), 3);
+
+  cri::ContainerStatsRequest stats_req;
+  stats_req.set_container_id(app);
+  cri::ContainerStatsResponse stats;
+  ASSERT_TRUE(client.runtime->ContainerStats(CriTestClient::Context().get(), stats_req, &stats).ok());
+  EXPECT_EQ(stats.stats().memory().working_set_bytes().value(), 12345678u);
+
+  cri::CreateContainerRequest create;
+  create.set_pod_sandbox_id(sandbox.pod_sandbox_id());
+  create.mutable_config()->mutable_metadata()->set_name("hello");
+  create.mutable_config()->mutable_image()->set_image("busybox");
+  create.mutable_config()->set_log_path("hello/0.log");
+  for (const char* word : {"echo", "hello"}) create.mutable_config()->add_command(word);
+  *create.mutable_sandbox_config() = run.config();
+  cri::CreateContainerResponse created;
+  ASSERT_TRUE(client.runtime->CreateContainer(CriTestClient::Context().get(), create, &created).ok());
+  ASSERT_TRUE(client.Start(created.container_id()).ok());
+  // `crictl logs` reads the file once the container exited by itself: a wait with a deadline,
+  // polling, since the fake runs in another process.
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (client.StatusOf(created.container_id()).state() != cri::CONTAINER_EXITED &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);  // the poll interval, not a synchronisation
+  }
+  EXPECT_EQ(client.StatusOf(created.container_id()).state(), cri::CONTAINER_EXITED);
+  EXPECT_EQ(client.StatusOf(created.container_id()).exit_code(), 0);
+  // `crictl stats` lists every container; only the running one has cpu figures.
+  cri::ListContainerStatsRequest list_req;
+  cri::ListContainerStatsResponse listed;
+  ASSERT_TRUE(client.runtime->ListContainerStats(CriTestClient::Context().get(), list_req, &listed).ok());
+  ASSERT_EQ(listed.stats_size(), 2);
+  for (const auto& s : listed.stats()) EXPECT_EQ(s.has_cpu(), s.attributes().id() == app);
+  std::ifstream log(dir_ / "logs/hello/0.log");
+  std::string line;
+  ASSERT_TRUE(std::getline(log, line)) << "no log line";
+  EXPECT_THAT(line, ::testing::EndsWith(" stdout F hello"));
+
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0) << server.DrainStderr();
+}
+
+TEST_F(StandaloneFakeCriTest, AnUnknownCommandInAScenarioScriptIsRejectedNamingTheLine) {
+  std::string scenario = WriteFile("bad.yaml", "workloads:\n  - container: job\n    script: \"sleep 1; launch\"\n");
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN, "--simulate", "--scenario", scenario}));
+  EXPECT_EQ(server.Wait(kWait), 2);
+  EXPECT_THAT(server.DrainStderr(), HasSubstr(scenario + ":3: workloads[0].script: unknown command 'launch'"));
 }
 
 // crictl (kubernetes-sigs/cri-tools) is the stock CRI client; it is not packaged in Debian 12,

@@ -14,7 +14,7 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--print-calls]
+constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--simulate] [--print-calls]
 
 Serves a fake Kubernetes CRI runtime (runtime.v1 RuntimeService and ImageService) that any CRI
 client can drive: pod sandboxes, containers, images and ExecSync, simulated in memory with
@@ -23,8 +23,11 @@ containerd 1.6's state machine and error messages. Nothing is executed and no re
   --listen ADDRESS   unix:///path/to/cri.sock (created mode 0600; its directory is created 0700
                      if missing) or tcp://127.0.0.1:PORT (0 picks a free port).
                      Default: a socket in a fresh private directory under $TMPDIR or /tmp.
-  --scenario FILE    YAML that scripts the runtime: pod IPs, exec results, faults, workloads.
-                     See fakes/cri/README.md.
+  --scenario FILE    YAML that scripts the runtime: pod IPs, exec results, faults, workloads,
+                     images, stats. See fakes/cri/README.md.
+  --simulate         run containers' commands and unscripted ExecSync commands in a simulated
+                     shell (echo, printf, cat, ls, id, sleep, exit, trap, ...) and write
+                     container logs at log_directory/log_path; scripted results still win.
   --print-calls      print the call log to stderr when stopping.
   -h, --help         this text.
 
@@ -56,6 +59,8 @@ int main(int argc, char** argv) {
       options.listen = value("--listen");
     } else if (arg == "--scenario" || arg.rfind("--scenario=", 0) == 0) {
       scenario_path = value("--scenario");
+    } else if (arg == "--simulate") {
+      options.simulate_commands = true;
     } else if (arg == "--print-calls") {
       print_calls = true;
     } else {

@@ -9,7 +9,6 @@
 
 #include <filesystem>
 #include <future>
-#include <set>
 
 #include "fakes/cri/tests/cri_test_client.h"
 #include "fakes/proxy/cri_proxy.h"
@@ -75,7 +74,7 @@ void ExpectSameAnswer(const grpc::Status& via_proxy, const Resp& proxied, const 
       << method << ": via proxy " << proxied.ShortDebugString() << ", direct " << answered.ShortDebugString();
 }
 
-TEST_F(CriProxyTest, EveryMethodIsForwardedAndAnswersAsTheUpstreamDoes) {
+TEST_F(CriProxyTest, APodsLifeThroughTheProxyAnswersAsTheUpstreamDoes) {
   // The mutating calls go through the proxy; the upstream's state shows they arrived.
   const std::string sandbox = client_->Pod("web");
   ASSERT_TRUE(upstream_->Sandbox(sandbox).has_value());
@@ -147,14 +146,17 @@ TEST_F(CriProxyTest, EveryMethodIsForwardedAndAnswersAsTheUpstreamDoes) {
   cri::RemoveImageResponse removed_image;
   ASSERT_TRUE(client_->images->RemoveImage(CriTestClient::Context().get(), remove_image, &removed_image).ok());
 
-  // Every method the fake serves reached the upstream through the proxy, and both logs agree.
-  std::set<std::string> reached, recorded;
-  for (const auto& r : upstream_->calls().Snapshot()) reached.insert(r.method);
-  for (const auto& r : proxy_->calls().Snapshot()) recorded.insert(r.method);
-  for (const auto& method : ServedCriMethods()) {
-    EXPECT_TRUE(reached.count(method)) << method << " never reached the upstream";
-    EXPECT_TRUE(recorded.count(method)) << method << " is not in the proxy's call log";
+  // Every call made through the proxy reached the upstream, in the same order (the direct calls
+  // above are in the upstream's log only).
+  std::vector<std::string> forwarded, reached;
+  for (const auto& r : proxy_->calls().Snapshot()) forwarded.push_back(r.method);
+  for (const auto& r : upstream_->calls().Snapshot()) reached.push_back(r.method);
+  size_t next = 0;
+  for (const auto& method : reached) {
+    if (next < forwarded.size() && method == forwarded[next]) ++next;
   }
+  EXPECT_EQ(next, forwarded.size()) << "a call made through the proxy is missing upstream or out of order";
+  EXPECT_GE(forwarded.size(), 16u);
 }
 
 // A call of `path` ("/runtime.v1.RuntimeService/Version") with an empty request, by name.
@@ -197,7 +199,7 @@ TEST_F(CriProxyTest, EveryMethodOfTheProtoIsForwarded) {
           << "the proxy does not serve " << method->name();
     }
   }
-  EXPECT_GE(methods, 19);
+  EXPECT_GE(methods, 24);
 }
 
 TEST_F(CriProxyTest, TheClientsDeadlineReachesTheUpstream) {

@@ -94,6 +94,27 @@ TEST_F(PodSyncTest, InitContainersRunToCompletionBeforeTheContainers) {
   EXPECT_TRUE(order.ok()) << order.message();
 }
 
+// The cancel of a sync (the implementation is restarted) comes before the init container's exit,
+// but the sync's own snapshot, already in flight, sees the exit: it must not start the app, which
+// is the successor's to start (conformance case Resync.ARunningInitContainerIsWaitedForNotStartedAgain).
+TEST_F(PodSyncTest, ACancelledSyncActsOnNothingItsSnapshotSawAfterTheCancel) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.init_containers = {Named("setup")};
+  pod.containers = {Named("app")};
+  auto snapshot_of_setup = fake_->HoldNext("ContainerStatus");
+  auto cancel = std::make_shared<Notification>();
+  auto result = std::async(std::launch::async, [&] { return engine_->Sync(pod, cancel); });
+  ASSERT_TRUE(snapshot_of_setup->WaitUntilHeld(kWait).ok());
+  cancel->Notify();
+  fake_->ExitContainer(IdOf("setup"), 0);
+  snapshot_of_setup->Release();
+  PodSyncResult r = result.get();
+  EXPECT_FALSE(r.ok());
+  EXPECT_THAT(r.error, HasSubstr("cancelled"));
+  EXPECT_FALSE(fake_->calls().WaitFor(CreateOf("app"), 0ms).ok()) << "the cancelled sync created app";
+}
+
 TEST_F(PodSyncTest, AFailedInitContainerAbortsTheSync) {
   Build(Profile135());
   Pod pod = MakePod();
