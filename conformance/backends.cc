@@ -604,10 +604,18 @@ std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std:
 }
 
 std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error) {
-  if (selection.runtime == "fake") {
+  if (selection.runtime == "fake" || selection.runtime.rfind("fake:", 0) == 0) {
     fakes::FakeCriOptions options;
     options.simulate_commands = true;  // shell-like exec results, so cases run unchanged on real runtimes
     options.private_logs = true;       // container logs in the fake's own directory, not /var/log/pods
+    if (selection.runtime != "fake") {
+      auto flavor = fakes::ParseFlavor(selection.runtime.substr(5));
+      if (!flavor) {
+        *error = "--runtime: unknown fake flavour in '" + selection.runtime + "' (want " + fakes::FlavorChoices() + ")";
+        return nullptr;
+      }
+      options.flavor = *flavor;
+    }
     auto server = fakes::FakeCriServer::Start(options, error);
     if (!server) return nullptr;
     server->SetPodIps({"127.0.0.1"});  // the pod IP reaches the host's loopback, where hook endpoints listen

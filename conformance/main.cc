@@ -23,6 +23,7 @@
 
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
+#include "fakes/cri/flavor.h"
 #include "conformance/summary.h"
 #include "conformance/watchdog.h"
 
@@ -34,7 +35,10 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          CMD speaks conformance/PROTOCOL.md on stdin/stdout
   --runtime fake|unix:///path            the CRI runtime (default fake: a fresh fake per case; a
                                          real one gets a fresh recording, fault-injecting CRI
-                                         proxy per case); --runtime-endpoint is the same flag
+                                         proxy per case); --runtime-endpoint is the same flag.
+                                         fake:FLAVOR gives the fake's answers of a flavour
+                                         (fakes/cri/README.md): fake = fake:cri, or
+                                         fake:containerd-1.6.20
   --profile 1.21|1.35|all                which kubelet to compare against (default all)
   --image IMAGE                          the image pods use on a real runtime
                                          (default localhost/busybox:podlife)
@@ -120,8 +124,10 @@ int main(int argc, char** argv) {
     } else if (value(i, "--implementation", &v)) {
       CurrentSelection().implementation = v;
     } else if (value(i, "--runtime", &v) || value(i, "--runtime-endpoint", &v)) {
-      if (v != "fake" && v.rfind("unix://", 0) != 0) {
-        std::cerr << "podlife-conformance: --runtime: want fake or unix:///path, got '" << v << "'\n";
+      const bool fake_with_flavor = v.rfind("fake:", 0) == 0 && podlife::fakes::ParseFlavor(v.substr(5));
+      if (v != "fake" && !fake_with_flavor && v.rfind("unix://", 0) != 0) {
+        std::cerr << "podlife-conformance: --runtime: want fake, fake:FLAVOR (" << podlife::fakes::FlavorChoices()
+                  << ") or unix:///path, got '" << v << "'\n";
         return 2;
       }
       CurrentSelection().runtime = v;

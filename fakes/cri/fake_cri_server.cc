@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <system_error>
 
 #include "fakes/cri/synthetic_stats.h"
@@ -41,6 +42,11 @@ std::string GoDuration(int64_t seconds) {
 int64_t NowNanos() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+grpc::Status NoStreamingServer(const std::string& method) {
+  return {grpc::StatusCode::UNIMPLEMENTED,
+          method + " is not supported by podlife-fake-cri: the fake has no streaming server (use ExecSync)"};
 }
 
 }  // namespace
@@ -217,6 +223,18 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
       ListPodSandboxStatsOf(s_->state_, s_->script_, req->filter(), NowNanos(), resp);
       return grpc::Status::OK;
     });
+  }
+
+  // Streaming calls answer a URL of the runtime's streaming server; the fake has none.
+  grpc::Status Exec(grpc::ServerContext* ctx, const cri::ExecRequest* req, cri::ExecResponse*) override {
+    return s_->Serve("Exec", ctx, *req, [](CallScope&) { return NoStreamingServer("Exec"); });
+  }
+  grpc::Status Attach(grpc::ServerContext* ctx, const cri::AttachRequest* req, cri::AttachResponse*) override {
+    return s_->Serve("Attach", ctx, *req, [](CallScope&) { return NoStreamingServer("Attach"); });
+  }
+  grpc::Status PortForward(grpc::ServerContext* ctx, const cri::PortForwardRequest* req,
+                           cri::PortForwardResponse*) override {
+    return s_->Serve("PortForward", ctx, *req, [](CallScope&) { return NoStreamingServer("PortForward"); });
   }
 
  private:
@@ -567,6 +585,12 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
     server->log_dir_ = tmpl;
     server->state_.SetLogRoot(tmpl);
   }
+  server->state_.SetFlavor(options.flavor);
+  RuntimeHost host = options.host;
+  if (!host.seccomp_profile_readable) {
+    host.seccomp_profile_readable = [](const std::string& path) { return std::ifstream(path).good(); };
+  }
+  server->state_.SetHost(std::move(host));
 
   ListenPlan plan;
   if (!PrepareListen(options.listen, &plan, error)) return nullptr;
@@ -665,6 +689,27 @@ void FakeCriServer::ScriptStats(StatsRule rule) {
 void FakeCriServer::SetPodIps(std::vector<std::string> ips) {
   std::lock_guard lock(mu_);
   state_.SetPodIps(std::move(ips));
+}
+
+void FakeCriServer::SetFlavor(Flavor flavor) {
+  std::lock_guard lock(mu_);
+  state_.SetFlavor(flavor);
+}
+
+Flavor FakeCriServer::flavor() const {
+  std::lock_guard lock(mu_);
+  return state_.flavor();
+}
+
+void FakeCriServer::SetHost(RuntimeHost host) {
+  std::lock_guard lock(mu_);
+  if (!host.seccomp_profile_readable) host.seccomp_profile_readable = state_.host().seccomp_profile_readable;
+  state_.SetHost(std::move(host));
+}
+
+RuntimeHost FakeCriServer::host() const {
+  std::lock_guard lock(mu_);
+  return state_.host();
 }
 
 void FakeCriServer::DefineImage(ImageDefinition definition) {

@@ -57,6 +57,12 @@ struct FakeCriOptions {
   // Container logs go under a private directory of the server (removed at shutdown) instead of
   // at log_directory/log_path, for fakes that must not write where a kubelet's runtime would.
   bool private_logs = false;
+  // Whose answers where runtimes differ (flavor.h): the CRI contract unless told otherwise; the
+  // differential check against the lane's containerd uses kContainerd1_6_20.
+  Flavor flavor = kDefaultFlavor;
+  // The runtime's configuration and host as request validation sees them (request_validation.h).
+  // An unset seccomp_profile_readable reads this machine's file system.
+  RuntimeHost host = {};
 };
 
 class FakeCriServer {
@@ -94,6 +100,13 @@ class FakeCriServer {
   void ScriptWorkload(WorkloadRule rule);
   void ScriptStats(StatsRule rule);
   void SetPodIps(std::vector<std::string> ips);
+  // Changes the flavour for calls that arrive from now on (a scenario's `flavor:`).
+  void SetFlavor(Flavor flavor);
+  Flavor flavor() const;
+  // The runtime's configuration and host as request validation sees them, for calls that arrive
+  // from now on (a scenario's `runtimeHandlers:`, `appArmorProfiles:`).
+  void SetHost(RuntimeHost host);
+  RuntimeHost host() const;
   // Script: what pulling these references yields (one image, shared by all of them), or an image
   // present from the start (`present`, as if imported).
   void DefineImage(ImageDefinition definition);

@@ -104,10 +104,8 @@ const ContainerRecord* RuntimeState::FindContainer(const std::string& id) const 
 
 grpc::Status RuntimeState::RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id) {
   const auto& config = req.config();
+  if (grpc::Status st = CheckSandboxMetadata(config); !st.ok()) return st;
   const auto& md = config.metadata();
-  if (md.name().empty() || md.namespace_().empty() || md.uid().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "sandbox config must include metadata name, namespace and uid"};
-  }
   const std::string name =
       md.name() + "_" + md.namespace_() + "_" + md.uid() + "_" + std::to_string(md.attempt());
   for (const auto& [sid, s] : sandboxes_) {
@@ -116,6 +114,7 @@ grpc::Status RuntimeState::RunPodSandbox(const cri::RunPodSandboxRequest& req, s
                      " is reserved for " + Quote(sid));
     }
   }
+  if (grpc::Status st = ValidateRunPodSandbox(req, host_, flavor_); !st.ok()) return st;
   const bool host_network =
       config.linux().security_context().namespace_options().network() == cri::NODE;
   if (host_network && !config.hostname().empty()) {
@@ -139,6 +138,7 @@ grpc::Status RuntimeState::RunPodSandbox(const cri::RunPodSandboxRequest& req, s
 grpc::Status RuntimeState::StopPodSandbox(const std::string& id) {
   auto it = sandboxes_.find(id);
   if (it == sandboxes_.end()) {
+    if (flavor_ == Flavor::kCri) return grpc::Status::OK;  // idempotent: nothing left to reclaim
     return {grpc::StatusCode::NOT_FOUND,
             "an error occurred when try to find sandbox " + Quote(id) + ": not found"};
   }
@@ -216,9 +216,7 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
                                              s.id + " not found: not found"};
   }
   const auto& config = req.config();
-  if (config.metadata().name().empty()) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "container config must include metadata name"};
-  }
+  if (grpc::Status st = CheckContainerMetadata(config); !st.ok()) return st;
   // No check for an empty image: containerd resolves "" like any other text (see ResolveImage).
   ImageRecord image;
   if (auto st = ResolveImage(config.image().image(), &image); !st.ok()) {
@@ -233,8 +231,15 @@ grpc::Status RuntimeState::CreateContainer(const cri::CreateContainerRequest& re
                      " is reserved for " + Quote(cid));
     }
   }
+  const std::string new_id = NewId();
+  auto find_target = [this](const std::string& target_id) -> std::optional<TargetContainerFacts> {
+    const ContainerRecord* target = FindContainer(target_id);
+    if (!target) return std::nullopt;
+    return TargetContainerFacts{target->sandbox_id, target->state};
+  };
+  if (grpc::Status st = ValidateCreateContainer(req, new_id, host_, find_target); !st.ok()) return st;
   ContainerRecord c;
-  c.id = NewId();
+  c.id = new_id;
   c.name = name;
   c.sandbox_id = s.id;
   c.config = config;
@@ -294,8 +299,8 @@ grpc::Status RuntimeState::FailStart(const std::string& id, const std::string& m
 
 grpc::Status RuntimeState::PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const {
   const ContainerRecord* c = FindContainer(id);
-  if (!c) return ContainerNotFound(id);
-  if (c->state != cri::CONTAINER_RUNNING) {
+  if (!c && flavor_ == Flavor::kContainerd1_6_20) return ContainerNotFound(id);
+  if (!c || c->state != cri::CONTAINER_RUNNING) {  // `cri`: an unknown ID is already stopped
     plan->action = StopPlan::Action::kNothing;
     return grpc::Status::OK;
   }

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "fakes/cri/flavor.h"
+#include "fakes/cri/request_validation.h"
 #include "fakes/cri/script.h"
 #include "fakes/cri/simulated_exec.h"
 #include "runtime/v1/api.pb.h"
@@ -111,8 +113,15 @@ class RuntimeState {
   // this machine.
   void SetPodIps(std::vector<std::string> ips) { pod_ips_ = std::move(ips); }
   void SetScript(const Script* script) { script_ = script; }
+  // Which runtime's answers to give where they differ (flavor.h). Default: the CRI contract.
+  void SetFlavor(Flavor flavor) { flavor_ = flavor; }
+  Flavor flavor() const { return flavor_; }
+  // What the request validations know about the runtime's configuration and host.
+  void SetHost(RuntimeHost host) { host_ = std::move(host); }
+  const RuntimeHost& host() const { return host_; }
 
   grpc::Status RunPodSandbox(const cri::RunPodSandboxRequest& req, std::string* id);
+  // An unknown ID: NOT_FOUND in the containerd-1.6.20 flavour, OK in `cri`.
   grpc::Status StopPodSandbox(const std::string& id);
   grpc::Status RemovePodSandbox(const std::string& id);
   grpc::Status PodSandboxStatus(const std::string& id, cri::PodSandboxStatus* out) const;
@@ -123,6 +132,7 @@ class RuntimeState {
   // A start that failed after the state allowed it (the log file cannot be created): the
   // container is EXITED 128 `StartError` with `message`, which the UNKNOWN status carries.
   grpc::Status FailStart(const std::string& id, const std::string& message);
+  // An unknown ID: NOT_FOUND in the containerd-1.6.20 flavour, nothing to do (OK) in `cri`.
   grpc::Status PlanStop(const std::string& id, int64_t timeout_seconds, StopPlan* plan) const;
   grpc::Status RemoveContainer(const std::string& id);
   grpc::Status ContainerStatus(const std::string& id, cri::ContainerStatus* out) const;
@@ -176,6 +186,8 @@ class RuntimeState {
   NowNanos now_;
   const Script* script_ = nullptr;
   std::string log_root_;
+  Flavor flavor_ = kDefaultFlavor;
+  RuntimeHost host_;
   std::vector<std::string> pod_ips_{"127.0.0.1"};
   std::map<std::string, SandboxRecord> sandboxes_;
   std::map<std::string, ContainerRecord> containers_;

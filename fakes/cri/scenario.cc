@@ -52,10 +52,31 @@ class Parser : public yaml::YamlReader {
     return Millis(std::llround(seconds * 1000));
   }
 
+  // Whose answers, and the runtime's configuration as request validation sees it.
+  void ParseRuntime(const YAML::Node& root, Scenario* s) const {
+    if (root["flavor"]) {
+      const std::string name = String(root["flavor"], "flavor");
+      s->flavor = ParseFlavor(name);
+      if (!s->flavor) Fail(root["flavor"], "flavor", "unknown flavour '" + name + "' (expected one of " + FlavorChoices() + ")");
+    }
+    if (root["runtimeHandlers"]) {
+      s->runtime_handlers = Strings(root["runtimeHandlers"], "runtimeHandlers");
+      if (s->runtime_handlers->empty()) {
+        Fail(root["runtimeHandlers"], "runtimeHandlers", "needs at least one handler (the first is the default)");
+      }
+      for (const auto& h : *s->runtime_handlers) {
+        if (h.empty()) Fail(root["runtimeHandlers"], "runtimeHandlers", "a handler name must not be empty");
+      }
+    }
+    if (root["appArmorProfiles"]) s->apparmor_profiles = Strings(root["appArmorProfiles"], "appArmorProfiles");
+  }
+
   Scenario ParseDocument(const YAML::Node& root) const {
     Scenario s;
     if (root.IsNull()) return s;
-    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "stats", "callLogCapacity"});
+    ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "stats", "callLogCapacity",
+                          "flavor", "runtimeHandlers", "appArmorProfiles"});
+    ParseRuntime(root, &s);
     if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
@@ -248,7 +269,8 @@ class Parser : public yaml::YamlReader {
       "ListPodSandbox", "CreateContainer", "StartContainer", "StopContainer", "RemoveContainer",
       "ListContainers", "ContainerStatus", "ExecSync", "ListImages", "ImageStatus", "PullImage",
       "RemoveImage", "ImageFsInfo",
-      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats"};
+      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats",
+      "Exec", "Attach", "PortForward"};
 };
 
 }  // namespace
@@ -273,6 +295,16 @@ std::variant<Scenario, ScenarioError> LoadScenarioFile(const std::string& path) 
 }
 
 void ApplyScenario(const Scenario& scenario, FakeCriServer& server) {
+  if (scenario.flavor) server.SetFlavor(*scenario.flavor);
+  if (scenario.runtime_handlers || scenario.apparmor_profiles) {
+    RuntimeHost host = server.host();
+    if (scenario.runtime_handlers) host.runtime_handlers = *scenario.runtime_handlers;
+    if (scenario.apparmor_profiles) {
+      host.apparmor_enabled = true;
+      host.apparmor_profiles = *scenario.apparmor_profiles;
+    }
+    server.SetHost(std::move(host));
+  }
   if (scenario.pod_ips) server.SetPodIps(*scenario.pod_ips);
   if (scenario.default_exec) server.SetDefaultExecResult(*scenario.default_exec);
   for (const auto& rule : scenario.exec_rules) server.ScriptExec(rule.command, rule.result, rule.times);

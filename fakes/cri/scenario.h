@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include "fakes/cri/flavor.h"
 #include "fakes/cri/runtime_state.h"
 #include "fakes/cri/script.h"
 
@@ -29,6 +30,9 @@ struct Scenario {
   std::vector<ImageDefinition> images;
   std::vector<StatsRule> stats;
   size_t call_log_capacity = 0;
+  std::optional<Flavor> flavor;
+  std::optional<std::vector<std::string>> runtime_handlers;  // RuntimeHost::runtime_handlers
+  std::optional<std::vector<std::string>> apparmor_profiles;  // present: AppArmor on, these loaded
 };
 
 struct ScenarioError {

@@ -14,7 +14,8 @@ const std::vector<std::string>& ServedCriMethods() {
       "ListPodSandbox",  "CreateContainer", "StartContainer", "StopContainer",    "RemoveContainer",
       "ListContainers",  "ContainerStatus", "ExecSync",       "Status",           "ListImages",
       "ImageStatus",     "PullImage",       "RemoveImage",    "ImageFsInfo",
-      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats"};
+      "ReopenContainerLog", "ContainerStats", "ListContainerStats", "PodSandboxStats", "ListPodSandboxStats",
+      "Exec",            "Attach",          "PortForward"};  // UNIMPLEMENTED: no streaming server
   return methods;
 }
 

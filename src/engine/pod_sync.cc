@@ -118,13 +118,15 @@ PodSyncResult PodSync::SyncPod(const Pod& pod, const std::shared_ptr<Notificatio
       break;
     }
     snapshot = std::move(*observed);
+    const SyncPlan plan = PlanSync(pod, snapshot, profile_);
     // A cancelled sync acts on nothing it observed after the cancel: the snapshot may already
     // show what happened next (an init container's exit), which belongs to whoever took over.
     if (cancel && cancel->HasBeenNotified()) {
-      progress.Fail("cancelled");
+      progress.Fail(plan.wait_for_init ? "cancelled while waiting for init container " +
+                                             pod.init_containers[*plan.wait_for_init].name
+                                       : "cancelled before acting on what it observed");
       break;
     }
-    const SyncPlan plan = PlanSync(pod, snapshot, profile_);
     if (plan.wait_for_init) {
       if (!AwaitInitContainer(pod, *plan.wait_for_init, cancel, progress)) break;
       continue;

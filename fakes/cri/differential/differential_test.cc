@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <thread>
@@ -27,6 +28,9 @@
 #include "fakes/cri/status_names.h"
 #include "src/core/endpoint.h"
 #include "runtime/v1/api.grpc.pb.h"
+
+// The validation sequences set the deprecated profile strings on purpose: containerd reads them.
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 namespace podlife::fakes {
 namespace {
@@ -37,6 +41,11 @@ using namespace std::chrono_literals;
 std::string& RealEndpoint() {
   static std::string endpoint = std::getenv("PODLIFE_CRI_ENDPOINT") ? std::getenv("PODLIFE_CRI_ENDPOINT") : "";
   return endpoint;
+}
+// Pull --image on the runtime too: for a runtime that has not imported it (another fake).
+bool& PullOnRuntime() {
+  static bool pull = false;
+  return pull;
 }
 bool& PrintTranscripts() {
   static bool print = false;
@@ -57,6 +66,12 @@ const std::map<std::string, std::string>& KnownDifferences() {
   };
   return known;
 }
+
+// A workload whose PID 1 exits 0 on SIGTERM, and one that ignores it (the fake is told by rule).
+const std::vector<std::string> kTermHandling = {"sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"};
+const std::vector<std::string> kTermIgnoring = {"sh", "-c", "trap '' TERM; sleep 3600 & wait"};
+// The command of containers that are only created (validation sequences), never started.
+const std::vector<std::string> kIdleCommand = kTermHandling;
 
 // One CRI connection and the transcript of what it saw.
 class Session {
@@ -112,6 +127,51 @@ class Session {
     auto st = runtime_->CreateContainer(Context().get(), req, &resp);
     *id = resp.container_id();
     return st;
+  }
+
+  // CreateContainer of `name` after `change` edits the request; records the code under `step`.
+  // A container it creates is removed at once (unrecorded): only the answer is compared.
+  void CreateChanged(const std::string& step, const std::string& sandbox, const std::string& name,
+                     const std::function<void(cri::CreateContainerRequest&)>& change) {
+    cri::CreateContainerRequest req;
+    req.set_pod_sandbox_id(sandbox);
+    auto* config = req.mutable_config();
+    config->mutable_metadata()->set_name(name);
+    config->mutable_image()->set_image(Image());
+    for (const auto& c : kIdleCommand) config->add_command(c);
+    config->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_network(cri::NODE);
+    config->mutable_linux()->mutable_security_context()->mutable_namespace_options()->set_pid(cri::CONTAINER);
+    *req.mutable_sandbox_config() = sandbox_config_;
+    change(req);
+    cri::CreateContainerResponse resp;
+    auto st = runtime_->CreateContainer(Context().get(), req, &resp);
+    Record(step, Code(st));
+    if (st.ok()) RemoveQuietly(resp.container_id());
+  }
+
+  // RunPodSandbox (host network) after `change` edits the request; records the code under `step`.
+  // A sandbox it runs is removed at once (unrecorded).
+  void RunSandboxChanged(const std::string& step, const std::string& name,
+                         const std::function<void(cri::RunPodSandboxRequest&)>& change) {
+    cri::RunPodSandboxRequest req;
+    *req.mutable_config() = SandboxConfig(name);
+    change(req);
+    cri::RunPodSandboxResponse resp;
+    auto st = runtime_->RunPodSandbox(Context().get(), req, &resp);
+    Record(step, Code(st));
+    if (st.ok()) {
+      cri::RemovePodSandboxRequest remove;
+      remove.set_pod_sandbox_id(resp.pod_sandbox_id());
+      cri::RemovePodSandboxResponse removed;
+      runtime_->RemovePodSandbox(Context().get(), remove, &removed);
+    }
+  }
+
+  void RemoveQuietly(const std::string& id) {
+    cri::RemoveContainerRequest req;
+    req.set_container_id(id);
+    cri::RemoveContainerResponse resp;
+    runtime_->RemoveContainer(Context().get(), req, &resp);
   }
 
   // Create + Start, recording both codes under `step`.
@@ -250,6 +310,14 @@ class Session {
 
   // Only for references a runtime rejects before any registry: the message is compared too (it
   // holds the reference and the parser's verdict, nothing that differs between runtimes).
+  // PullImage, unrecorded (--pull-image: a runtime without the imported image).
+  void Pull(const std::string& image) {
+    cri::PullImageRequest req;
+    req.mutable_image()->set_image(image);
+    cri::PullImageResponse resp;
+    images_->PullImage(Context().get(), req, &resp);
+  }
+
   void PullRejected(const std::string& step, const std::string& image) {
     cri::PullImageRequest req;
     req.mutable_image()->set_image(image);
@@ -340,9 +408,6 @@ class Session {
   std::vector<std::pair<std::string, std::string>> lines_;
 };
 
-// A workload whose PID 1 exits 0 on SIGTERM, and one that ignores it (the fake is told by rule).
-const std::vector<std::string> kTermHandling = {"sh", "-c", "trap 'exit 0' TERM; sleep 3600 & wait"};
-const std::vector<std::string> kTermIgnoring = {"sh", "-c", "trap '' TERM; sleep 3600 & wait"};
 
 class Differential : public ::testing::Test {
  protected:
@@ -353,6 +418,9 @@ class Differential : public ::testing::Test {
     if (RealEndpoint().empty()) GTEST_SKIP() << "no real runtime: give --runtime-endpoint or PODLIFE_CRI_ENDPOINT";
     FakeCriOptions options;
     options.simulate_commands = true;
+    // The lane's containerd: 1.6.20's answers, AppArmor disabled (ci/containerd sets
+    // disable_apparmor), only the runc handler; RuntimeHost's defaults say the latter two.
+    options.flavor = Flavor::kContainerd1_6_20;
     std::string error;
     fake_ = FakeCriServer::Start(options, &error);
     ASSERT_NE(fake_, nullptr) << error;
@@ -369,6 +437,7 @@ class Differential : public ::testing::Test {
     Session on_fake(fake_->grpc_target());
     scenario(on_fake);
     Session on_real(std::get<Endpoint>(real).GrpcTarget());
+    if (PullOnRuntime()) on_real.Pull(Image());
     scenario(on_real);
 
     if (PrintTranscripts()) {
@@ -543,6 +612,85 @@ TEST_F(Differential, SandboxLifecycle) {
   });
 }
 
+// containerd 1.6's CreateContainer validations (fakes/cri/request_validation.h): each refused
+// request beside the nearest one it accepts.
+TEST_F(Differential, CreateContainerValidation) {
+  const std::string pod = Name("validate");
+  Compare([&](Session& s) {
+    using Profile = cri::SecurityProfile;
+    auto sc = [](cri::CreateContainerRequest& r) { return r.mutable_config()->mutable_linux()->mutable_security_context(); };
+    const std::string sandbox = s.Sandbox("RunPodSandbox", pod);
+    s.CreateChanged("Create.GroupWithoutUser", sandbox, "group", [&](auto& r) { sc(r)->mutable_run_as_group()->set_value(1000); });
+    s.CreateChanged("Create.GroupWithUser", sandbox, "group", [&](auto& r) {
+      sc(r)->mutable_run_as_group()->set_value(1000);
+      sc(r)->mutable_run_as_user()->set_value(0);
+    });
+    s.CreateChanged("Create.PrivilegedInUnprivilegedSandbox", sandbox, "privileged", [&](auto& r) { sc(r)->set_privileged(true); });
+    s.CreateChanged("Create.NoMetadata", sandbox, "nometa", [](auto& r) { r.mutable_config()->clear_metadata(); });
+    s.CreateChanged("Create.SeccompPathWithoutForm", sandbox, "seccomp", [&](auto& r) { sc(r)->set_seccomp_profile_path("my-profile.json"); });
+    s.CreateChanged("Create.SeccompRefWithoutLocalhost", sandbox, "seccomp", [&](auto& r) {
+      sc(r)->mutable_seccomp()->set_profile_type(Profile::Unconfined);
+      sc(r)->mutable_seccomp()->set_localhost_ref("/nonexistent/profile.json");
+    });
+    s.CreateChanged("Create.SeccompUnknownType", sandbox, "seccomp", [&](auto& r) {
+      sc(r)->mutable_seccomp()->set_profile_type(static_cast<Profile::ProfileType>(7));
+    });
+    s.CreateChanged("Create.SeccompMissingProfileFile", sandbox, "seccomp", [&](auto& r) {
+      sc(r)->mutable_seccomp()->set_profile_type(Profile::Localhost);
+      sc(r)->mutable_seccomp()->set_localhost_ref("/nonexistent/podlife-profile.json");
+    });
+    s.CreateChanged("Create.SeccompUnconfined", sandbox, "seccomp", [&](auto& r) {
+      sc(r)->mutable_seccomp()->set_profile_type(Profile::Unconfined);
+    });
+    s.CreateChanged("Create.AppArmorPathWithoutForm", sandbox, "apparmor", [&](auto& r) { sc(r)->set_apparmor_profile("my-apparmor"); });
+    s.CreateChanged("Create.AppArmorDefaultWithoutAppArmor", sandbox, "apparmor", [&](auto& r) {
+      sc(r)->mutable_apparmor()->set_profile_type(Profile::RuntimeDefault);
+    });
+    s.CreateChanged("Create.AppArmorUnconfined", sandbox, "apparmor", [&](auto& r) {
+      sc(r)->mutable_apparmor()->set_profile_type(Profile::Unconfined);
+    });
+    s.CreateChanged("Create.TargetPidUnknown", sandbox, "target", [&](auto& r) {
+      sc(r)->mutable_namespace_options()->set_pid(cri::TARGET);
+      sc(r)->mutable_namespace_options()->set_target_id("0123456789abcdef");
+    });
+    std::string idle;
+    s.Record("Create.Target", Session::Code(s.Create(sandbox, "idle", kIdleCommand, &idle)));
+    s.CreateChanged("Create.TargetPidNotRunning", sandbox, "target", [&](auto& r) {
+      sc(r)->mutable_namespace_options()->set_pid(cri::TARGET);
+      sc(r)->mutable_namespace_options()->set_target_id(idle);
+    });
+    s.Start("Start.Target", idle);
+    s.CreateChanged("Create.TargetPidRunning", sandbox, "target", [&](auto& r) {
+      sc(r)->mutable_namespace_options()->set_pid(cri::TARGET);
+      sc(r)->mutable_namespace_options()->set_target_id(idle);
+    });
+    s.RemoveSandbox("RemovePodSandbox", sandbox);
+  });
+}
+
+// containerd 1.6's RunPodSandbox validations, each beside the nearest request it accepts.
+TEST_F(Differential, RunPodSandboxValidation) {
+  Compare([&](Session& s) {
+    auto sc = [](cri::RunPodSandboxRequest& r) { return r.mutable_config()->mutable_linux()->mutable_security_context(); };
+    s.RunSandboxChanged("Run.RuntimeHandlerRunc", Name("handler"), [](auto& r) { r.set_runtime_handler("runc"); });
+    s.RunSandboxChanged("Run.RuntimeHandlerUnconfigured", Name("handler"), [](auto& r) { r.set_runtime_handler("podlife-none"); });
+    s.RunSandboxChanged("Run.NoMetadata", Name("nometa"), [](auto& r) { r.mutable_config()->clear_metadata(); });
+    s.RunSandboxChanged("Run.GroupWithoutUser", Name("group"), [&](auto& r) { sc(r)->mutable_run_as_group()->set_value(1000); });
+    s.RunSandboxChanged("Run.GroupWithUser", Name("group"), [&](auto& r) {
+      sc(r)->mutable_run_as_group()->set_value(1000);
+      sc(r)->mutable_run_as_user()->set_value(0);
+    });
+    s.RunSandboxChanged("Run.SeccompPathWithoutForm", Name("seccomp"), [&](auto& r) { sc(r)->set_seccomp_profile_path("my-profile.json"); });
+    s.RunSandboxChanged("Run.SeccompMissingProfileFile", Name("seccomp"), [&](auto& r) {
+      sc(r)->mutable_seccomp()->set_profile_type(cri::SecurityProfile::Localhost);
+      sc(r)->mutable_seccomp()->set_localhost_ref("/nonexistent/podlife-profile.json");
+    });
+    s.RunSandboxChanged("Run.UntrustedWithHostNetwork", Name("untrusted"), [](auto& r) {
+      (*r.mutable_config()->mutable_annotations())["io.kubernetes.cri.untrusted-workload"] = "true";
+    });
+  });
+}
+
 }  // namespace
 }  // namespace podlife::fakes
 
@@ -554,14 +702,17 @@ int main(int argc, char** argv) {
       podlife::fakes::RealEndpoint() = arg.substr(19);
     } else if (arg.rfind("--image=", 0) == 0) {
       podlife::fakes::Image() = arg.substr(8);
+    } else if (arg == "--pull-image") {
+      podlife::fakes::PullOnRuntime() = true;
     } else if (arg == "--print") {
       podlife::fakes::PrintTranscripts() = true;
     } else if (arg == "--help" || arg == "-h") {
-      std::cout << "usage: podlife_cri_differential [--runtime-endpoint=unix:///path] [--image=IMAGE] [--print]\n"
-                   "                                [gtest flags]\n"
+      std::cout << "usage: podlife_cri_differential [--runtime-endpoint=unix:///path] [--image=IMAGE] [--pull-image]\n"
+                   "                                [--print] [gtest flags]\n"
                    "Runs the same CRI call sequences against a fresh fake and the runtime at --runtime-endpoint\n"
                    "(default $PODLIFE_CRI_ENDPOINT) and fails on any unlisted difference; --print shows the\n"
-                   "runtime's transcripts.\n";
+                   "runtime's transcripts. --pull-image pulls IMAGE on the runtime first (a runtime that has\n"
+                   "not imported it, such as a standalone podlife-fake-cri --flavor containerd-1.6.20).\n";
       return 0;
     } else {
       std::cerr << "podlife_cri_differential: unknown option '" << arg << "'\n";

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "fakes/cri/scenario.h"
 #include "fakes/cri/tests/cri_test_client.h"
 
 namespace podlife::fakes {
@@ -290,7 +291,127 @@ TEST_F(FakeCriE2ETest, StopWithTimeoutZeroKillsAtOnceAndStopIsIdempotent) {
   ASSERT_TRUE(client_->Stop(c, 0).ok());
   EXPECT_EQ(client_->StatusOf(c).exit_code(), 137);
   EXPECT_TRUE(client_->Stop(c, 0).ok());
+  EXPECT_TRUE(client_->Stop("unknown", 0).ok()) << "the default flavour is the CRI contract: stops are idempotent";
+}
+
+// The two flavours over the socket: the stops of an unknown container and sandbox.
+grpc::Status StopSandbox(CriTestClient& client, const std::string& id) {
+  cri::StopPodSandboxRequest req;
+  req.set_pod_sandbox_id(id);
+  cri::StopPodSandboxResponse resp;
+  return client.runtime->StopPodSandbox(CriTestClient::Context().get(), req, &resp);
+}
+
+TEST(FakeCriFlavourTest, Containerd1620AnswersNotFoundToStopsOfUnknownIdsAndCriAnswersOk) {
+  for (Flavor flavor : {Flavor::kContainerd1_6_20, Flavor::kCri}) {
+    FakeCriOptions options;
+    options.flavor = flavor;
+    std::string error;
+    auto server = FakeCriServer::Start(options, &error);
+    ASSERT_TRUE(server) << error;
+    CriTestClient client(server->NewChannel());
+    const auto expected = flavor == Flavor::kCri ? grpc::StatusCode::OK : grpc::StatusCode::NOT_FOUND;
+    EXPECT_EQ(client.Stop("unknown", 0).error_code(), expected) << FlavorName(flavor);
+    EXPECT_EQ(StopSandbox(client, "unknown").error_code(), expected) << FlavorName(flavor);
+    cri::ContainerStatus status;
+    EXPECT_EQ(client.Status("unknown", &status).error_code(), grpc::StatusCode::NOT_FOUND) << FlavorName(flavor);
+  }
+}
+
+TEST_F(FakeCriE2ETest, SetFlavorChangesTheAnswersOfLaterCalls) {
+  server_->SetFlavor(Flavor::kContainerd1_6_20);
   EXPECT_EQ(client_->Stop("unknown", 0).error_code(), grpc::StatusCode::NOT_FOUND);
+  server_->SetFlavor(Flavor::kCri);
+  EXPECT_TRUE(client_->Stop("unknown", 0).ok());
+}
+
+TEST_F(FakeCriE2ETest, CreateContainerWithAGroupButNoUserIsRefusedAsContainerdDoes) {
+  const std::string sandbox = client_->Pod();
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image("busybox");
+  cri::PullImageResponse pulled;
+  ASSERT_TRUE(client_->images->PullImage(CriTestClient::Context().get(), pull, &pulled).ok());
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  req.mutable_config()->mutable_metadata()->set_name("app");
+  req.mutable_config()->mutable_image()->set_image("busybox");
+  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(1000);
+  *req.mutable_sandbox_config() = CriTestClient::SandboxConfig("pod");
+  cri::CreateContainerResponse resp;
+  auto st = client_->runtime->CreateContainer(CriTestClient::Context().get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(st.error_message(), HasSubstr("user group \"1000\" is specified without user"));
+  EXPECT_TRUE(server_->Containers().empty());
+  // The call log records the refused call and its outcome, like any other.
+  auto calls = server_->calls().Calls("CreateContainer");
+  ASSERT_EQ(calls.size(), 1u);
+  EXPECT_EQ(calls[0].code, grpc::StatusCode::UNKNOWN);
+}
+
+TEST_F(FakeCriE2ETest, RunPodSandboxWithAnUnconfiguredRuntimeHandlerIsRefused) {
+  cri::RunPodSandboxRequest req;
+  *req.mutable_config() = CriTestClient::SandboxConfig("pod");
+  req.set_runtime_handler("kata");
+  cri::RunPodSandboxResponse resp;
+  auto st = client_->runtime->RunPodSandbox(CriTestClient::Context().get(), req, &resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(), "failed to get sandbox runtime: no runtime for \"kata\" is configured");
+}
+
+TEST_F(FakeCriE2ETest, AScenarioDescribesTheRuntimesHandlersAndAppArmor) {
+  auto parsed = ParseScenario("runtimeHandlers: [runc, kata]\nappArmorProfiles: [podlife-test]\n", "host.yaml");
+  ASSERT_TRUE(std::holds_alternative<Scenario>(parsed));
+  ApplyScenario(std::get<Scenario>(parsed), *server_);
+  cri::RunPodSandboxRequest run;
+  *run.mutable_config() = CriTestClient::SandboxConfig("pod");
+  run.set_runtime_handler("kata");
+  cri::RunPodSandboxResponse ran;
+  ASSERT_TRUE(client_->runtime->RunPodSandbox(CriTestClient::Context().get(), run, &ran).ok());
+
+  cri::PullImageRequest pull;
+  pull.mutable_image()->set_image("busybox");
+  cri::PullImageResponse pulled;
+  ASSERT_TRUE(client_->images->PullImage(CriTestClient::Context().get(), pull, &pulled).ok());
+  auto create = [&](const std::string& name, const std::string& profile) {
+    cri::CreateContainerRequest req;
+    req.set_pod_sandbox_id(ran.pod_sandbox_id());
+    req.mutable_config()->mutable_metadata()->set_name(name);
+    req.mutable_config()->mutable_image()->set_image("busybox");
+    auto* apparmor = req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_apparmor();
+    apparmor->set_profile_type(cri::SecurityProfile::Localhost);
+    apparmor->set_localhost_ref(profile);
+    cri::CreateContainerResponse resp;
+    return client_->runtime->CreateContainer(CriTestClient::Context().get(), req, &resp);
+  };
+  EXPECT_TRUE(create("loaded", "podlife-test").ok());
+  auto st = create("missing", "other");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(st.error_message(), HasSubstr("apparmor profile not found other"));
+}
+
+TEST_F(FakeCriE2ETest, StreamingCallsAnswerUnimplementedForWantOfAStreamingServer) {
+  const std::string c = client_->Started(client_->Pod(), "app");
+  cri::ExecRequest exec;
+  exec.set_container_id(c);
+  exec.add_cmd("sh");
+  exec.set_stdout(true);
+  cri::ExecResponse exec_resp;
+  auto st = client_->runtime->Exec(CriTestClient::Context().get(), exec, &exec_resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(st.error_message(), HasSubstr("no streaming server"));
+  cri::AttachRequest attach;
+  attach.set_container_id(c);
+  cri::AttachResponse attach_resp;
+  st = client_->runtime->Attach(CriTestClient::Context().get(), attach, &attach_resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(st.error_message(), HasSubstr("Attach is not supported by podlife-fake-cri"));
+  cri::PortForwardRequest forward;
+  forward.add_port(80);
+  cri::PortForwardResponse forward_resp;
+  st = client_->runtime->PortForward(CriTestClient::Context().get(), forward, &forward_resp);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNIMPLEMENTED);
+  EXPECT_THAT(st.error_message(), HasSubstr("no streaming server"));
+  EXPECT_EQ(server_->calls().Calls("Exec").size(), 1u);
 }
 
 TEST_F(FakeCriE2ETest, ClientDeadlineShorterThanTheGraceLeavesTheContainerRunning) {

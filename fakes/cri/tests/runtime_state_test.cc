@@ -166,6 +166,7 @@ TEST_F(RuntimeStateTest, ExecNeedsARunningContainer) {
 }
 
 TEST_F(RuntimeStateTest, UnknownContainerIsNotFoundExceptForIdempotentRemove) {
+  state_.SetFlavor(Flavor::kContainerd1_6_20);
   cri::ContainerStatus s;
   auto st = state_.ContainerStatus("nope", &s);
   EXPECT_EQ(st.error_code(), grpc::StatusCode::NOT_FOUND);
@@ -177,6 +178,60 @@ TEST_F(RuntimeStateTest, UnknownContainerIsNotFoundExceptForIdempotentRemove) {
   EXPECT_TRUE(state_.RemoveContainer("nope").ok());
   EXPECT_TRUE(state_.RemovePodSandbox("nope").ok());
   EXPECT_EQ(state_.StopPodSandbox("nope").error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RuntimeStateTest, CriFlavourStopsOfUnknownIdsSucceedWithNothingToDo) {
+  ASSERT_EQ(state_.flavor(), Flavor::kCri) << "the CRI contract is the default";
+  StopPlan plan;
+  plan.action = StopPlan::Action::kExitNow;
+  ASSERT_TRUE(state_.PlanStop("nope", 10, &plan).ok());
+  EXPECT_EQ(plan.action, StopPlan::Action::kNothing);
+  EXPECT_TRUE(state_.StopPodSandbox("nope").ok());
+  // Only the stops are idempotent for unknown IDs: the rest still answer NOT_FOUND.
+  cri::ContainerStatus s;
+  EXPECT_EQ(state_.ContainerStatus("nope", &s).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(state_.StartContainer("nope").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(state_.CheckExec("nope").error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(RuntimeStateTest, CreateContainerRefusesWhatRequestValidationRefusesWithoutReservingTheName) {
+  std::string sandbox = RunSandbox();
+  state_.PullImage("busybox");
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  req.mutable_config()->mutable_metadata()->set_name("app");
+  req.mutable_config()->mutable_image()->set_image("busybox");
+  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_run_as_group()->set_value(1000);
+  std::string id;
+  auto st = state_.CreateContainer(req, &id);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_THAT(st.error_message(), HasSubstr("user group \"1000\" is specified without user"));
+  EXPECT_TRUE(state_.containers().empty());
+  // The name was not kept: the corrected request creates the container.
+  req.mutable_config()->mutable_linux()->mutable_security_context()->mutable_run_as_user()->set_value(1000);
+  EXPECT_TRUE(state_.CreateContainer(req, &id).ok());
+}
+
+TEST_F(RuntimeStateTest, CreateContainerWithoutMetadataIsUnknownAsInContainerd) {
+  std::string sandbox = RunSandbox();
+  cri::CreateContainerRequest req;
+  req.set_pod_sandbox_id(sandbox);
+  std::string id;
+  auto st = state_.CreateContainer(req, &id);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(), "container config must include metadata");
+}
+
+TEST_F(RuntimeStateTest, RunPodSandboxRefusesAnUnconfiguredRuntimeHandler) {
+  auto req = SandboxRequest("pod");
+  req.set_runtime_handler("kata");
+  std::string id;
+  auto st = state_.RunPodSandbox(req, &id);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNKNOWN);
+  EXPECT_EQ(st.error_message(), "failed to get sandbox runtime: no runtime for \"kata\" is configured");
+  EXPECT_TRUE(state_.sandboxes().empty());
+  req.set_runtime_handler("runc");
+  EXPECT_TRUE(state_.RunPodSandbox(req, &id).ok());
 }
 
 TEST_F(RuntimeStateTest, StopPlanFollowsTheWorkloadsSigtermBehaviour) {

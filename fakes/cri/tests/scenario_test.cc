@@ -78,6 +78,30 @@ TEST(ScenarioTest, EmptyDocumentScriptsNothing) {
   EXPECT_FALSE(s.pod_ips.has_value());
 }
 
+TEST(ScenarioTest, FlavorPicksWhoseAnswersTheFakeGives) {
+  EXPECT_FALSE(ParseOk("podIPs: []\n").flavor.has_value());
+  EXPECT_EQ(ParseOk("flavor: containerd-1.6.20\n").flavor, Flavor::kContainerd1_6_20);
+  EXPECT_EQ(ParseOk("flavor: cri\n").flavor, Flavor::kCri);
+}
+
+TEST(ScenarioTest, UnknownFlavorIsNamedWithItsLine) {
+  EXPECT_EQ(ParseError("podIPs: []\nflavor: containerd-2.0\n"),
+            "s.yaml:2: flavor: unknown flavour 'containerd-2.0' (expected one of cri, containerd-1.6.20)");
+}
+
+TEST(ScenarioTest, RuntimeHandlersAndAppArmorProfilesDescribeTheRuntimesHost) {
+  Scenario s = ParseOk("runtimeHandlers: [runc, kata]\nappArmorProfiles: [podlife-test]\n");
+  EXPECT_EQ(s.runtime_handlers, (std::vector<std::string>{"runc", "kata"}));
+  EXPECT_EQ(s.apparmor_profiles, (std::vector<std::string>{"podlife-test"}));
+  EXPECT_FALSE(ParseOk("podIPs: []\n").apparmor_profiles.has_value()) << "absent: AppArmor stays off";
+}
+
+TEST(ScenarioTest, EmptyRuntimeHandlersAreNamedWithTheirLine) {
+  EXPECT_EQ(ParseError("podIPs: []\nruntimeHandlers: []\n"),
+            "s.yaml:2: runtimeHandlers: needs at least one handler (the first is the default)");
+  EXPECT_EQ(ParseError("runtimeHandlers: [runc, \"\"]\n"), "s.yaml:1: runtimeHandlers: a handler name must not be empty");
+}
+
 TEST(ScenarioTest, UnknownFieldIsNamedWithItsPathAndLine) {
   EXPECT_EQ(ParseError("exec:\n  - command: [true]\n    exitcode: 3\n"),
             "s.yaml:3: exec[0].exitcode: unknown field (expected one of: command, delayMs, exitCode, stderr, "
@@ -255,7 +279,7 @@ TEST(ScriptTest, AFaultOrGateForAnUnknownMethodIsRejectedWhenWritten) {
   } catch (const std::invalid_argument& e) {
     EXPECT_THAT(e.what(), StartsWith("fault: unknown CRI method 'StartContainr' (the fake serves Version "));
   }
-  EXPECT_THROW(script.AddGate("Exec"), std::invalid_argument);
+  EXPECT_THROW(script.AddGate("UpdateContainerResources"), std::invalid_argument);
   EXPECT_THROW(script.ClearFaults("startcontainer"), std::invalid_argument);
   EXPECT_TRUE(script.Unconsumed().empty());  // nothing was written
 }

@@ -49,6 +49,14 @@ class StandaloneFakeCriTest : public ::testing::Test {
     return line ? line->substr(prefix.size()) : "";
   }
 
+  // StopContainer of an unknown ID on the program's socket, over a channel closed before the
+  // program is stopped (an open one would hold its shutdown for its grace period).
+  grpc::StatusCode StopUnknownContainer() {
+    CriTestClient client(grpc::CreateChannel("unix:" + (dir_ / "run/cri.sock").string(),
+                                             grpc::InsecureChannelCredentials()));
+    return client.Stop("unknown", 0).error_code();
+  }
+
   fs::path dir_;
 };
 
@@ -139,6 +147,43 @@ TEST_F(StandaloneFakeCriTest, BadUsageExits2WithHelp) {
   ASSERT_TRUE(help.Start({PODLIFE_FAKE_CRI_BIN, "--help"}));
   EXPECT_EQ(help.Wait(kWait), 0);
   EXPECT_THAT(help.DrainStdout(), HasSubstr("--scenario FILE"));
+}
+
+TEST_F(StandaloneFakeCriTest, AnUnknownFlavourIsAUsageError) {
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN, "--flavor", "containerd-1.7"}));
+  EXPECT_EQ(server.Wait(kWait), 2);
+  EXPECT_THAT(server.DrainStderr(),
+              HasSubstr("--flavor: unknown flavour 'containerd-1.7' (expected one of cri, containerd-1.6.20)"));
+}
+
+// The stop of an unknown container, over the socket, per flavour: the default and the flag.
+TEST_F(StandaloneFakeCriTest, TheFlavourFlagPicksWhoseAnswersItGives) {
+  for (const auto& [flags, expected] : std::vector<std::pair<std::vector<std::string>, grpc::StatusCode>>{
+           {{}, grpc::StatusCode::OK},
+           {{"--flavor", "cri"}, grpc::StatusCode::OK},
+           {{"--flavor=containerd-1.6.20"}, grpc::StatusCode::NOT_FOUND}}) {
+    ChildProcess server;
+    StartServer(server, flags);
+    EXPECT_EQ(StopUnknownContainer(), expected) << (flags.empty() ? "default" : flags.back());
+    server.Signal(SIGTERM);
+    EXPECT_EQ(server.Wait(kWait), 0) << server.DrainStderr();
+  }
+}
+
+TEST_F(StandaloneFakeCriTest, TheFlagOverridesTheScenariosFlavour) {
+  std::string scenario = WriteFile("scenario.yaml", "flavor: containerd-1.6.20\n");
+  ChildProcess server;
+  StartServer(server, {"--scenario", scenario});
+  EXPECT_EQ(StopUnknownContainer(), grpc::StatusCode::NOT_FOUND);
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0);
+
+  ChildProcess overridden;
+  StartServer(overridden, {"--scenario", scenario, "--flavor", "cri"});
+  EXPECT_EQ(StopUnknownContainer(), grpc::StatusCode::OK);
+  overridden.Signal(SIGTERM);
+  EXPECT_EQ(overridden.Wait(kWait), 0);
 }
 
 TEST_F(StandaloneFakeCriTest, DefaultListenIsAPrivateSocket) {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include "fakes/cri/fake_cri_server.h"
@@ -14,7 +15,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--simulate] [--print-calls]
+constexpr const char* kUsage = R"(usage: podlife-fake-cri [--listen ADDRESS] [--scenario FILE] [--simulate] [--flavor NAME]
+                        [--print-calls]
 
 Serves a fake Kubernetes CRI runtime (runtime.v1 RuntimeService and ImageService) that any CRI
 client can drive: pod sandboxes, containers, images and ExecSync, simulated in memory with
@@ -28,6 +30,12 @@ containerd 1.6's state machine and error messages. Nothing is executed and no re
   --simulate         run containers' commands and unscripted ExecSync commands in a simulated
                      shell (echo, printf, cat, ls, id, sleep, exit, trap, ...) and write
                      container logs at log_directory/log_path; scripted results still win.
+  --flavor NAME      whose answers to give where runtimes differ (overrides the scenario's
+                     `flavor:`):
+                       cri                the CRI contract and current containerd (>= 1.6.35,
+                                          >= 1.7.21): StopContainer and StopPodSandbox of an
+                                          unknown ID answer OK. The default.
+                       containerd-1.6.20  Debian 12's containerd: those stops answer NOT_FOUND.
   --print-calls      print the call log to stderr when stopping.
   -h, --help         this text.
 
@@ -41,6 +49,7 @@ int main(int argc, char** argv) {
   podlife::fakes::FakeCriOptions options;
   std::string scenario_path;
   bool print_calls = false;
+  std::optional<podlife::fakes::Flavor> flavor;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     auto value = [&](const char* flag) -> std::string {
@@ -61,6 +70,14 @@ int main(int argc, char** argv) {
       scenario_path = value("--scenario");
     } else if (arg == "--simulate") {
       options.simulate_commands = true;
+    } else if (arg == "--flavor" || arg.rfind("--flavor=", 0) == 0) {
+      const std::string name = value("--flavor");
+      flavor = podlife::fakes::ParseFlavor(name);
+      if (!flavor) {
+        std::cerr << "podlife-fake-cri: --flavor: unknown flavour '" << name << "' (expected one of "
+                  << podlife::fakes::FlavorChoices() << ")\n";
+        return 2;
+      }
     } else if (arg == "--print-calls") {
       print_calls = true;
     } else {
@@ -78,6 +95,8 @@ int main(int argc, char** argv) {
     }
     scenario = std::get<podlife::fakes::Scenario>(loaded);
   }
+  if (flavor) scenario.flavor = flavor;  // the flag wins over the scenario
+  if (scenario.flavor) options.flavor = *scenario.flavor;
 
   // Block the stop signals before gRPC starts its threads, so only sigwait below sees them.
   sigset_t stop_signals;

@@ -199,7 +199,7 @@ TEST_F(CriProxyTest, EveryMethodOfTheProtoIsForwarded) {
           << "the proxy does not serve " << method->name();
     }
   }
-  EXPECT_GE(methods, 24);
+  EXPECT_GE(methods, 27);
 }
 
 TEST_F(CriProxyTest, TheClientsDeadlineReachesTheUpstream) {
