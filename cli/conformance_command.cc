@@ -17,7 +17,8 @@ Runs the conformance suite: every case in conformance/CASES.md, once per profile
 implementation (builtin: podlife's engine; command:CMD: your program speaking
 conformance/PROTOCOL.md, e.g. command:"podlife implement") and a CRI runtime (fake: a fresh fake
 CRI server per case, with call log and fault injection; unix:///path: a real runtime such as
-containerd, where cases needing the fake's call log or faults are skipped). Prints a summary per
+containerd, behind a fresh CRI proxy per case that records the calls and injects the faults, where
+cases needing what only the fake can do, such as scripted exec output, are skipped). Prints a summary per
 area at the end (passed, failed, skipped and why). A failed case is followed by the CRI calls,
 events and HTTP requests it saw; a case still running after --case-timeout (default 60 s) is
 failed and released, and the run goes on. Exit status 0 when no case failed.

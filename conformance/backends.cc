@@ -17,7 +17,14 @@
 #include <mutex>
 #include <thread>
 
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
 #include "conformance/framework.h"
+#include "fakes/proxy/cri_proxy.h"
+#include "runtime/v1/api.grpc.pb.h"
+#include "src/core/endpoint.h"
 #include "src/core/profile.h"
 #include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
@@ -29,6 +36,7 @@ namespace podlife::conformance {
 namespace {
 
 using nlohmann::json;
+namespace cri = ::runtime::v1;
 
 // --- runtimes --------------------------------------------------------------------------------
 
@@ -41,6 +49,13 @@ class FakeRuntime : public RuntimeBackend {
   bool Has(Capability c) const override { return c != Capability::kRunsCommands; }
   std::string image() const override { return image_; }
   fakes::FakeCriServer* fake() override { return server_.get(); }
+  fakes::CallFront* front() override { return &server_->front(); }
+  std::string ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) override {
+    server_->ExitContainer(container_id, exit_code, reason);
+    return "";
+  }
+  std::vector<std::string> Unconsumed() override { return server_->Unconsumed(); }
+  void Shutdown() override { server_->Shutdown(); }
   void IgnoreSigterm(const std::string& container) override {
     fakes::WorkloadRule rule;
     rule.container_name = container;
@@ -53,19 +68,101 @@ class FakeRuntime : public RuntimeBackend {
   std::string image_;
 };
 
+// A real CRI runtime behind an in-process CRI proxy (fakes/proxy): the implementation talks to the
+// proxy, which records every call and applies the case's faults before forwarding. The suite's
+// own side-channel calls for exit control go to the runtime directly, so they are not in the log.
 class CriRuntime : public RuntimeBackend {
  public:
-  CriRuntime(std::string endpoint, std::string image) : endpoint_(std::move(endpoint)), image_(std::move(image)) {}
-  std::string name() const override { return endpoint_; }
-  std::string endpoint() const override { return endpoint_; }
-  // Observed only through CRI and HTTP; what it offers is real processes.
-  bool Has(Capability c) const override { return c == Capability::kRunsCommands; }
+  CriRuntime(std::unique_ptr<fakes::CriProxy> proxy, std::string image)
+      : proxy_(std::move(proxy)), image_(std::move(image)) {
+    auto parsed = ParseEndpoint(proxy_->upstream());
+    auto channel = grpc::CreateChannel(std::get<Endpoint>(parsed).GrpcTarget(), grpc::InsecureChannelCredentials());
+    runtime_ = cri::RuntimeService::NewStub(channel);
+  }
+  std::string name() const override { return proxy_->upstream(); }
+  std::string endpoint() const override { return proxy_->address(); }
+  bool Has(Capability c) const override {
+    return c == Capability::kRunsCommands || c == Capability::kCallLog || c == Capability::kFaults ||
+           c == Capability::kExitControl;
+  }
+  std::string WhyLacks(Capability c) const override {
+    switch (c) {
+      case Capability::kExecScript:
+        return "a real runtime runs the exec'd command itself, so its output and exit cannot be scripted";
+      case Capability::kClockControl:
+        return "a real runtime reports the time a container really finished; it cannot be set in the past";
+      case Capability::kPodIp:
+        return "a pod on its own network needs CNI, and its IP would not reach the host's loopback where the "
+               "hook endpoints listen";
+      default:
+        return "";
+    }
+  }
   std::string image() const override { return image_; }
+  std::string workload_command(bool stubborn) const override {
+    return stubborn ? kExitableStubbornWorkloadCommand : kExitableWorkloadCommand;
+  }
+  fakes::CallFront* front() override { return &proxy_->front(); }
+  std::vector<std::string> Unconsumed() override { return proxy_->Unconsumed(); }
+  void Shutdown() override { proxy_->Shutdown(); }
+  std::string ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) override;
 
  private:
-  std::string endpoint_;
+  std::string State(const std::string& container_id, int* exit_code);
+
+  std::unique_ptr<fakes::CriProxy> proxy_;
   std::string image_;
+  std::unique_ptr<cri::RuntimeService::Stub> runtime_;  // direct, past the proxy
+  std::mutex poll_mu_;
+  std::condition_variable poll_cv_;  // nobody notifies it: the wait between two polls of the runtime
 };
+
+std::string CriRuntime::State(const std::string& container_id, int* exit_code) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  cri::ContainerStatusRequest request;
+  request.set_container_id(container_id);
+  cri::ContainerStatusResponse response;
+  grpc::Status st = runtime_->ContainerStatus(&context, request, &response);
+  if (!st.ok()) return "ContainerStatus: " + st.error_message();
+  *exit_code = response.status().exit_code();
+  return cri::ContainerState_Name(response.status().state());
+}
+
+// The workload (kExitableWorkloadCommand) exits with the code in /.podlife-exit on SIGUSR1. The
+// exec ends with the container (its process dies with PID 1), so its own outcome says nothing;
+// the container's state does.
+std::string CriRuntime::ExitContainer(const std::string& container_id, int exit_code, const std::string&) {
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    cri::ExecSyncRequest request;
+    request.set_container_id(container_id);
+    for (const char* arg : {"sh", "-c"}) request.add_cmd(arg);
+    request.add_cmd("echo " + std::to_string(exit_code) + " > /.podlife-exit && kill -USR1 1");
+    request.set_timeout(10);
+    cri::ExecSyncResponse response;
+    (void)runtime_->ExecSync(&context, request, &response);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::string state;
+  int code = -1;
+  // containerd records the exit from its task event shortly after the process ended: poll for it.
+  for (int polls = 0; std::chrono::steady_clock::now() < deadline; ++polls) {
+    state = State(container_id, &code);
+    if (state == "CONTAINER_EXITED") break;
+    std::unique_lock lock(poll_mu_);
+    poll_cv_.wait_for(lock, std::chrono::milliseconds(polls < 10 ? 10 : 50));
+  }
+  if (state != "CONTAINER_EXITED") {
+    return "container " + container_id + " did not exit within 20 s of SIGUSR1 (state " + state +
+           "); does its command come from {WORKLOAD} or {STUBBORN_WORKLOAD}?";
+  }
+  if (code != exit_code) {
+    return "container " + container_id + " exited " + std::to_string(code) + ", want " + std::to_string(exit_code);
+  }
+  return "";
+}
 
 // --- builtin: the engine in-process ---------------------------------------------------------
 
@@ -525,7 +622,10 @@ std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::str
     return std::make_unique<FakeRuntime>(std::move(server), selection.image);
   }
   if (selection.runtime.rfind("unix://", 0) == 0 || selection.runtime.rfind("tcp://", 0) == 0) {
-    return std::make_unique<CriRuntime>(selection.runtime, selection.image);
+    // A proxy of its own for each case: a fresh call log and fault script, as the fake gives.
+    auto proxy = fakes::CriProxy::Start({"", selection.runtime}, error);
+    if (!proxy) return nullptr;
+    return std::make_unique<CriRuntime>(std::move(proxy), selection.image);
   }
   *error = "--runtime: want fake or unix:///path/to/cri.sock, got '" + selection.runtime + "'";
   return nullptr;

@@ -21,6 +21,11 @@ namespace podlife::conformance {
 
 inline constexpr char kWorkloadSpec[] = "    image: {IMAGE}\n    command: {WORKLOAD}\n";
 
+// An image reference no runtime has, for cases about pulling: the implementation must pull it.
+// The fake's pull of it succeeds (it pulls anything); a real runtime's fails (no registry serves
+// it), so a case asserts on the pull itself, not on what follows it.
+inline constexpr char kAbsentImage[] = "localhost/podlife-absent:never-pulled";
+
 // A regular (or, with SidecarSpec, restartPolicy Always init) container running the workload;
 // `extra` is appended under it (e.g. its lifecycle).
 inline std::string Regular(const std::string& name, const std::string& extra = "") {

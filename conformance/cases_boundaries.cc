@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <grpcpp/client_context.h>
 
+#include "conformance/case_helpers.h"
 #include "conformance/framework.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "runtime/v1/api.pb.h"
@@ -53,29 +54,31 @@ std::string Replaced(std::string text, const std::string& from, const std::strin
 PODLIFE_AREA(ExecOutput);
 
 PODLIFE_CASE(ExecOutput, BothStreamsStdoutFirstInTheMessage,
-             {.ids = "EX-02 EX-04 CRI-04", .needs = {Capability::kFaults},
+             {.ids = "EX-02 EX-04 CRI-04",
               .must = "An exec hook failing with output on both streams MUST fail with `... error: command '<cmd>' exited with 1: <stderr>, message: \"<stdout><stderr>\"`: stderr alone in the error, stdout then stderr in the message."}) {
   fakes::ExecResult both;
   both.exit_code = 1;
   both.stdout_text = "out\n";
   both.stderr_text = "err\n";
-  fake().ScriptExec({"sh", "-c", "report"}, both, 1);
-  SyncReport r = Pod("  containers:\n" + App("app", Exec("postStart", "report"))).Sync();
+  const std::string script = "echo out; echo err >&2; exit 1";
+  fake().ExecGives({"sh", "-c", script}, both, 1);
+  SyncReport r = Pod("  containers:\n" + App("app", Exec("postStart", script))).Sync();
   const ContainerReport& app = r.Get("app");
-  const std::string error = "command 'sh -c report' exited with 1: err\n";
+  const std::string error = "command 'sh -c " + script + "' exited with 1: err\n";
   EXPECT_EQ(app.reason, PostStartReason(v135(), error));
-  EXPECT_EQ(app.message, "Exec lifecycle hook ([sh -c report]) for Container \"app\" in Pod \"" + PodRef() +
+  EXPECT_EQ(app.message, "Exec lifecycle hook ([sh -c " + script + "]) for Container \"app\" in Pod \"" + PodRef() +
                              "\" failed - error: " + error + ", message: \"out\\nerr\\n\"");
 }
 
 PODLIFE_CASE(ExecOutput, OutputOnSuccessRecordsNothing,
-             {.ids = "EX-03 HD-03 PR-06", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "EX-03 HD-03 PR-06", .needs = {Capability::kCallLog},
               .must = "postStart and preStop exec hooks exiting 0 with output on stdout and stderr MUST succeed: no failure reason or message, no FailedPostStartHook, no FailedPreStopHook, the container left running until the kill."}) {
   fakes::ExecResult noisy;
   noisy.stdout_text = "starting\n";
   noisy.stderr_text = "warning: something\n";
-  fake().ScriptExec({"sh", "-c", "noisy"}, noisy, 2);
-  SyncReport r = Pod("  containers:\n" + App("app", Exec("postStart", "noisy") + Exec("preStop", "noisy"))).Sync();
+  const std::string script = "echo starting; echo warning: something >&2";
+  fake().ExecGives({"sh", "-c", script}, noisy, 2);
+  SyncReport r = Pod("  containers:\n" + App("app", Exec("postStart", script) + Exec("preStop", script))).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.Get("app").reason, "");
   EXPECT_EQ(r.Get("app").message, "");
@@ -111,7 +114,8 @@ PODLIFE_CASE(StartFailure, PullFailureIsErrImagePullWithTwoFailedEvents,
              {.ids = "PS-02 EV-03 PS-01", .needs = {Capability::kFaults, Capability::kCallLog},
               .must = "A PullImage error MUST fail the start with reason ErrImagePull and the runtime's whole error as message, record Warning Failed `Failed to pull image \"<image>\": <error>` then Warning Failed `Error: ErrImagePull`, and create nothing."}) {
   fake().FailNext("PullImage", grpc::StatusCode::NOT_FOUND, "failed to resolve reference: not found");
-  SyncReport r = Pod("  containers:\n" + App("app")).Sync();
+  // An image the runtime lacks, so the implementation pulls it (and the fault answers the pull).
+  SyncReport r = Pod("  containers:\n" + Replaced(App("app"), "{IMAGE}", kAbsentImage)).Sync();
   EXPECT_FALSE(r.ok);
   const std::string error = "rpc error: code = NotFound desc = failed to resolve reference: not found";
   const ContainerReport& app = r.Get("app");
@@ -120,7 +124,7 @@ PODLIFE_CASE(StartFailure, PullFailureIsErrImagePullWithTwoFailedEvents,
   EXPECT_EQ(app.container_id, "");
   auto failed = EventsWithReason("Failed");
   ASSERT_EQ(failed.size(), 2u) << "two Failed events: the image manager's, then startContainer's";
-  EXPECT_EQ(failed.at(0).message, "Failed to pull image \"" + runtime().image() + "\": " + error);
+  EXPECT_EQ(failed.at(0).message, "Failed to pull image \"" + std::string(kAbsentImage) + "\": " + error);
   EXPECT_EQ(failed.at(1).message, "Error: ErrImagePull");
   for (const auto& e : failed) {
     EXPECT_EQ(e.type, "Warning");
@@ -184,7 +188,7 @@ PODLIFE_CASE(StartFailure, StartFailureEventNamesTheContainerNotItsId,
 }
 
 PODLIFE_CASE(StartFailure, HookFailureEventNamesTheContainerNotItsId,
-             {.ids = "EV-04 PS-06 PS-07", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "EV-04 PS-06 PS-07", .needs = {Capability::kFaults, Capability::kCallLog, Capability::kExecScript},
               .must = "A failed postStart whose runtime output names the container's ID MUST keep the ID in the reported message, and the 1.21 FailedPostStartHook event (the whole message) MUST name the container instead; 1.35's event is `PostStartHook failed`."}) {
   GateGuard hold{fake().HoldNext("ExecSync")};
   PodUnderTest& p = Pod("  containers:\n" + App("app", Exec("postStart", "report")));
@@ -220,12 +224,12 @@ PODLIFE_CASE(StartFailure, FailedPostStartReasonPerProfile,
 PODLIFE_AREA(GraceEdges);
 
 PODLIFE_CASE(GraceEdges, FractionalHookSecondsAreTruncated,
-             {.ids = "PR-05 PR-07 PR-08", .needs = {Capability::kFaults, Capability::kCallLog},
+             {.ids = "PR-05 PR-07 PR-08", .needs = {Capability::kCallLog},
               .must = "With grace 5 and a preStop exec taking 1.5 s, StopContainer MUST get 4: the whole seconds elapsed (1) are subtracted, not 1.5 or 2."}) {
   fakes::ExecResult slow;
   slow.delay = 1500ms;
-  fake().ScriptExec({"sh", "-c", "drain"}, slow, 1);
-  SyncReport r = Pod("  containers:\n" + App("app", Exec("preStop", "drain")), 5).Sync();
+  fake().ExecGives({"sh", "-c", "sleep 1.5"}, slow, 1);
+  SyncReport r = Pod("  containers:\n" + App("app", Exec("preStop", "sleep 1.5")), 5).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   ASSERT_EQ(pod().Kill(std::nullopt), "");
   ASSERT_EQ(Calls("ExecSync").size(), 1u);

@@ -67,7 +67,11 @@ std::string CasesMarkdown() {
       << "can fail, delay or hold calls: the fake), `pod-ip` (the runtime gives the pod an IP reaching the\n"
       << "host's loopback: the fake), `probe-exec` (the implementation runs a probe-style exec with a\n"
       << "timeout: protocol op `exec`), `exit-control` (the runtime can end a container's workload on\n"
-      << "demand, as if PID 1 exited: the fake). A case whose needs are not met is skipped with the reason.\n\n";
+      << "demand, as if PID 1 exited: the fake; a real runtime through a workload that exits on SIGUSR1),\n"
+      << "`exec-script` (ExecSync results are scripted: the fake), `clock-control` (a container's finish\n"
+      << "can be reported in the past: the fake). `call-log`, `faults` and `exit-control` hold on a real\n"
+      << "runtime too, through the CRI proxy the suite puts in front of it (fakes/proxy). A case whose\n"
+      << "needs are not met is skipped with the reason.\n\n";
   std::map<std::string, std::vector<const RegisteredCase*>> by_area;
   std::set<std::string> covered;
   for (const auto& c : AllCases()) {

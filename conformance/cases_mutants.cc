@@ -282,7 +282,7 @@ PODLIFE_CASE(SyncRules, AnExitedSidecarIsNotRestartedForAFinishedPod,
 }
 
 PODLIFE_CASE(SyncRules, TheBackOffDoublesEachRestart,
-             {.ids = "SP-04 PS-09", .needs = {Capability::kExitControl},
+             {.ids = "SP-04 PS-09", .needs = {Capability::kExitControl, Capability::kClockControl},
               .must = "A container restarted each time its back-off had passed (10 s, then 20 s) MUST next be backed off for 40 s: the back-off doubles, `back-off 40s restarting failed container=app pod=<pod>`."}) {
   SyncReport r = Pod("  containers:\n" + Regular("app")).Sync();
   ASSERT_TRUE(r.ok) << r.error;

@@ -204,7 +204,7 @@ PODLIFE_CASE(Backoff, TheSameSpecStaysInBackOff,
 }
 
 PODLIFE_CASE(Backoff, AnEntryExpiresTenMinutesAfterTheRestartMeasuredAtTheFinish,
-             {.ids = "SP-04", .needs = {Capability::kCallLog, Capability::kExitControl},
+             {.ids = "SP-04", .needs = {Capability::kCallLog, Capability::kExitControl, Capability::kClockControl},
               .must = "A back-off MUST be forgotten when the container finished more than 10 minutes after its last restart (measured at its finish, not at the sync): it is started again at once, without BackOff."}) {
   const ContainerReport restarted = CrashedAfterItsFirstRestart();
   if (HasFailure()) return;

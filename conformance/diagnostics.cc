@@ -49,18 +49,22 @@ std::string CaseFixture::Diagnostics() {
   std::ostringstream out;
   out << "---- diagnostics of " << CaseName() << " (" << Setting() << "); times from the case start\n";
   fakes::FakeCriServer* server = runtime_ ? runtime_->fake() : nullptr;
-  if (server != nullptr) {
-    std::map<std::string, std::string> names;  // container id -> name, for the containers it still has
-    for (const auto& c : server->Containers()) names[c.id] = c.config.metadata().name();
+  fakes::CallFront* front = runtime_ ? runtime_->front() : nullptr;
+  if (front != nullptr) {
+    std::map<std::string, std::string> names;  // container id -> name, for the containers the fake still has
+    if (server != nullptr) {
+      for (const auto& c : server->Containers()) names[c.id] = c.config.metadata().name();
+    }
     auto namer = [&names](const std::string& id) {
       auto it = names.find(id);
       return it == names.end() ? std::string() : it->second;
     };
-    out << "CRI calls the fake received (" << server->calls().total() << "):\n"
-        << server->calls().Timeline(started_, namer);
-    for (const auto& item : server->Unconsumed()) out << "  not consumed: " << item << "\n";
+    out << "CRI calls " << (server ? "the fake" : "the proxy in front of " + runtime_->name()) << " received ("
+        << front->calls().total() << "):\n"
+        << front->calls().Timeline(started_, namer);
+    for (const auto& item : runtime_->Unconsumed()) out << "  not consumed: " << item << "\n";
   } else {
-    out << "CRI calls: not recorded (runtime " << (runtime_ ? runtime_->name() : "none") << " is not the fake)\n";
+    out << "CRI calls: not recorded (runtime " << (runtime_ ? runtime_->name() : "none") << " has no call log)\n";
   }
   const size_t instances = retired_pods_.size() + (pod_ ? 1 : 0);
   size_t instance = 0;
@@ -91,7 +95,18 @@ fakes::FakeCriServer& CheckedFake::Use(Capability c, const char* what, const Whe
   return *server;
 }
 
-fakes::CallLog& CheckedFake::calls(Where where) { return Use(Capability::kCallLog, "calls()", where).calls(); }
+fakes::CallFront& CheckedFake::UseFront(Capability c, const char* what, const Where& where) {
+  fixture_.Uses(c, std::string("fake().") + what, where);
+  fakes::CallFront* front = fixture_.runtime_ ? fixture_.runtime_->front() : nullptr;
+  if (front == nullptr) {
+    throw std::runtime_error(std::string("fake().") + what + " needs capability " + CapabilityName(c) +
+                             ", which runtime " + (fixture_.runtime_ ? fixture_.runtime_->name() : "?") +
+                             " lacks (no call log or faults in front of it)");
+  }
+  return *front;
+}
+
+fakes::CallLog& CheckedFake::calls(Where where) { return UseFront(Capability::kCallLog, "calls()", where).calls(); }
 std::optional<fakes::ContainerRecord> CheckedFake::Container(const std::string& container_id, Where where) {
   return Use(Capability::kCallLog, "Container()", where).Container(container_id);
 }
@@ -103,57 +118,68 @@ std::vector<fakes::ContainerRecord> CheckedFake::Containers(Where where) {
 }
 void CheckedFake::FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times,
                            Where where) {
-  Use(Capability::kFaults, "FailNext()", where).FailNext(method, code, message, times);
+  UseFront(Capability::kFaults, "FailNext()", where).FailNext(method, code, message, times);
 }
 void CheckedFake::FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message,
                              Where where) {
-  Use(Capability::kFaults, "FailAlways()", where).FailAlways(method, code, message);
+  UseFront(Capability::kFaults, "FailAlways()", where).FailAlways(method, code, message);
 }
 void CheckedFake::AddLatency(const std::string& method, fakes::Millis latency, int times, Where where) {
-  Use(Capability::kFaults, "AddLatency()", where).AddLatency(method, latency, times);
+  UseFront(Capability::kFaults, "AddLatency()", where).AddLatency(method, latency, times);
 }
 void CheckedFake::HangUntilDeadline(const std::string& method, int times, Where where) {
-  Use(Capability::kFaults, "HangUntilDeadline()", where).HangUntilDeadline(method, times);
+  UseFront(Capability::kFaults, "HangUntilDeadline()", where).HangUntilDeadline(method, times);
 }
 void CheckedFake::AnswerEmptyNext(const std::string& method, int times, Where where) {
-  Use(Capability::kFaults, "AnswerEmptyNext()", where).AnswerEmptyNext(method, times);
+  UseFront(Capability::kFaults, "AnswerEmptyNext()", where).AnswerEmptyNext(method, times);
 }
 void CheckedFake::AddFault(fakes::Fault fault, Where where) {
-  Use(Capability::kFaults, "AddFault()", where).AddFault(std::move(fault));
+  UseFront(Capability::kFaults, "AddFault()", where).AddFault(std::move(fault));
 }
 void CheckedFake::ClearFaults(const std::string& method, Where where) {
-  Use(Capability::kFaults, "ClearFaults()", where).ClearFaults(method);
+  UseFront(Capability::kFaults, "ClearFaults()", where).ClearFaults(method);
 }
 std::shared_ptr<fakes::Gate> CheckedFake::HoldNext(const std::string& method, Where where) {
-  return Use(Capability::kFaults, "HoldNext()", where).HoldNext(method);
+  return UseFront(Capability::kFaults, "HoldNext()", where).HoldNext(method);
 }
 void CheckedFake::ScriptExec(std::vector<std::string> command, fakes::ExecResult result, int times, Where where) {
-  Use(Capability::kFaults, "ScriptExec()", where).ScriptExec(std::move(command), std::move(result), times);
+  Use(Capability::kExecScript, "ScriptExec()", where).ScriptExec(std::move(command), std::move(result), times);
 }
 void CheckedFake::SetDefaultExecResult(fakes::ExecResult result, Where where) {
-  Use(Capability::kFaults, "SetDefaultExecResult()", where).SetDefaultExecResult(std::move(result));
+  Use(Capability::kExecScript, "SetDefaultExecResult()", where).SetDefaultExecResult(std::move(result));
 }
 void CheckedFake::ScriptWorkload(fakes::WorkloadRule rule, Where where) {
-  Use(Capability::kFaults, "ScriptWorkload()", where).ScriptWorkload(std::move(rule));
+  Use(Capability::kExecScript, "ScriptWorkload()", where).ScriptWorkload(std::move(rule));
 }
 void CheckedFake::SetPodIps(std::vector<std::string> ips, Where where) {
   Use(Capability::kPodIp, "SetPodIps()", where).SetPodIps(std::move(ips));
 }
 void CheckedFake::ExitContainer(const std::string& container_id, int exit_code, const std::string& reason,
                                 Where where) {
-  Use(Capability::kExitControl, "ExitContainer()", where).ExitContainer(container_id, exit_code, reason);
+  fixture_.Uses(Capability::kExitControl, "fake().ExitContainer()", where);
+  if (!fixture_.runtime_) throw std::runtime_error("fake().ExitContainer() before the runtime started");
+  if (std::string error = fixture_.runtime_->ExitContainer(container_id, exit_code, reason); !error.empty()) {
+    throw std::runtime_error("fake().ExitContainer(): " + error);
+  }
 }
 void CheckedFake::ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago,
                                    Where where) {
-  Use(Capability::kExitControl, "ExitContainerAgo()", where).ExitContainerAgo(container_id, exit_code, ago);
+  Use(Capability::kClockControl, "ExitContainerAgo()", where).ExitContainerAgo(container_id, exit_code, ago);
+}
+void CheckedFake::ExecGives(std::vector<std::string> command, fakes::ExecResult result, int times) {
+  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
+  if (server != nullptr) server->ScriptExec(std::move(command), std::move(result), times);
+  // Any other runtime runs the command itself.
 }
 std::vector<std::string> CheckedFake::Unconsumed() {
-  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
-  return server ? server->Unconsumed() : std::vector<std::string>{};
+  return fixture_.runtime_ ? fixture_.runtime_->Unconsumed() : std::vector<std::string>{};
 }
 fakes::WaitResult CheckedFake::VerifyAllConsumed() {
-  fakes::FakeCriServer* server = fixture_.runtime_ ? fixture_.runtime_->fake() : nullptr;
-  return server ? server->VerifyAllConsumed() : fakes::WaitResult::Ok();
+  auto items = Unconsumed();
+  if (items.empty()) return fakes::WaitResult::Ok();
+  std::string msg = "scripted items nobody consumed:\n";
+  for (const auto& item : items) msg += "  " + item + "\n";
+  return fakes::WaitResult::Failure(msg);
 }
 
 }  // namespace podlife::conformance

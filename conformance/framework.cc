@@ -22,6 +22,8 @@ std::string CapabilityName(Capability c) {
     case Capability::kProbeExec: return "probe-exec";
     case Capability::kExitControl: return "exit-control";
     case Capability::kRunsCommands: return "runs-commands";
+    case Capability::kExecScript: return "exec-script";
+    case Capability::kClockControl: return "clock-control";
   }
   return "?";
 }
@@ -103,6 +105,8 @@ const char* CapabilityEnumerator(Capability c) {
     case Capability::kProbeExec: return "kProbeExec";
     case Capability::kExitControl: return "kExitControl";
     case Capability::kRunsCommands: return "kRunsCommands";
+    case Capability::kExecScript: return "kExecScript";
+    case Capability::kClockControl: return "kClockControl";
   }
   return "?";
 }
@@ -156,7 +160,9 @@ void CaseFixture::SetUp() {
         GTEST_SKIP() << "needs " << CapabilityName(c) << ", which implementation " << implementation_->name() << " lacks";
       }
     } else if (!runtime_->Has(c)) {
-      GTEST_SKIP() << "needs " << CapabilityName(c) << ", which runtime " << runtime_->name() << " lacks";
+      const std::string why = runtime_->WhyLacks(c);
+      GTEST_SKIP() << "needs " << CapabilityName(c) << ", which runtime " << runtime_->name() << " lacks"
+                   << (why.empty() ? "" : ": " + why);
     }
   }
   RecordProperty("spec_ids", contract.ids);
@@ -191,7 +197,10 @@ void CaseFixture::CheckEverythingConsumed() {
     for (const auto& item : items) list += "\n  " + item;
     ADD_FAILURE() << "strict fakes: the case scripted " << what << " but never exercised it:" << list;
   };
-  if (runtime_ && runtime_->fake()) report("the fake CRI runtime", runtime_->fake()->Unconsumed());
+  if (runtime_) {
+    report(runtime_->fake() ? "the fake CRI runtime" : "the CRI proxy in front of " + runtime_->name(),
+           runtime_->Unconsumed());
+  }
   if (http_) report("the HTTP hook endpoint " + http_->base_url(), http_->Unconsumed());
   if (https_) report("the HTTPS hook endpoint " + https_->base_url(), https_->Unconsumed());
 }
@@ -234,7 +243,7 @@ void CaseFixture::OnWatchdog() {
   fakes::ReleaseEveryGate();
   if (pod_) pod_->Cancel();
   for (auto& retired : retired_pods_) retired->Cancel();
-  if (runtime_ && runtime_->fake()) runtime_->fake()->Shutdown();
+  if (runtime_) runtime_->Shutdown();
   if (http_) http_->Shutdown();
   if (https_) https_->Shutdown();
 }
@@ -406,8 +415,8 @@ std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_se
 
 std::string CaseFixture::SamePod(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
   std::string spec = Replace(spec_yaml, "{IMAGE}", runtime_->image());
-  spec = Replace(spec, "{WORKLOAD}", kWorkloadCommand);
-  spec = Replace(spec, "{STUBBORN_WORKLOAD}", kStubbornWorkloadCommand);
+  spec = Replace(spec, "{WORKLOAD}", runtime_->workload_command(false));
+  spec = Replace(spec, "{STUBBORN_WORKLOAD}", runtime_->workload_command(true));
   if (spec.find("{HTTP_PORT}") != std::string::npos) spec = Replace(spec, "{HTTP_PORT}", std::to_string(http().port()));
   if (spec.find("{HTTPS_PORT}") != std::string::npos) spec = Replace(spec, "{HTTPS_PORT}", std::to_string(https().port()));
   return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + pod_name_ + "\n  uid: " + PodUid() +

@@ -8,7 +8,8 @@
 // - Each case runs once per selected profile. SetUp skips it, with the reason, when the contract
 //   excludes the profile or a required capability is missing from the runtime or implementation.
 //   No case branches on a backend: it asks for capabilities and uses the fixture's interfaces.
-// - Every case gets a fresh runtime backend (a new fake server, or the shared real endpoint) and
+// - Every case gets a fresh runtime backend (a new fake server, or a new CRI proxy, fakes/proxy, in
+//   front of the shared real endpoint: the call log and faults hold on both) and
 //   fresh hook endpoints; pods get unique names so cases do not see each other (shuffle- and
 //   shard-safe). Every wait has a deadline.
 // - Strict: a case that uses a capability its contract does not declare fails, naming it (the
@@ -17,7 +18,7 @@
 //   scripted fault, gate, exec result or HTTP answer was never consumed.
 // - Explained failures: every failure in the case's thread names the implementation, runtime and
 //   profile (a gtest trace), and when a case fails its output then shows, timed from the case
-//   start, the CRI calls the fake received, the events the implementation recorded and the HTTP
+//   start, the CRI calls the fake (or the proxy) received, the events the implementation recorded and the HTTP
 //   requests the hook endpoints saw. Waits return ::testing::AssertionResult saying what was
 //   awaited and what arrived instead.
 // - Bounded: a watchdog (watchdog.h, --case-timeout) fails a case that overruns, prints the same
@@ -54,6 +55,8 @@ enum class Capability {
   kProbeExec,       // the implementation runs a probe-style ExecSync with a timeout (protocol op "exec")
   kExitControl,     // the runtime can end a container's workload on demand (as if PID 1 exited)
   kRunsCommands,    // the runtime really runs container commands (a workload exits by itself)
+  kExecScript,      // the runtime's ExecSync results are scripted (the fake; a real runtime runs the command)
+  kClockControl,    // the runtime can report a container's finish in the past (the fake's ExitContainerAgo)
 };
 std::string CapabilityName(Capability c);
 
@@ -63,6 +66,12 @@ std::string CapabilityName(Capability c);
 // and dies only by SIGKILL (137; on the fake, pair it with RuntimeBackend::IgnoreSigterm).
 inline constexpr char kWorkloadCommand[] = "[sh, -c, \"trap 'exit 0' TERM; sleep 3600 & wait\"]";
 inline constexpr char kStubbornWorkloadCommand[] = "[sh, -c, \"trap '' TERM; sleep 3600 & wait\"]";
+// The same workloads on a real runtime, with exit control: PID 1 also traps USR1 and exits with the
+// code written to /.podlife-exit (RuntimeBackend::ExitContainer writes it and signals PID 1).
+inline constexpr char kExitableWorkloadCommand[] =
+    "[sh, -c, \"trap 'exit 0' TERM; trap 'exit $(cat /.podlife-exit)' USR1; sleep 3600 & wait\"]";
+inline constexpr char kExitableStubbornWorkloadCommand[] =
+    "[sh, -c, \"trap '' TERM; trap 'exit $(cat /.podlife-exit)' USR1; sleep 3600 & wait\"]";
 
 enum class Profiles { kBoth, k121Only, k135Only };
 
@@ -90,10 +99,27 @@ class RuntimeBackend {
   virtual std::string name() const = 0;
   virtual std::string endpoint() const = 0;
   virtual bool Has(Capability c) const = 0;
+  // Why a capability is missing (for the skip message); "" when there is nothing to add.
+  virtual std::string WhyLacks(Capability c) const { return ""; }
   virtual std::string image() const = 0;
+  // The container commands {WORKLOAD} and {STUBBORN_WORKLOAD} become (kWorkloadCommand...).
+  virtual std::string workload_command(bool stubborn) const {
+    return stubborn ? kStubbornWorkloadCommand : kWorkloadCommand;
+  }
   // The fake server behind the endpoint, else nullptr. Cases reach it through CaseFixture::fake(),
   // which checks the contract declares each capability used.
   virtual fakes::FakeCriServer* fake() { return nullptr; }
+  // The record/fault layer in front of the runtime (the fake's own, or a CRI proxy's in front of a
+  // real runtime), else nullptr: the call log, faults and gates.
+  virtual fakes::CallFront* front() { return nullptr; }
+  // [exit-control] Ends the container's workload as if PID 1 exited with `exit_code`; returns once
+  // the runtime reports it exited. "" or the error.
+  virtual std::string ExitContainer(const std::string& container_id, int exit_code, const std::string& reason) {
+    return "runtime " + name() + " cannot end a workload on demand";
+  }
+  // Script items nobody consumed (strictness), and unblocking everything (the watchdog).
+  virtual std::vector<std::string> Unconsumed() { return {}; }
+  virtual void Shutdown() {}
   // Makes the named container's workload ignore SIGTERM (the manifest's command does the same on
   // a real runtime: `trap '' TERM`).
   virtual void IgnoreSigterm(const std::string& container) {}
@@ -209,7 +235,8 @@ class CheckedFake {
                                                   Where where = Where::current());
   std::optional<fakes::SandboxRecord> Sandbox(const std::string& sandbox_id, Where where = Where::current());
   std::vector<fakes::ContainerRecord> Containers(Where where = Where::current());
-  // [faults]: failures, latency, hangs, gates, exec results and workloads scripted on the fake.
+  // [faults]: failures, latency, hangs and gates, applied by the record/fault layer in front of the
+  // runtime (the fake's, or the CRI proxy's in front of a real runtime).
   void FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times = 1,
                 Where where = Where::current());
   void FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message,
@@ -220,6 +247,7 @@ class CheckedFake {
   void AddFault(fakes::Fault fault, Where where = Where::current());
   void ClearFaults(const std::string& method, Where where = Where::current());
   std::shared_ptr<fakes::Gate> HoldNext(const std::string& method, Where where = Where::current());
+  // [exec-script]: exec results and workloads scripted on the fake's simulated runtime.
   void ScriptExec(std::vector<std::string> command, fakes::ExecResult result, int times = 0,
                   Where where = Where::current());
   void SetDefaultExecResult(fakes::ExecResult result, Where where = Where::current());
@@ -229,15 +257,21 @@ class CheckedFake {
   // [exit-control]
   void ExitContainer(const std::string& container_id, int exit_code, const std::string& reason = "",
                      Where where = Where::current());
-  // As if it exited `ago` earlier (its finishedAt that far back).
+  // [clock-control] As if it exited `ago` earlier (its finishedAt that far back).
   void ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago,
                         Where where = Where::current());
+  // No capability: running `command` in a container gives `result`. The fake is scripted with it
+  // (one-shot `times`, checked at teardown like ScriptExec); a real runtime runs the command, which
+  // gives the same: the case writes a real command (`echo out; echo err >&2; exit 1`) and the
+  // result that command gives, so the case runs on both.
+  void ExecGives(std::vector<std::string> command, fakes::ExecResult result, int times = 0);
   // No capability: the fixture checks these itself at teardown.
   std::vector<std::string> Unconsumed();
   fakes::WaitResult VerifyAllConsumed();
 
  private:
   fakes::FakeCriServer& Use(Capability c, const char* what, const Where& where);
+  fakes::CallFront& UseFront(Capability c, const char* what, const Where& where);
   CaseFixture& fixture_;
 };
 

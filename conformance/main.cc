@@ -33,10 +33,12 @@ constexpr const char* kUsage = R"(usage: podlife-conformance [options] [gtest fl
 Runs the conformance cases (conformance/CASES.md) against an implementation and a CRI runtime.
   --implementation builtin|command:CMD   what is under test (default builtin: podlife's engine);
                                          CMD speaks conformance/PROTOCOL.md on stdin/stdout
-  --runtime fake|unix:///path            the CRI runtime (default fake: a fresh fake per case);
-                                         --runtime-endpoint is the same flag. fake:FLAVOR gives
-                                         the fake's answers of a flavour (fakes/cri/README.md):
-                                         fake = fake:cri, or fake:containerd-1.6.20
+  --runtime fake|unix:///path            the CRI runtime (default fake: a fresh fake per case; a
+                                         real one gets a fresh recording, fault-injecting CRI
+                                         proxy per case); --runtime-endpoint is the same flag.
+                                         fake:FLAVOR gives the fake's answers of a flavour
+                                         (fakes/cri/README.md): fake = fake:cri, or
+                                         fake:containerd-1.6.20
   --profile 1.21|1.35|all                which kubelet to compare against (default all)
   --image IMAGE                          the image pods use on a real runtime
                                          (default localhost/busybox:podlife)

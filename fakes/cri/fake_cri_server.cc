@@ -19,6 +19,7 @@
 
 #include "fakes/cri/synthetic_stats.h"
 #include "runtime/v1/api.grpc.pb.h"
+#include "fakes/cri/listen_socket.h"
 #include "src/core/endpoint.h"
 
 namespace podlife::fakes {
@@ -28,8 +29,6 @@ using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
-// How often a wait re-checks for a client that went away (gRPC's sync API has no callback).
-constexpr Millis kCancelPoll{20};
 constexpr int kMaxMessageBytes = 16 * 1024 * 1024;
 
 // Go's time.Duration formatting for whole seconds, as containerd prints timeouts: 1s, 2m0s, 1h0m0s.
@@ -51,108 +50,6 @@ grpc::Status NoStreamingServer(const std::string& method) {
 }
 
 }  // namespace
-
-// The server side of one call: its client's deadline and cancellation, and waits that honour
-// them and the server's shutdown.
-class FakeCriServer::CallScope {
- public:
-  enum class WaitEnd { kCondition, kTimeout, kClientGone, kShutdown };
-
-  CallScope(FakeCriServer* server, grpc::ServerContext* ctx) : server_(server), ctx_(ctx) {
-    auto deadline = ctx->deadline();
-    auto now = std::chrono::system_clock::now();
-    if (deadline < now + std::chrono::hours(24 * 365)) {
-      client_deadline_ = SteadyClock::now() + (deadline - now);
-    }
-  }
-
-  bool ClientGone() const { return ctx_->IsCancelled() || SteadyClock::now() >= client_deadline_; }
-  bool Abandoned() const { return ClientGone() || server_->shutting_down_; }
-  bool HasClientDeadline() const { return client_deadline_ != SteadyClock::time_point::max(); }
-
-  // Waits on the server's state condition until `done()` holds or `until` passes.
-  template <class Pred>
-  WaitEnd WaitUntil(std::unique_lock<std::mutex>& lock, SteadyClock::time_point until, Pred done) {
-    while (true) {
-      if (done()) return WaitEnd::kCondition;
-      if (server_->shutting_down_) return WaitEnd::kShutdown;
-      if (ClientGone()) return WaitEnd::kClientGone;
-      auto now = SteadyClock::now();
-      if (now >= until) return WaitEnd::kTimeout;
-      auto wake = std::min({until, client_deadline_, now + kCancelPoll});
-      server_->state_changed_.wait_until(lock, wake);
-    }
-  }
-
-  grpc::Status StatusFor(WaitEnd end) const {
-    if (end == WaitEnd::kShutdown) return {grpc::StatusCode::UNAVAILABLE, "fake CRI server is shutting down"};
-    if (ctx_->IsCancelled()) return {grpc::StatusCode::CANCELLED, "context canceled"};
-    return {grpc::StatusCode::DEADLINE_EXCEEDED, "context deadline exceeded"};
-  }
-
- private:
-  FakeCriServer* server_;
-  grpc::ServerContext* ctx_;
-  SteadyClock::time_point client_deadline_ = SteadyClock::time_point::max();
-};
-
-template <class Req, class Body>
-grpc::Status FakeCriServer::Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body) {
-  CallRecord record;
-  record.method = method;
-  record.request = std::make_shared<Req>(req);
-  auto deadline = ctx->deadline();
-  auto now = std::chrono::system_clock::now();
-  if (deadline < now + std::chrono::hours(24 * 365)) {
-    record.deadline = std::chrono::duration_cast<Millis>(deadline - now);
-  }
-  for (const auto& [k, v] : ctx->client_metadata()) {
-    record.metadata.emplace(std::string(k.data(), k.size()), std::string(v.data(), v.size()));
-  }
-  record.received_at = now;
-  const uint64_t seq = log_.Begin(std::move(record));
-
-  CallScope scope(this, ctx);
-  bool empty = false;
-  grpc::Status status = ApplyFaults(method, scope, &empty);
-  if (status.ok() && !empty) status = body(scope);
-  log_.Finish(seq, status);
-  return status;
-}
-
-grpc::Status FakeCriServer::ApplyFaults(const std::string& method, CallScope& scope, bool* empty) {
-  std::vector<Fault> faults;
-  std::shared_ptr<Gate> gate;
-  {
-    std::lock_guard lock(mu_);
-    faults = script_.TakeFaults(method);
-    gate = script_.TakeGate(method);
-  }
-  Millis latency{0};
-  bool hang = false;
-  const Fault* status_fault = nullptr;
-  for (const auto& f : faults) {
-    latency += f.latency;
-    hang = hang || f.hang_until_deadline;
-    *empty = *empty || f.empty_response;
-    if (f.code && !status_fault) status_fault = &f;
-  }
-  if (latency.count() > 0) {
-    std::unique_lock lock(mu_);
-    auto end = scope.WaitUntil(lock, SteadyClock::now() + latency, [] { return false; });
-    if (end != CallScope::WaitEnd::kTimeout) return scope.StatusFor(end);
-  }
-  if (gate && !gate->Park([&] { return scope.Abandoned(); }, kCancelPoll)) {
-    return scope.StatusFor(shutting_down_ ? CallScope::WaitEnd::kShutdown : CallScope::WaitEnd::kClientGone);
-  }
-  if (hang) {
-    std::unique_lock lock(mu_);
-    auto end = scope.WaitUntil(lock, SteadyClock::time_point::max(), [] { return false; });
-    return scope.StatusFor(end);
-  }
-  if (status_fault) return {*status_fault->code, status_fault->message};
-  return grpc::Status::OK;
-}
 
 // ---- RuntimeService ----
 
@@ -677,7 +574,7 @@ FakeCriServer::FakeCriServer() { state_.SetScript(&script_); }
 
 std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& options, std::string* error) {
   std::unique_ptr<FakeCriServer> server(new FakeCriServer());
-  server->log_.SetCapacity(options.call_log_capacity);
+  server->front_.calls().SetCapacity(options.call_log_capacity);
   server->script_.SetSimulateCommands(options.simulate_commands);
   if (options.private_logs) {
     std::string tmpl = (fs::temp_directory_path() / "podlife-cri-logs-XXXXXX").string();
@@ -695,41 +592,11 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   }
   server->state_.SetHost(std::move(host));
 
-  std::string listen = options.listen;
-  if (listen.empty()) {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-cri-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) {  // mkdtemp creates the directory mode 0700
-      *error = "cannot create a private socket directory under " + fs::temp_directory_path().string();
-      return nullptr;
-    }
-    server->private_dir_ = tmpl;
-    listen = "unix://" + tmpl + "/cri.sock";
-  }
-  auto parsed = ParseEndpoint(listen);
-  if (auto* e = std::get_if<EndpointError>(&parsed)) {
-    *error = "--listen: " + e->message;
-    return nullptr;
-  }
-  const Endpoint endpoint = std::get<Endpoint>(parsed);
-  if (endpoint.kind == Endpoint::Kind::kUnix) {
-    std::error_code ec;
-    fs::path path(endpoint.path);
-    if (!fs::exists(path.parent_path(), ec)) {
-      fs::create_directories(path.parent_path(), ec);
-      if (ec) {
-        *error = "cannot create socket directory " + path.parent_path().string() + ": " + ec.message();
-        return nullptr;
-      }
-      fs::permissions(path.parent_path(), fs::perms::owner_all, ec);
-    }
-    if (fs::is_socket(path, ec)) {
-      fs::remove(path, ec);  // a stale socket from an earlier run
-    } else if (fs::exists(path, ec)) {
-      *error = "cannot listen on " + listen + ": the path exists and is not a socket";
-      return nullptr;
-    }
-    server->socket_path_ = endpoint.path;
-  }
+  ListenPlan plan;
+  if (!PrepareListen(options.listen, &plan, error)) return nullptr;
+  server->private_dir_ = plan.private_dir;  // removed at shutdown, also when the start fails below
+  server->socket_path_ = plan.socket_path;
+  const Endpoint& endpoint = plan.endpoint;
 
   server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(server.get());
   server->image_service_ = std::make_unique<ImageServiceImpl>(server.get());
@@ -742,17 +609,11 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   server->server_ = builder.BuildAndStart();
   if (!server->server_ || (endpoint.kind == Endpoint::Kind::kTcp && port == 0)) {
-    *error = "cannot listen on " + listen;
+    *error = "cannot listen on " + plan.listen;
     server->server_.reset();
     return nullptr;
   }
-  if (endpoint.kind == Endpoint::Kind::kUnix) {
-    chmod(endpoint.path.c_str(), 0600);
-    server->address_ = "unix://" + endpoint.path;
-  } else {
-    std::string host = endpoint.host_port.substr(0, endpoint.host_port.rfind(':'));
-    server->address_ = "tcp://" + host + ":" + std::to_string(port);
-  }
+  server->address_ = FinishListen(plan, port);
   return server;
 }
 
@@ -760,11 +621,7 @@ FakeCriServer::~FakeCriServer() { Shutdown(); }
 
 void FakeCriServer::Shutdown() {
   if (shutting_down_.exchange(true)) return;
-  {
-    std::lock_guard lock(mu_);
-    state_changed_.notify_all();
-    for (auto& gate : script_.AllGates()) gate->Wake();
-  }
+  front_.Shutdown();  // wakes every wait (it shares mu_ and state_changed_) and every gate
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   // No timer is started once shutting_down_ is set (checked under mu_, taken above), so this
   // join sees the last one; the notify above woke it.
@@ -795,56 +652,19 @@ std::shared_ptr<grpc::Channel> FakeCriServer::NewChannel() const {
 
 void FakeCriServer::FailNext(const std::string& method, grpc::StatusCode code, const std::string& message,
                              int times) {
-  Fault f;
-  f.method = method;
-  f.code = code;
-  f.message = message;
-  f.times = times;
-  AddFault(std::move(f));
+  front_.FailNext(method, code, message, times);
 }
-
-void FakeCriServer::AnswerEmptyNext(const std::string& method, int times) {
-  Fault f;
-  f.method = method;
-  f.empty_response = true;
-  f.times = times;
-  AddFault(std::move(f));
-}
-
+void FakeCriServer::AnswerEmptyNext(const std::string& method, int times) { front_.AnswerEmptyNext(method, times); }
 void FakeCriServer::FailAlways(const std::string& method, grpc::StatusCode code, const std::string& message) {
-  FailNext(method, code, message, 0);
+  front_.FailAlways(method, code, message);
 }
-
 void FakeCriServer::AddLatency(const std::string& method, Millis latency, int times) {
-  Fault f;
-  f.method = method;
-  f.latency = latency;
-  f.times = times;
-  AddFault(std::move(f));
+  front_.AddLatency(method, latency, times);
 }
-
-void FakeCriServer::HangUntilDeadline(const std::string& method, int times) {
-  Fault f;
-  f.method = method;
-  f.hang_until_deadline = true;
-  f.times = times;
-  AddFault(std::move(f));
-}
-
-void FakeCriServer::AddFault(Fault fault) {
-  std::lock_guard lock(mu_);
-  script_.AddFault(std::move(fault));
-}
-
-void FakeCriServer::ClearFaults(const std::string& method) {
-  std::lock_guard lock(mu_);
-  script_.ClearFaults(method);
-}
-
-std::shared_ptr<Gate> FakeCriServer::HoldNext(const std::string& method) {
-  std::lock_guard lock(mu_);
-  return script_.AddGate(method);
-}
+void FakeCriServer::HangUntilDeadline(const std::string& method, int times) { front_.HangUntilDeadline(method, times); }
+void FakeCriServer::AddFault(Fault fault) { front_.AddFault(std::move(fault)); }
+void FakeCriServer::ClearFaults(const std::string& method) { front_.ClearFaults(method); }
+std::shared_ptr<Gate> FakeCriServer::HoldNext(const std::string& method) { return front_.HoldNext(method); }
 
 void FakeCriServer::ScriptExec(std::vector<std::string> command, ExecResult result, int times) {
   std::lock_guard lock(mu_);
@@ -907,7 +727,7 @@ WaitResult FakeCriServer::WaitUntilNotRunning(const std::string& container_id, M
   std::unique_lock lock(mu_);
   if (state_changed_.wait_for(lock, timeout, [&] { return !state_.IsRunning(container_id); })) return WaitResult::Ok();
   return WaitResult::Failure("container " + container_id + " still running after " + std::to_string(timeout.count()) +
-                             "ms\ncall log:\n" + log_.Format());
+                             "ms\ncall log:\n" + front_.calls().Format());
 }
 
 void FakeCriServer::ExitContainerAgo(const std::string& container_id, int exit_code, std::chrono::nanoseconds ago) {
@@ -938,8 +758,10 @@ std::vector<ContainerRecord> FakeCriServer::Containers() const {
 }
 
 std::vector<std::string> FakeCriServer::Unconsumed() const {
+  std::vector<std::string> items = front_.Unconsumed();  // faults and gates
   std::lock_guard lock(mu_);
-  return script_.Unconsumed();
+  for (auto& item : script_.Unconsumed()) items.push_back(std::move(item));  // exec results
+  return items;
 }
 
 WaitResult FakeCriServer::VerifyAllConsumed() const {
@@ -947,7 +769,7 @@ WaitResult FakeCriServer::VerifyAllConsumed() const {
   if (items.empty()) return WaitResult::Ok();
   std::string msg = "fake CRI: scripted items nobody consumed:\n";
   for (const auto& item : items) msg += "  " + item + "\n";
-  msg += "call log:\n" + log_.Format();
+  msg += "call log:\n" + front_.calls().Format();
   return WaitResult::Failure(msg);
 }
 

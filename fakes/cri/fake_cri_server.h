@@ -13,6 +13,8 @@
 //   (WorkloadRule::exits_after) exits that long after its StartContainer, on one timer thread
 //   that Shutdown() cancels and joins. Every wait also ends when the client's deadline passes,
 //   the client cancels, or the server shuts down: nothing hangs the server.
+// - Recording and faults are the front half, CallFront (call_front.h), which this server owns and
+//   every handler goes through; the simulated runtime is the back half behind it.
 // - With simulate_commands, a container's own command runs in the simulated shell
 //   (simulated_exec.h) unless a WorkloadRule matches it: its output goes to the container log at
 //   the time the script reaches it, and it exits by itself when its script ends (on the same
@@ -38,6 +40,7 @@
 #include <thread>
 #include <vector>
 
+#include "fakes/cri/call_front.h"
 #include "fakes/cri/call_log.h"
 #include "fakes/cri/runtime_state.h"
 #include "fakes/cri/script.h"
@@ -74,8 +77,10 @@ class FakeCriServer {
   std::string grpc_target() const;
   std::shared_ptr<grpc::Channel> NewChannel() const;
 
-  // Record.
-  CallLog& calls() { return log_; }
+  // Record (the front half, CallFront, records and applies faults; this class is its backend).
+  CallLog& calls() { return front_.calls(); }
+  // The front itself, for code that drives the fake and the CRI proxy alike (fakes/proxy).
+  CallFront& front() { return front_; }
 
   // Script: faults per method (short rpc name).
   void FailNext(const std::string& method, grpc::StatusCode code, const std::string& message, int times = 1);
@@ -127,14 +132,15 @@ class FakeCriServer {
   class ImageServiceImpl;
   friend class RuntimeServiceImpl;
   friend class ImageServiceImpl;
-  class CallScope;
+  using CallScope = podlife::fakes::CallScope;
 
   FakeCriServer();
 
+  // Every handler goes through the front: recorded, faulted, then served by `body`.
   template <class Req, class Body>
-  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body);
-  // `*empty` is set when a fault asks for an empty OK answer instead of serving the call.
-  grpc::Status ApplyFaults(const std::string& method, CallScope& scope, bool* empty);
+  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body) {
+    return front_.Serve(method, ctx, req, std::forward<Body>(body));
+  }
 
   grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);
   grpc::Status DoExecSync(CallScope& scope, const cri::ExecSyncRequest& req, cri::ExecSyncResponse* resp);
@@ -155,8 +161,8 @@ class FakeCriServer {
   mutable std::mutex mu_;  // guards state_ and script_
   std::condition_variable state_changed_;
   RuntimeState state_;
-  Script script_;
-  CallLog log_;
+  Script script_;  // exec results and workloads; faults and gates live in front_
+  CallFront front_{&mu_, &state_changed_};
   std::atomic<bool> shutting_down_{false};
 
   // Workloads that exit by themselves (WorkloadRule::exits_after), guarded by mu_; the timer thread
