@@ -419,7 +419,8 @@ class Differential : public ::testing::Test {
     FakeCriOptions options;
     options.simulate_commands = true;
     // The lane's containerd: 1.6.20's answers, AppArmor disabled (ci/containerd sets
-    // disable_apparmor), only the runc handler; RuntimeHost's defaults say the latter two.
+    // disable_apparmor), the runc handler; RuntimeHost's defaults say the latter two. (The crun
+    // lane's containerd also has a crun handler, its default; no step names a handler but runc.)
     options.flavor = Flavor::kContainerd1_6_20;
     std::string error;
     fake_ = FakeCriServer::Start(options, &error);
