@@ -6,27 +6,15 @@
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/scenario.h"
 #include "fakes/cri/tests/cri_test_client.h"
+#include "fakes/cri/tests/scenario_parse.h"
 
 namespace podlife::fakes {
 namespace {
 
 using ::testing::ElementsAre;
 
-Scenario ParseOk(const std::string& text) {
-  auto parsed = ParseScenario(text, "s.yaml");
-  if (auto* e = std::get_if<ScenarioError>(&parsed)) {
-    ADD_FAILURE() << e->message;
-    return {};
-  }
-  return std::get<Scenario>(parsed);
-}
-
-std::string ParseError(const std::string& text) {
-  auto parsed = ParseScenario(text, "s.yaml");
-  if (auto* e = std::get_if<ScenarioError>(&parsed)) return e->message;
-  ADD_FAILURE() << "expected a parse error";
-  return "";
-}
+using testing::ParseError;
+using testing::ParseOk;
 
 TEST(ScenarioImagesTest, ParsesReferencesSizeUserIdAndPresence) {
   const std::string id = "sha256:" + std::string(64, 'e');

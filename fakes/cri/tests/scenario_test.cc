@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/cri/script.h"
+#include "fakes/cri/tests/scenario_parse.h"
 
 namespace podlife::fakes {
 namespace {
@@ -12,21 +13,8 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::StartsWith;
 
-Scenario ParseOk(const std::string& text) {
-  auto parsed = ParseScenario(text, "s.yaml");
-  if (auto* e = std::get_if<ScenarioError>(&parsed)) {
-    ADD_FAILURE() << e->message;
-    return {};
-  }
-  return std::get<Scenario>(parsed);
-}
-
-std::string ParseError(const std::string& text) {
-  auto parsed = ParseScenario(text, "s.yaml");
-  if (auto* e = std::get_if<ScenarioError>(&parsed)) return e->message;
-  ADD_FAILURE() << "expected a parse error";
-  return "";
-}
+using testing::ParseError;
+using testing::ParseOk;
 
 TEST(ScenarioTest, ParsesEverySection) {
   Scenario s = ParseOk(R"(

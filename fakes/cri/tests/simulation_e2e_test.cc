@@ -11,6 +11,8 @@
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/tests/cri_test_client.h"
 
+#include "testsupport/scoped_temp_dir.h"
+
 namespace podlife::fakes {
 namespace {
 
@@ -48,9 +50,7 @@ std::vector<std::string> LogMessages(const fs::path& path) {
 class SimulationE2ETest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-simulation-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(temp_.ok()) << "cannot make a private temp directory";
     FakeCriOptions options;
     options.simulate_commands = true;
     std::string error;
@@ -64,7 +64,6 @@ class SimulationE2ETest : public ::testing::Test {
       EXPECT_TRUE(r.ok()) << r.message();
       server_->Shutdown();
     }
-    fs::remove_all(dir_);
   }
 
   cri::PodSandboxConfig SandboxConfig(const std::string& name) {
@@ -122,7 +121,8 @@ class SimulationE2ETest : public ::testing::Test {
     return resp;
   }
 
-  fs::path dir_;
+  testsupport::ScopedTempDir temp_{"podlife-simulation"};  // removed after every member below
+  fs::path dir_ = temp_.path();
   cri::PodSandboxConfig sandbox_config_;
   std::unique_ptr<FakeCriServer> server_;
   std::unique_ptr<CriTestClient> client_;

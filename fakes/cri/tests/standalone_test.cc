@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "testsupport/child_process.h"
+#include "testsupport/scoped_temp_dir.h"
 #include "fakes/cri/tests/cri_test_client.h"
 
 namespace podlife::fakes {
@@ -25,11 +26,8 @@ constexpr auto kWait = 20s;
 class StandaloneFakeCriTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-standalone-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(temp_.ok()) << "cannot make a private temp directory";
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
     std::string path = (dir_ / name).string();
@@ -57,7 +55,8 @@ class StandaloneFakeCriTest : public ::testing::Test {
     return client.Stop("unknown", 0).error_code();
   }
 
-  fs::path dir_;
+  testsupport::ScopedTempDir temp_{"podlife-standalone"};  // removed after every member below
+  fs::path dir_ = temp_.path();
 };
 
 TEST_F(StandaloneFakeCriTest, ServesOnItsSocketAndStopsCleanlyOnSigterm) {

@@ -16,6 +16,7 @@
 
 #include "runtime/v1/api.grpc.pb.h"
 #include "testsupport/child_process.h"
+#include "testsupport/scoped_temp_dir.h"
 
 namespace podlife::fakes {
 namespace {
@@ -39,9 +40,7 @@ std::unique_ptr<grpc::ClientContext> Deadline() {
 class StockClientTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-stock-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(temp_.ok()) << "cannot make a private temp directory";
     const std::string socket = (dir_ / "cri.sock").string();
     ASSERT_TRUE(server_.Start({PODLIFE_FAKE_CRI_BIN, "--listen", "unix://" + socket, "--simulate"}));
     auto line = server_.ReadLine(kWait);
@@ -55,7 +54,6 @@ class StockClientTest : public ::testing::Test {
     images_.reset();
     server_.Signal(SIGTERM);
     EXPECT_EQ(server_.Wait(kWait), 0) << server_.DrainStderr();
-    fs::remove_all(dir_);
   }
 
   // crictl inspecti / the cri-client's ImageStatus: an image that is present must have an ID and a
@@ -136,7 +134,8 @@ class StockClientTest : public ::testing::Test {
     return resp;
   }
 
-  fs::path dir_;
+  testsupport::ScopedTempDir temp_{"podlife-stock"};  // removed after every member below
+  fs::path dir_ = temp_.path();
   ChildProcess server_;
   std::unique_ptr<cri::RuntimeService::Stub> runtime_;
   std::unique_ptr<cri::ImageService::Stub> images_;

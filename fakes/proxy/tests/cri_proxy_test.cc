@@ -13,6 +13,8 @@
 #include "fakes/cri/tests/cri_test_client.h"
 #include "fakes/proxy/cri_proxy.h"
 
+#include "testsupport/scoped_temp_dir.h"
+
 namespace podlife::fakes {
 namespace {
 
@@ -365,9 +367,9 @@ TEST_F(CriProxyTest, TheCallLogHasTheFakesShape) {
 // An upstream that dies with a call in flight: the client gets UNAVAILABLE; calls while it is
 // down get UNAVAILABLE; a new runtime on the same socket is served again.
 TEST(CriProxyUpstreamTest, AnUpstreamThatDiesGivesUnavailableAndOneThatComesBackIsServed) {
-  std::string tmpl = (fs::temp_directory_path() / "podlife-proxy-XXXXXX").string();
-  ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-  const std::string socket = "unix://" + tmpl + "/runtime.sock";
+  testsupport::ScopedTempDir temp("podlife-proxy");
+  ASSERT_TRUE(temp.ok());
+  const std::string socket = "unix://" + (temp.path() / "runtime.sock").string();
   std::string error;
   auto first = FakeCriServer::Start({socket}, &error);
   ASSERT_TRUE(first) << error;
@@ -401,7 +403,6 @@ TEST(CriProxyUpstreamTest, AnUpstreamThatDiesGivesUnavailableAndOneThatComesBack
   proxy.reset();
   second.reset();
   first.reset();
-  fs::remove_all(tmpl);
 }
 
 TEST(CriProxyStartTest, BadAddressesAreErrorsNamingThem) {

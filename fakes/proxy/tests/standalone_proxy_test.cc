@@ -10,6 +10,7 @@
 #include "fakes/cri/tests/cri_test_client.h"
 #include "fakes/proxy/cri_proxy.h"
 #include "testsupport/child_process.h"
+#include "testsupport/scoped_temp_dir.h"
 
 namespace podlife::fakes {
 namespace {
@@ -25,16 +26,13 @@ constexpr auto kWait = 20s;
 class StandaloneProxyTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-proxy-tool-XXXXXX").string();
-    ASSERT_NE(mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
+    ASSERT_TRUE(temp_.ok()) << "cannot make a private temp directory";
     std::string error;
     upstream_ = FakeCriServer::Start({}, &error);
     ASSERT_TRUE(upstream_) << error;
   }
   void TearDown() override {
     upstream_.reset();
-    fs::remove_all(dir_);
   }
 
   std::string WriteFile(const std::string& name, const std::string& text) {
@@ -54,7 +52,8 @@ class StandaloneProxyTest : public ::testing::Test {
     EXPECT_EQ(*line, "podlife-cri-proxy: serving on " + Socket() + ", forwarding to " + upstream_->address());
   }
 
-  fs::path dir_;
+  testsupport::ScopedTempDir temp_{"podlife-proxy-tool"};  // removed after every member below
+  fs::path dir_ = temp_.path();
   std::unique_ptr<FakeCriServer> upstream_;
 };
 
