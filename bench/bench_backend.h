@@ -8,7 +8,7 @@
 //   pullable there.
 // - ThroughProxy() starts an in-process CriProxy (fakes/proxy) on a private socket in front of
 //   `upstream`, with a bounded call log (kFakeCallLogCapacity): the same runtime reached the way
-//   the suite's real-runtime backend reaches it; its name is "proxy", its image the upstream's.
+//   the suite's real-runtime backend reaches it; its name is `name`, its image the upstream's.
 // - Benchmarks never branch on the backend: they run the same bench pods on both. CallsServed()
 //   is the one capability that differs: the number of RPCs the runtime received, where it can
 //   tell (the fake's call log), nullopt elsewhere.
@@ -32,9 +32,10 @@ class BenchBackend {
   static std::unique_ptr<BenchBackend> StartFake(std::string* error);
   static std::unique_ptr<BenchBackend> ForEndpoint(std::string endpoint, std::string image);
   // nullptr and *error when the proxy cannot listen.
-  static std::unique_ptr<BenchBackend> ThroughProxy(const BenchBackend& upstream, std::string* error);
+  static std::unique_ptr<BenchBackend> ThroughProxy(const BenchBackend& upstream, std::string name,
+                                                    std::string* error);
 
-  const std::string& name() const { return name_; }  // "fake", "real" or "proxy": the `backend:` in names
+  const std::string& name() const { return name_; }  // "fake", "real", "proxy", ...: the `backend:` in names
   const std::string& endpoint() const { return endpoint_; }
   const std::string& image() const { return image_; }
   std::optional<uint64_t> CallsServed() const;

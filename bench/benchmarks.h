@@ -24,8 +24,13 @@ namespace podlife::bench {
 
 struct BenchContext {
   std::vector<const BenchBackend*> backends;  // the fake first; the real runtime and its proxy when given
-  const BenchBackend* real = nullptr;         // the real runtime, when given
-  const BenchBackend* proxy = nullptr;        // the proxy in front of it
+  // Runtimes measured by the overhead family, each with a proxy in front of it: with a real
+  // runtime given, the real one and the fake (whose fast answers show the absolute cost).
+  struct ProxiedRuntime {
+    const BenchBackend* runtime;
+    const BenchBackend* proxy;
+  };
+  std::vector<ProxiedRuntime> proxied;
   int http_port = 0;                          // the LocalHttpServer the httpGet hooks reach
 };
 

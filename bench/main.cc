@@ -68,18 +68,19 @@ int main(int argc, char** argv) {
   const std::string endpoint = EnvOr("PODLIFE_BENCH_ENDPOINT", "");
   std::unique_ptr<BenchBackend> real;
   std::unique_ptr<BenchBackend> proxy;
+  std::unique_ptr<BenchBackend> fake_proxy;
   if (!endpoint.empty()) {
     real = BenchBackend::ForEndpoint(endpoint, EnvOr("PODLIFE_BENCH_IMAGE", "localhost/busybox:podlife"));
-    proxy = BenchBackend::ThroughProxy(*real, &error);
-    if (!proxy) {
+    proxy = BenchBackend::ThroughProxy(*real, "proxy", &error);
+    if (proxy) fake_proxy = BenchBackend::ThroughProxy(*fake, "fake-proxy", &error);
+    if (!proxy || !fake_proxy) {
       std::fprintf(stderr, "podlife_bench: cannot start the CRI proxy in front of %s: %s\n", endpoint.c_str(),
                    error.c_str());
       return 1;
     }
     context.backends.push_back(real.get());
     context.backends.push_back(proxy.get());
-    context.real = real.get();
-    context.proxy = proxy.get();
+    context.proxied = {{real.get(), proxy.get()}, {fake.get(), fake_proxy.get()}};
     benchmark::AddCustomContext("real_endpoint", endpoint);
     benchmark::AddCustomContext("real_image", real->image());
   }
