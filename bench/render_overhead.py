@@ -10,7 +10,9 @@ RPC sequence on the same runtime) and proxy/engine (the proxy's overhead over re
 runtime directly). A ratio is reported as the median over repetitions with a distribution-free
 95% interval for the median (order statistics of the binomial), and judged against the 2%
 target: "met" when the interval's upper end is at most 1.02, "missed" when its lower end is above
-1.02, "within noise" otherwise. Writes OUT_DIR/report.md. Exit status 0, or 3 when a benchmark
+1.02, "within noise" otherwise. The same triples on the fake (`runtime:fake`) give the engine's
+and the proxy's absolute cost (differences in µs, same interval), which the report also states
+relative to the real runtime's bare time for the subject. Writes OUT_DIR/report.md. Exit status 0, or 3 when a benchmark
 failed or no overhead results are in the file. Standard library only.
 """
 
