@@ -42,7 +42,9 @@ void YamlReader::ExpectKeys(const YAML::Node& node, const std::string& path, con
     if (allowed.count(key)) continue;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    Fail(kv.first, Field(path, key), "unknown field (expected one of: " + list + ")");
+    const std::string nearest = NearestName(key, allowed);
+    Fail(kv.first, Field(path, key),
+         "unknown field (" + (nearest.empty() ? "" : "did you mean " + nearest + "? ") + "expected one of: " + list + ")");
   }
 }
 
