@@ -654,7 +654,7 @@ int RunCommand(const std::vector<std::string>& args) {
   }
 
   EventPrinter printer(options.json);
-  WaitReporter progress(&pod, options.progress_every, stderr);
+  WaitReporter progress(&pod, options.profile->sidecars, options.progress_every, stderr);
   EventLog events([&](const Event& e) {
     printer.Print(e);
     progress.Observe(e);

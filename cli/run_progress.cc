@@ -26,7 +26,7 @@ EventObject FindObject(const Pod& pod, const std::string& field_path) {
 
 }  // namespace
 
-std::string DescribeWait(const Pod& pod, const Event& event) {
+std::string DescribeWait(const Pod& pod, const Event& event, bool sidecars) {
   const EventObject object = FindObject(pod, event.field_path);
   if (!object.spec) return "";
   const std::string kind = object.init ? "init container " : "container ";
@@ -34,16 +34,19 @@ std::string DescribeWait(const Pod& pod, const Event& event) {
   if (event.reason == "Pulling") return "the runtime to pull the image of " + name;
   if (event.reason == "Created") return "the runtime to start " + name + " (CRI StartContainer)";
   if (event.reason == "Started") {
-    if (object.spec->lifecycle && object.spec->lifecycle->post_start) return "the postStart hook of " + name;
-    if (object.init && !IsSidecar(*object.spec)) return name + " to exit";
+    // A hook that succeeds records no event, so an init container's wait names both steps.
+    const bool runs_to_completion = object.init && !(sidecars && IsSidecar(*object.spec));
+    const bool post_start = object.spec->lifecycle && object.spec->lifecycle->post_start;
+    if (post_start) return "the postStart hook of " + name + (runs_to_completion ? ", then its exit" : "");
+    if (runs_to_completion) return name + " to exit";
     return "the runtime (the sync's next CRI call after starting " + name + ")";
   }
   if (event.reason == "Killing") return name + " to stop (its preStop hook, then CRI StopContainer)";
   return "";
 }
 
-WaitReporter::WaitReporter(const Pod* pod, std::chrono::seconds interval, std::FILE* out)
-    : pod_(pod), interval_(interval), out_(out) {
+WaitReporter::WaitReporter(const Pod* pod, bool sidecars, std::chrono::seconds interval, std::FILE* out)
+    : pod_(pod), sidecars_(sidecars), interval_(interval), out_(out) {
   if (interval_.count() > 0) thread_ = std::thread([this] { Report(); });
 }
 
@@ -74,7 +77,7 @@ void WaitReporter::StartLocked(const std::string& what) {
 
 void WaitReporter::Observe(const Event& event) {
   if (!pod_) return;
-  std::string what = DescribeWait(*pod_, event);
+  std::string what = DescribeWait(*pod_, event, sidecars_);
   if (what.empty()) what = "the pod's sync (last event: " + event.reason + " " + event.field_path + ")";
   {
     std::lock_guard lock(mu_);

@@ -1,10 +1,11 @@
 // What `podlife run` is waiting for, and a line on stderr while the wait lasts.
 //
 // Contract:
-// - DescribeWait(pod, event) names what the engine waits for after `event` (a container event
-//   from the engine): after Started, the container's postStart hook, else an init container's
-//   exit, else the runtime; after Killing, the container's stop (preStop, then StopContainer).
-//   Pure; "" for an event that says nothing about a wait.
+// - DescribeWait(pod, event, sidecars) names what the engine waits for after `event` (a
+//   container event from the engine): after Started, the container's postStart hook and (an init
+//   container that is not a sidecar of a profile with sidecars) its exit, else the runtime; after
+//   Killing, the container's stop (preStop, then StopContainer). Pure; "" for an event that says
+//   nothing about a wait.
 // - WaitReporter keeps the current wait (Begin; an event through Observe refines a wait in
 //   progress) and, every
 //   `interval` while one lasts, writes `podlife run: still waiting for <what> (<N>s)` to `out`,
@@ -26,11 +27,11 @@
 
 namespace podlife::cli {
 
-std::string DescribeWait(const Pod& pod, const Event& event);
+std::string DescribeWait(const Pod& pod, const Event& event, bool sidecars);
 
 class WaitReporter {
  public:
-  WaitReporter(const Pod* pod, std::chrono::seconds interval, std::FILE* out);
+  WaitReporter(const Pod* pod, bool sidecars, std::chrono::seconds interval, std::FILE* out);
   ~WaitReporter();
 
   void Begin(const std::string& what);
@@ -47,6 +48,7 @@ class WaitReporter {
   std::string CurrentLocked() const;
 
   const Pod* pod_;
+  const bool sidecars_;
   const std::chrono::seconds interval_;
   std::FILE* out_;
   mutable std::mutex mu_;

@@ -96,9 +96,11 @@ TEST(PodlifeRunTest, SidecarStartsBeforeTheAppAndStopsAfterIt) {
 }
 
 // In 1.21 the sidecar example's proxy is an ordinary init container that never exits, so the
-// sync never finishes; --terminate-after must still end the run through the kill path.
+// sync never finishes; --terminate-after must still end the run through the kill path. It comes
+// 2 s after the proxy's 2 s postStart, so the sync is waiting for the exit (a stop during the
+// hook kills the pod around the hook instead: SignalTerminatesAPodWhosePostStartHookNeverReturns).
 TEST(PodlifeRunTest, TerminateAfterEndsASyncThatIsStillWaitingForAnInitContainer) {
-  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "1",
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "4",
                             "--output", "json"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(Reasons(r.out, true), ElementsAre("Created spec.initContainers{proxy}",
@@ -334,6 +336,15 @@ TEST(PodlifeRunTest, ProgressSaysOnStderrWhatTheRunWaitsForAndHowLong) {
   EXPECT_TRUE(p.Wait(kWait).has_value());
   EXPECT_THAT(lines, ::testing::Contains("podlife run: still waiting for the postStart hook of container app (1s)"));
   EXPECT_THAT(lines, ::testing::Contains("podlife run: still waiting for the postStart hook of container app (2s)"));
+}
+
+// In 1.21 the sidecar example's proxy is an init container that never exits (after its postStart).
+TEST(PodlifeRunTest, ProgressNamesTheInitContainerTheSyncWaitsFor) {
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "3",
+                            "--progress-every", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("podlife run: still waiting for the postStart hook of init container proxy, then its "
+                               "exit (2s)\n"));
 }
 
 // An unresponsive runtime: it accepts connections and never answers Version.
