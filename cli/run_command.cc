@@ -79,11 +79,13 @@ Ctrl-C (SIGINT) or SIGTERM at any time terminates the pod through the preStop pa
 end of --terminate-after; podlife says which and what it was waiting for. A sync still waiting
 (e.g. on a postStart hook that never returns) is not waited for: the pod is killed as the runtime
 holds it, each running container with its preStop hook and grace period, and a hook still running
-2s after the pod stopped is abandoned. Each run ends by itself; SIGKILL is never needed.
+2s after the pod stopped is abandoned (exit 1): a stop ends the run within the grace period and
+the runtime's request timeout, without SIGKILL.
 Manifest defaults as the API server applies them: terminationGracePeriodSeconds 30, a random
 metadata.uid. Exit status: 0 pod ran and terminated (--until-finished: the pod finished and its
 containers succeeded); 1 pod failed, termination failed, or (--until-finished) the pod did not
-finish or a container failed; 2 usage or manifest error; 3 runtime unreachable.
+finish or a container failed; 2 usage or manifest error (a malformed --runtime-endpoint too);
+3 runtime unreachable, or a stop came before it answered.
 )";
 
 namespace {
