@@ -25,9 +25,9 @@ TaskPool& TaskPool::Shared() {
   return *pool;
 }
 
-void TaskPool::Submit(std::function<void()> task) {
+void TaskPool::Submit(std::function<void()> task, std::shared_ptr<Notification> finished) {
   std::lock_guard lock(mu_);
-  queue_.push_back(std::move(task));
+  queue_.push_back({std::move(task), std::move(finished)});
   if (queue_.size() <= idle_) {
     work_ready_.notify_one();
     return;
@@ -42,12 +42,14 @@ void TaskPool::WorkerLoop() {
   std::unique_lock lock(mu_);
   for (;;) {
     if (!queue_.empty()) {
-      std::function<void()> task = std::move(queue_.front());
+      Task task = std::move(queue_.front());
       queue_.pop_front();
       lock.unlock();
-      task();
-      task = nullptr;  // its captures die outside the lock
+      task.run();
+      task.run = nullptr;  // its captures die outside the lock
       lock.lock();
+      // Under mu_, so a waiter woken here and submitting again blocks until this worker is idle.
+      if (task.finished) task.finished->Notify();
       continue;
     }
     if (stopping_) break;
@@ -78,21 +80,6 @@ uint64_t TaskPool::threads_started() const {
 size_t TaskPool::threads_alive() const {
   std::lock_guard lock(mu_);
   return alive_;
-}
-
-void WaitGroup::Add(size_t n) {
-  std::lock_guard lock(mu_);
-  pending_ += n;
-}
-
-void WaitGroup::Done() {
-  std::lock_guard lock(mu_);
-  if (--pending_ == 0) zero_.notify_all();
-}
-
-void WaitGroup::Wait() {
-  std::unique_lock lock(mu_);
-  zero_.wait(lock, [&] { return pending_ == 0; });
 }
 
 }  // namespace podlife

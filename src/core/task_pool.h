@@ -1,9 +1,10 @@
 // TaskPool: the engine's worker threads, made once and reused, so the kill path (a thread of work
-// per container killed, per preStop hook) creates no thread per kill. WaitGroup: waiting for a set
-// of submitted tasks.
+// per container killed, per preStop hook) creates no thread per kill.
 //
 // Contract:
-// - Submit(task) runs `task` on an idle worker, or on a new worker when every worker is busy: the
+// - Submit(task, finished) runs `task` on an idle worker, or on a new worker when every worker is
+//   busy, and notifies `finished` (when given) once the task has returned and its worker is
+//   available again: whoever waits for it and submits the next task finds that worker idle. The
 //   pool never queues a task behind a busy one, because the kubelet's kill path runs every
 //   container's kill at once and a preStop hook may block its worker for a whole grace period.
 //   So the number of workers is the peak number of tasks running at once, and a steady load
@@ -23,7 +24,10 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <memory>
 #include <vector>
+
+#include "src/core/clock.h"
 
 namespace podlife {
 
@@ -36,7 +40,7 @@ class TaskPool {
 
   static TaskPool& Shared();
 
-  void Submit(std::function<void()> task);
+  void Submit(std::function<void()> task, std::shared_ptr<Notification> finished = nullptr);
   uint64_t threads_started() const;
   size_t threads_alive() const;
 
@@ -49,26 +53,17 @@ class TaskPool {
   const std::chrono::milliseconds idle_timeout_;
   mutable std::mutex mu_;
   std::condition_variable work_ready_;
-  std::deque<std::function<void()>> queue_;
+  struct Task {
+    std::function<void()> run;
+    std::shared_ptr<Notification> finished;
+  };
+  std::deque<Task> queue_;
   size_t idle_ = 0;
   size_t alive_ = 0;
   uint64_t started_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> workers_;
   std::vector<std::thread::id> exited_;
-};
-
-// Counts tasks in flight: Add() before submitting, Done() at a task's end, Wait() until none.
-class WaitGroup {
- public:
-  void Add(size_t n = 1);
-  void Done();
-  void Wait();
-
- private:
-  std::mutex mu_;
-  std::condition_variable zero_;
-  size_t pending_ = 0;
 };
 
 }  // namespace podlife

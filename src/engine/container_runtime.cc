@@ -264,7 +264,7 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
     hook_cancels_.push_back(cancel);
     ++hooks_running_;
   }
-  TaskPool::Shared().Submit([this, pod, container, target, handler, init, done, cancel] {
+  TaskPool::Shared().Submit([this, pod, container, target, handler, init, cancel] {
     HookOutcome outcome = hooks_.Run(target, handler, cancel);
     // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
     // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
@@ -272,11 +272,10 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
       Event(*container, init, target.container_id, "Warning", "FailedPreStopHook",  // EV-05
             profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
     }
-    done->Notify();
     std::lock_guard lock(hooks_mu_);
     std::erase(hook_cancels_, cancel);
     if (--hooks_running_ == 0) hooks_ended_.notify_all();
-  });
+  }, done);  // notified once the hook returned and its worker is free again
   clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05; SL-06 for a sleep
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
 }

@@ -430,9 +430,9 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   auto ordering = std::make_shared<const TerminationOrdering>(TerminationPrerequisites(pod, running_names, profile_));
   std::vector<absl::Status> results(running.size());
   // Every container's kill at once, as the kubelet's goroutines do, on the engine's pool.
-  WaitGroup kills;
-  kills.Add(running.size());
+  std::vector<std::shared_ptr<Notification>> killed;
   for (size_t i = 0; i < running.size(); ++i) {
+    killed.push_back(std::make_shared<Notification>());
     TaskPool::Shared().Submit([&, i] {
       KillRequest kill;
       kill.pod = &pod;
@@ -443,10 +443,9 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
       kill.grace_override = grace_override;
       kill.ordering = ordering;
       results[i] = runtime_.KillContainer(kill);
-      kills.Done();
-    });
+    }, killed.back());
   }
-  kills.Wait();
+  for (const auto& k : killed) k->Wait();
 
   absl::Status first_error = absl::OkStatus();
   for (const auto& st : results) {

@@ -1,5 +1,5 @@
-// Tests of TaskPool and WaitGroup: workers reused, never a task queued behind a blocked one, idle
-// workers retired, the destructor waiting for running tasks.
+// Tests of TaskPool: workers reused, never a task queued behind a blocked one, idle workers
+// retired, the destructor waiting for running tasks.
 #include "src/core/task_pool.h"
 
 #include <gtest/gtest.h>
@@ -18,13 +18,12 @@ using namespace std::chrono_literals;
 TEST(TaskPoolTest, TasksOneAfterAnotherReuseOneWorker) {
   TaskPool pool;
   for (int i = 0; i < 1000; ++i) {
-    WaitGroup done;
-    done.Add();
-    pool.Submit([&] { done.Done(); });
-    done.Wait();
+    auto finished = std::make_shared<Notification>();
+    pool.Submit([] {}, finished);
+    ASSERT_TRUE(finished->WaitFor(10s)) << "task " << i;
   }
-  // The worker may still be between its task's end and waiting again when the next one comes.
-  EXPECT_LE(pool.threads_started(), 3u);
+  // `finished` comes once the worker is free again, so the next task always finds it idle.
+  EXPECT_EQ(pool.threads_started(), 1u);
 }
 
 TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
@@ -33,19 +32,20 @@ TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
   std::atomic<int> running{0};
   auto all_running = std::make_shared<Notification>();
   auto release = std::make_shared<Notification>();
-  WaitGroup done;
-  done.Add(kTasks);
+  std::vector<std::shared_ptr<Notification>> finished;
   for (int i = 0; i < kTasks; ++i) {
-    pool.Submit([&] {
-      if (++running == kTasks) all_running->Notify();
-      release->WaitFor(30s);
-      done.Done();
-    });
+    finished.push_back(std::make_shared<Notification>());
+    pool.Submit(
+        [&] {
+          if (++running == kTasks) all_running->Notify();
+          release->WaitFor(30s);
+        },
+        finished.back());
   }
   // A pool that queued tasks behind busy workers would never get all 16 running at once.
   const bool together = all_running->WaitFor(10s);
   release->Notify();
-  done.Wait();
+  for (const auto& f : finished) ASSERT_TRUE(f->WaitFor(10s));
   ASSERT_TRUE(together) << running.load() << " of " << kTasks << " tasks were running at once";
   EXPECT_EQ(pool.threads_started(), static_cast<uint64_t>(kTasks));
 }
@@ -53,24 +53,20 @@ TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
 TEST(TaskPoolTest, IdleWorkersBeyondTheKeptOnesRetire) {
   TaskPool pool(/*keep_idle=*/1, /*idle_timeout=*/20ms);
   auto release = std::make_shared<Notification>();
-  WaitGroup done;
-  done.Add(3);
+  std::vector<std::shared_ptr<Notification>> finished;
   for (int i = 0; i < 3; ++i) {
-    pool.Submit([&] {
-      release->WaitFor(30s);
-      done.Done();
-    });
+    finished.push_back(std::make_shared<Notification>());
+    pool.Submit([release] { release->WaitFor(30s); }, finished.back());
   }
   release->Notify();
-  done.Wait();
+  for (const auto& f : finished) ASSERT_TRUE(f->WaitFor(10s));
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (pool.threads_alive() > 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   EXPECT_EQ(pool.threads_alive(), 1u);
   // A retired worker's place is taken by a new one when needed.
-  WaitGroup again;
-  again.Add();
-  pool.Submit([&] { again.Done(); });
-  again.Wait();
+  auto again = std::make_shared<Notification>();
+  pool.Submit([] {}, again);
+  EXPECT_TRUE(again->WaitFor(10s));
 }
 
 TEST(TaskPoolTest, TheDestructorWaitsForRunningTasks) {
