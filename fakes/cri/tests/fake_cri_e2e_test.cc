@@ -174,14 +174,19 @@ TEST_F(FakeCriE2ETest, ExecOnAnExitedContainerFailsAsInContainerd) {
 }
 
 TEST_F(FakeCriE2ETest, ARunningExecEndsWith137WhenItsContainerStops) {
-  server_->ScriptExec({"sleep", "100"}, {0, "", "", 100s});
+  server_->ScriptExec({"sleep", "100"}, {0, "", "", 100s}, /*times=*/1);
   std::string c = client_->Started(client_->Pod(), "app");
   auto exec = std::async(std::launch::async, [&] {
     cri::ExecSyncResponse resp;
     auto st = client_->Exec(c, {"sleep", "100"}, 0, &resp);
     return std::make_pair(st, resp);
   });
-  ASSERT_TRUE(server_->calls().WaitFor(Call("ExecSync"), kWait).ok());
+  // The call is logged when it arrives; its script item is taken in the same step that starts its
+  // wait on the container, so a consumed item means the exec is running (a Stop sent on the log
+  // entry alone could come first: "container is in CONTAINER_EXITED state").
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (!server_->Unconsumed().empty() && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_TRUE(server_->Unconsumed().empty()) << "the exec never started";
   ASSERT_TRUE(client_->Stop(c, 0).ok());
   auto [st, resp] = exec.get();
   ASSERT_TRUE(st.ok()) << st.error_message();
