@@ -96,6 +96,7 @@ class ChildProcess {
   }
 
   void Signal(int sig) { kill(pid_, sig); }
+  pid_t pid() const { return pid_; }
 
   std::optional<int> Wait(std::chrono::milliseconds timeout) {
     if (exited_) return exit_code_;

@@ -19,7 +19,9 @@
 
 #include "fakes/cri/synthetic_stats.h"
 #include "runtime/v1/api.grpc.pb.h"
+#include "fakes/common/private_dir.h"
 #include "fakes/cri/listen_socket.h"
+#include "fakes/cri/simulated_exec.h"
 #include "src/core/endpoint.h"
 
 namespace podlife::fakes {
@@ -307,8 +309,10 @@ grpc::Status FakeCriServer::DoExecSync(CallScope& scope, const cri::ExecSyncRequ
     }
   }
   resp->set_exit_code(result.exit_code);
-  resp->set_stdout(result.stdout_text);
-  resp->set_stderr(result.stderr_text);
+  // containerd keeps the first 16 MiB of each stream (a scripted result is cut the same way); an
+  // answer larger than the 16 MiB message limit then fails to send, RESOURCE_EXHAUSTED, as there.
+  resp->set_stdout(result.stdout_text.substr(0, kMaxExecStreamBytes));
+  resp->set_stderr(result.stderr_text.substr(0, kMaxExecStreamBytes));
   return grpc::Status::OK;
 }
 
@@ -577,13 +581,13 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   server->front_.calls().SetCapacity(options.call_log_capacity);
   server->script_.SetSimulateCommands(options.simulate_commands);
   if (options.private_logs) {
-    std::string tmpl = (fs::temp_directory_path() / "podlife-cri-logs-XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) {
-      *error = "cannot create a private log directory under " + fs::temp_directory_path().string();
+    std::string why;
+    server->log_dir_ = MakePrivateDir(kLogDirPrefix, &why);
+    if (server->log_dir_.empty()) {
+      *error = "cannot create a private log directory: " + why;
       return nullptr;
     }
-    server->log_dir_ = tmpl;
-    server->state_.SetLogRoot(tmpl);
+    server->state_.SetLogRoot(server->log_dir_);
   }
   server->state_.SetFlavor(options.flavor);
   RuntimeHost host = options.host;
@@ -592,17 +596,15 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
   }
   server->state_.SetHost(std::move(host));
 
-  ListenPlan plan;
+  ListenPlan& plan = server->listen_plan_;  // undone at shutdown, also when the start fails below
   if (!PrepareListen(options.listen, &plan, error)) return nullptr;
-  server->private_dir_ = plan.private_dir;  // removed at shutdown, also when the start fails below
-  server->socket_path_ = plan.socket_path;
   const Endpoint& endpoint = plan.endpoint;
 
   server->runtime_service_ = std::make_unique<RuntimeServiceImpl>(server.get());
   server->image_service_ = std::make_unique<ImageServiceImpl>(server.get());
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(endpoint.GrpcTarget(), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(plan.bind_target, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(server->runtime_service_.get());
   builder.RegisterService(server->image_service_.get());
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -613,7 +615,8 @@ std::unique_ptr<FakeCriServer> FakeCriServer::Start(const FakeCriOptions& option
     server->server_.reset();
     return nullptr;
   }
-  server->address_ = FinishListen(plan, port);
+  server->address_ = FinishListen(&plan, port, error);
+  if (server->address_.empty()) return nullptr;  // the destructor stops the server
   return server;
 }
 
@@ -631,10 +634,8 @@ void FakeCriServer::Shutdown() {
     for (const auto& [id, fd] : log_fds_) close(fd);
     log_fds_.clear();
   }
-  std::error_code ec;
-  if (!log_dir_.empty()) fs::remove_all(log_dir_, ec);
-  if (!socket_path_.empty()) fs::remove(socket_path_, ec);
-  if (!private_dir_.empty()) fs::remove_all(private_dir_, ec);
+  RemovePrivateDir(log_dir_);
+  RemoveListen(listen_plan_);
 }
 
 std::string FakeCriServer::grpc_target() const {

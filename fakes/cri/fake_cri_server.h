@@ -24,7 +24,8 @@
 // - Stats are synthetic (synthetic_stats.h), scripted with ScriptStats.
 // - Strict: Unconsumed() / VerifyAllConsumed() report one-shot script items nobody used.
 // - Thread-safe. Shutdown() (also run by the destructor) releases every gate and held call, stops
-//   the server and removes the private socket directory.
+//   the server and removes its socket (only if it is still the one it bound) and its private
+//   directories (private_dir.h).
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -42,6 +43,7 @@
 
 #include "fakes/cri/call_front.h"
 #include "fakes/cri/call_log.h"
+#include "fakes/cri/listen_socket.h"
 #include "fakes/cri/runtime_state.h"
 #include "fakes/cri/script.h"
 
@@ -182,8 +184,7 @@ class FakeCriServer {
   std::unique_ptr<ImageServiceImpl> image_service_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
-  std::string private_dir_;  // removed at shutdown when we created it
-  std::string socket_path_;
+  ListenPlan listen_plan_;  // the socket (and private directory) to remove at shutdown
 };
 
 }  // namespace podlife::fakes

@@ -9,6 +9,12 @@
 
 namespace podlife::fakes {
 
+bool AppendCapped(std::string& into, const std::string& text) {
+  const size_t room = into.size() < kMaxExecStreamBytes ? kMaxExecStreamBytes - into.size() : 0;
+  into.append(text, 0, std::min(room, text.size()));
+  return text.size() <= room;
+}
+
 // ---- SimulatedFs ----
 
 SimulatedFs::SimulatedFs() { dirs_.insert("/"); }
@@ -64,12 +70,9 @@ std::string SimulatedFs::Write(const std::string& path, const std::string& conte
   if (p == "/dev/null") return "";
   if (dirs_.count(p)) return "Is a directory";
   if (!dirs_.count(Parent(p))) return "nonexistent directory";
-  if (append) {
-    files_[p] += content;
-  } else {
-    files_[p] = content;
-  }
-  return "";
+  std::string& file = files_[p];
+  if (!append) file.clear();
+  return AppendCapped(file, content) ? "" : "No space left on device";
 }
 
 std::string SimulatedFs::MakeDir(const std::string& path, bool parents) {
@@ -357,11 +360,13 @@ class Interpreter {
   void Emit(const Sink& sink, const std::string& text) {
     if (text.empty()) return;
     if (sink.kind == Sink::kFile) {
-      ctx_.fs->Write(sink.path, text, true);
+      if (std::string e = ctx_.fs->Write(sink.path, text, true); !e.empty()) {
+        AppendCapped(err, "sh: write error: " + e + "\n");
+      }
     } else if (workload_) {
       outputs.push_back({now, sink.kind == Sink::kStderr, text});
     } else {
-      (sink.kind == Sink::kStderr ? err : out) += text;
+      AppendCapped(sink.kind == Sink::kStderr ? err : out, text);  // the rest is dropped, as containerd does
     }
   }
 

@@ -29,6 +29,10 @@
 //   `exit N` exits N; another action exits 143 after writing its output); without a trap, a
 //   shell or `sleep` as PID 1 ignores SIGTERM (a PID 1 without a handler does, so the stop's
 //   SIGKILL ends it with 137), while an unknown program handles it and exits 0.
+// - Output is bounded as on a real runtime: each ExecSync stream keeps its first
+//   kMaxExecStreamBytes (containerd's cap per stream, pkg/cri/server/container_execsync.go; the
+//   rest is dropped) and a file of the SimulatedFs grows no larger (a write past it fails as on a
+//   full disk), so no script makes the fake hold more than that per stream or file.
 // - ValidateWorkloadScript checks a scenario's script: every command known, every sleep a
 //   non-negative number; it returns what is wrong, or "".
 #pragma once
@@ -43,6 +47,11 @@
 #include "fakes/cri/script.h"
 
 namespace podlife::fakes {
+
+inline constexpr size_t kMaxExecStreamBytes = 16 * 1024 * 1024;
+
+// Appends to `into` what fits under kMaxExecStreamBytes; false when some of `text` did not fit.
+bool AppendCapped(std::string& into, const std::string& text);
 
 class SimulatedFs {
  public:

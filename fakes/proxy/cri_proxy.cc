@@ -139,7 +139,7 @@ std::unique_ptr<CriProxy> CriProxy::Start(const CriProxyOptions& options, std::s
   proxy->image_service_ = std::make_unique<ImageForwarder>(proxy.get(), proxy->upstream_channel_);
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(proxy->plan_.endpoint.GrpcTarget(), grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(proxy->plan_.bind_target, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(proxy->runtime_service_.get());
   builder.RegisterService(proxy->image_service_.get());
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
@@ -150,7 +150,8 @@ std::unique_ptr<CriProxy> CriProxy::Start(const CriProxyOptions& options, std::s
     proxy->server_.reset();
     return nullptr;  // the destructor removes what PrepareListen made
   }
-  proxy->address_ = FinishListen(proxy->plan_, port);
+  proxy->address_ = FinishListen(&proxy->plan_, port, error);
+  if (proxy->address_.empty()) return nullptr;  // the destructor stops the server
   return proxy;
 }
 

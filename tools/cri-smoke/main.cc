@@ -1,5 +1,6 @@
 // podlife-cri-smoke: runs one pod through a CRI runtime, the way a kubelet would, printing each
-// call with its latency: Version, PullImage, RunPodSandbox, PodSandboxStatus, CreateContainer,
+// call with its latency: Version, ImageStatus, PullImage (only when the image is absent, as the
+// kubelet's imagePullPolicy IfNotPresent: a runtime with a local-only image works), RunPodSandbox, PodSandboxStatus, CreateContainer,
 // StartContainer, ExecSync, StopContainer, ContainerStatus, RemoveContainer, StopPodSandbox,
 // RemovePodSandbox. Exits 0 when every step did what CRI promises, 1 at the first one that did
 // not (cleaning up what it made), 2 on bad usage.
@@ -26,7 +27,8 @@ CRI-O) and prints every call with its latency.
 
   --runtime-endpoint ADDRESS  the runtime's socket (crictl's flag name). Required.
   --image REF                 image for the container (default localhost/busybox:podlife;
-                              the fake accepts any reference).
+                              the fake accepts any reference). Pulled only when ImageStatus
+                              says it is absent (the kubelet's IfNotPresent).
   --pod-network               use the pod network instead of the host's (the default is the
                               host network, which containerd without CNI requires).
   --timeout SECONDS           deadline for each call (default 30).
@@ -55,14 +57,24 @@ class Smoke {
       detail_ = resp.runtime_name() + " " + resp.runtime_version() + " (CRI " + resp.runtime_api_version() + ")";
       return st;
     });
-    ok = ok && Step("PullImage", [&](grpc::ClientContext& ctx) {
+    bool present = false;
+    ok = ok && Step("ImageStatus", [&](grpc::ClientContext& ctx) {
+      cri::ImageStatusRequest req;
+      req.mutable_image()->set_image(options_.image);
+      cri::ImageStatusResponse resp;
+      auto st = images_->ImageStatus(&ctx, req, &resp);
+      present = resp.has_image() && !resp.image().id().empty();
+      detail_ = present ? "present, " + resp.image().id() : "absent";
+      return st;
+    });
+    ok = ok && (present || Step("PullImage", [&](grpc::ClientContext& ctx) {
       cri::PullImageRequest req;
       req.mutable_image()->set_image(options_.image);
       cri::PullImageResponse resp;
       auto st = images_->PullImage(&ctx, req, &resp);
       detail_ = resp.image_ref();
       return st;
-    });
+    }));
     ok = ok && Step("RunPodSandbox", [&](grpc::ClientContext& ctx) {
       cri::RunPodSandboxRequest req;
       *req.mutable_config() = SandboxConfig();

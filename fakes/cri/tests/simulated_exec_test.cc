@@ -57,6 +57,24 @@ TEST_F(SimulatedShellTest, EchoAndPrintfWriteStdout) {
   EXPECT_EQ(Exec({"/bin/echo", "x"}).result.exit_code, 0);
 }
 
+// containerd keeps the first 16 MiB of each exec stream; a file grows no larger than that either
+// (a full disk). Before the cap, this script made the fake hold 48 MiB for one answer, and a
+// longer one hundreds of MB.
+TEST_F(SimulatedShellTest, ExecOutputAndFilesAreCappedAt16MiB) {
+  const std::string mib(1 << 20, 'x');
+  ASSERT_TRUE(fs_.Write("/f", mib, false).empty());
+  std::string cats = "cat";
+  for (int i = 0; i < 24; ++i) cats += " /f";
+  auto out = Sh(cats + "; " + cats + " >&2");
+  EXPECT_EQ(out.result.stdout_text.size(), kMaxExecStreamBytes);
+  EXPECT_EQ(out.result.stderr_text.size(), kMaxExecStreamBytes);
+  EXPECT_EQ(out.result.exit_code, 0);
+
+  auto grown = Sh(cats + " > /g");
+  EXPECT_EQ(fs_.Read("/g")->size(), kMaxExecStreamBytes);
+  EXPECT_THAT(grown.result.stderr_text, HasSubstr("sh: write error: No space left on device"));
+}
+
 TEST_F(SimulatedShellTest, ExitCodesAndStderrAreAShells) {
   EXPECT_EQ(Sh("exit 3").result.exit_code, 3);
   SimulatedExec mixed = Sh("echo out; echo err >&2; exit 3");

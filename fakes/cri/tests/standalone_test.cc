@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "testsupport/child_process.h"
@@ -112,6 +113,38 @@ TEST_F(StandaloneFakeCriTest, AScenarioFileScriptsIt) {
   EXPECT_EQ(server.Wait(kWait), 0) << "the one-shot exec result was consumed: " << server.DrainStderr();
 }
 
+// The lane's containerd has the image only as imported, and no registry to pull it from: the
+// driver asks ImageStatus first and pulls only an absent image (the kubelet's IfNotPresent).
+TEST_F(StandaloneFakeCriTest, TheSmokeDriverPullsOnlyAnAbsentImage) {
+  std::string scenario = WriteFile("scenario.yaml", R"(images:
+  - reference: localhost/busybox:podlife
+    present: true
+faults:
+  - method: PullImage
+    code: NOT_FOUND
+    message: "pull access denied: no registry"
+    times: 1
+)");
+  ChildProcess server;
+  std::string address = StartServer(server, {"--scenario", scenario});
+  ChildProcess present;
+  ASSERT_TRUE(present.Start({PODLIFE_CRI_SMOKE_BIN, "--runtime-endpoint", address}));
+  ASSERT_EQ(present.Wait(kWait), 0) << present.DrainStdout();
+  std::string out = present.DrainStdout();
+  EXPECT_THAT(out, HasSubstr("ImageStatus"));
+  EXPECT_THAT(out, HasSubstr("present, sha256:"));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("PullImage")));
+
+  ChildProcess absent;  // an image the runtime does not have is pulled (here: the fault answers)
+  ASSERT_TRUE(absent.Start({PODLIFE_CRI_SMOKE_BIN, "--runtime-endpoint", address, "--image", "alpine:3.19"}));
+  EXPECT_EQ(absent.Wait(kWait), 1);
+  out = absent.DrainStdout();
+  EXPECT_THAT(out, HasSubstr("absent"));
+  EXPECT_THAT(out, HasSubstr("pull access denied: no registry"));
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0) << "the PullImage fault was consumed by the absent image: " << server.DrainStderr();
+}
+
 TEST_F(StandaloneFakeCriTest, UnconsumedScenarioItemsMakeItExit3) {
   std::string scenario = WriteFile("scenario.yaml", R"(faults:
   - method: StartContainer
@@ -193,6 +226,141 @@ TEST_F(StandaloneFakeCriTest, DefaultListenIsAPrivateSocket) {
   EXPECT_THAT(*line, HasSubstr("/podlife-cri-"));
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(kWait), 0);
+}
+
+// The private directory a program announced on its "serving on unix://DIR/cri.sock" line.
+fs::path AnnouncedDir(const std::string& line) {
+  const std::string marker = "unix://";
+  auto at = line.find(marker);
+  if (at == std::string::npos) return {};
+  return fs::path(line.substr(at + marker.size())).parent_path();
+}
+
+TEST_F(StandaloneFakeCriTest, ASecondProgramOnALiveSocketExits2AndTheFirstKeepsServing) {
+  ChildProcess first;
+  StartServer(first);
+  ChildProcess second;
+  ASSERT_TRUE(second.Start({PODLIFE_FAKE_CRI_BIN, "--listen", "unix://" + (dir_ / "run/cri.sock").string()}));
+  EXPECT_EQ(second.Wait(kWait), 2);
+  EXPECT_THAT(second.DrainStderr(), HasSubstr("a server is already listening there"));
+  EXPECT_EQ(StopUnknownContainer(), grpc::StatusCode::OK) << "the first server is unreachable";
+  first.Signal(SIGTERM);
+  EXPECT_EQ(first.Wait(kWait), 0) << first.DrainStderr();
+  EXPECT_FALSE(fs::exists(dir_ / "run/cri.sock"));
+}
+
+// SIGHUP (a closed terminal) is fatal and not handled by the program: it still dies of it, and
+// its private directory goes with it.
+TEST_F(StandaloneFakeCriTest, AFatalSignalRemovesItsPrivateDirectory) {
+  struct sigaction inherited {};
+  sigaction(SIGHUP, nullptr, &inherited);
+  if (inherited.sa_handler == SIG_IGN) GTEST_SKIP() << "SIGHUP is ignored here (nohup), and so in the child";
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN}));
+  auto line = server.ReadLine(kWait);
+  ASSERT_TRUE(line.has_value()) << server.DrainStderr();
+  const fs::path dir = AnnouncedDir(*line);
+  ASSERT_TRUE(fs::is_directory(dir)) << *line;
+  server.Signal(SIGHUP);
+  EXPECT_EQ(server.Wait(kWait), 128 + SIGHUP);
+  EXPECT_FALSE(fs::exists(dir));
+}
+
+// SIGKILL cannot be caught: the directory stays until the next server sweeps it (its owner's PID
+// is in its name and no longer alive).
+TEST_F(StandaloneFakeCriTest, TheNextServerSweepsTheDirectoryOfAKilledOne) {
+  ChildProcess killed;
+  ASSERT_TRUE(killed.Start({PODLIFE_FAKE_CRI_BIN}));
+  auto line = killed.ReadLine(kWait);
+  ASSERT_TRUE(line.has_value()) << killed.DrainStderr();
+  const fs::path left = AnnouncedDir(*line);
+  killed.Signal(SIGKILL);
+  EXPECT_EQ(killed.Wait(kWait), 128 + SIGKILL);
+  ASSERT_TRUE(fs::is_directory(left)) << "SIGKILL leaves it";
+
+  ChildProcess next;
+  ASSERT_TRUE(next.Start({PODLIFE_FAKE_CRI_BIN}));
+  ASSERT_TRUE(next.ReadLine(kWait).has_value()) << next.DrainStderr();
+  EXPECT_FALSE(fs::exists(left));
+  next.Signal(SIGTERM);
+  EXPECT_EQ(next.Wait(kWait), 0);
+}
+
+// Version calls on the program's socket, on one channel.
+void CallVersion(const fs::path& socket, int times) {
+  CriTestClient client(grpc::CreateChannel("unix:" + socket.string(), grpc::InsecureChannelCredentials()));
+  for (int i = 0; i < times; ++i) {
+    cri::VersionResponse version;
+    ASSERT_TRUE(client.runtime->Version(CriTestClient::Context().get(), {}, &version).ok()) << "call " << i;
+  }
+}
+
+// The program's call log keeps the newest 10000 calls by default (it grew by about 0.85 KB per
+// call without bound before); --call-log-capacity 0 keeps them all.
+TEST_F(StandaloneFakeCriTest, TheCallLogIsBoundedByDefaultAndTheFlagKeepsEveryCall) {
+  for (const auto& [flags, evicted] : std::vector<std::pair<std::vector<std::string>, bool>>{
+           {{"--print-calls"}, true}, {{"--print-calls", "--call-log-capacity", "0"}, false}}) {
+    ChildProcess server;
+    StartServer(server, flags);
+    CallVersion(dir_ / "run/cri.sock", 10001);
+    server.Signal(SIGTERM);
+    std::string err;
+    // The log is printed before the program exits: read stderr while waiting, it may not fit a pipe.
+    std::future<std::string> drained = std::async(std::launch::async, [&] { return server.DrainStderr(); });
+    EXPECT_EQ(server.Wait(kWait), 0);
+    err = drained.get();
+    if (evicted) {
+      EXPECT_THAT(err, HasSubstr("(1 older calls evicted)"));
+    } else {
+      EXPECT_THAT(err, ::testing::Not(HasSubstr("evicted")));
+      EXPECT_THAT(err, HasSubstr("#10001 Version"));
+    }
+  }
+}
+
+// The process's resident memory in MiB (VmRSS), or -1.
+long ResidentMib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6)) / 1024;
+  }
+  return -1;
+}
+
+// Exec outputs of hundreds of MB (here 200 MiB a call) are cut to containerd's 16 MiB per stream,
+// whose answer then exceeds the 16 MiB message limit (RESOURCE_EXHAUSTED, as from containerd),
+// and the memory goes back: the program stayed at 500-680 MB after such calls before.
+TEST_F(StandaloneFakeCriTest, LargeExecOutputsAreCappedAndTheirMemoryIsReturned) {
+  ChildProcess server;
+  StartServer(server, {"--simulate"});
+  CriTestClient client(grpc::CreateChannel("unix:" + (dir_ / "run/cri.sock").string(),
+                                           grpc::InsecureChannelCredentials()));
+  std::string c = client.Started(client.Pod(), "app");
+  cri::ExecSyncResponse made;
+  ASSERT_TRUE(client.Exec(c, {"sh", "-c", "printf %s " + std::string(1 << 20, 'x') + " > /f"}, 0, &made).ok());
+  std::string cats = "cat";
+  for (int i = 0; i < 200; ++i) cats += " /f";
+  for (int call = 0; call < 4; ++call) {
+    cri::ExecSyncResponse big;
+    EXPECT_EQ(client.Exec(c, {"sh", "-c", cats}, 0, &big).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  cri::ExecSyncResponse fits;
+  ASSERT_TRUE(client.Exec(c, {"sh", "-c", "cat /f /f"}, 0, &fits).ok());
+  EXPECT_EQ(fits.stdout().size(), 2u << 20);
+  const long mib = ResidentMib(server.pid());
+  RecordProperty("resident_mib", std::to_string(mib));
+  EXPECT_GT(mib, 0);
+  EXPECT_LT(mib, 150) << "resident MiB after the calls";
+  server.Signal(SIGTERM);
+  EXPECT_EQ(server.Wait(kWait), 0) << server.DrainStderr();
+}
+
+TEST_F(StandaloneFakeCriTest, ABadCallLogCapacityIsAUsageError) {
+  ChildProcess server;
+  ASSERT_TRUE(server.Start({PODLIFE_FAKE_CRI_BIN, "--call-log-capacity", "many"}));
+  EXPECT_EQ(server.Wait(kWait), 2);
+  EXPECT_THAT(server.DrainStderr(), HasSubstr("--call-log-capacity: expected a number of calls (0 keeps every call), got 'many'"));
 }
 
 // What `crictl stats` asks, over the program's socket: with --simulate, the scenario's stats are

@@ -1,7 +1,9 @@
 // podlife-cri-proxy: a recording, fault-injecting CRI proxy between a node agent and a CRI
 // runtime, until SIGINT or SIGTERM. Prints one line, "podlife-cri-proxy: serving on ADDRESS,
 // forwarding to UPSTREAM", to stdout once it accepts calls. Exit status: 0 on a clean stop, 2 on
-// bad usage or a scenario error, 3 when scripted faults were left unconsumed at shutdown.
+// bad usage, a scenario error or an address it cannot listen on (a live server's socket
+// included), 3 when scripted faults were left unconsumed at shutdown. Its private directory goes
+// also when a fatal signal ends it (fakes/common/private_dir.h).
 #include <signal.h>
 
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <iostream>
 #include <string>
 
+#include "fakes/common/private_dir.h"
 #include "fakes/proxy/cri_proxy.h"
 
 namespace {
@@ -23,7 +26,9 @@ status, timing), and applies scripted faults before forwarding.
 
   --listen ADDRESS    where clients connect: unix:///path/to/proxy.sock (created mode 0600; its
                       directory is created 0700 if missing) or tcp://127.0.0.1:PORT (0 picks a
-                      free port). Default: a socket in a fresh private directory under $TMPDIR.
+                      free port). Refused while another server answers on that socket; a stale
+                      socket is replaced. Default: a socket in a fresh private directory under
+                      $TMPDIR.
   --upstream ADDRESS  the runtime, e.g. unix:///run/containerd/containerd.sock (required).
   --scenario FILE     YAML with `faults:` (and `callLogCapacity:`) as for podlife-fake-cri; exec
                       results, workloads and pod IPs are refused (the runtime is real).
@@ -31,8 +36,8 @@ status, timing), and applies scripted faults before forwarding.
   --print-calls       print the call log to stderr when stopping.
   -h, --help          this text.
 
-Stop it with SIGINT or SIGTERM. Exit status: 0 clean, 2 usage or scenario error, 3 scripted
-faults left unconsumed.
+Stop it with SIGINT or SIGTERM. Exit status: 0 clean, 2 usage or scenario error or cannot
+listen (e.g. another server answers on the socket), 3 scripted faults left unconsumed.
 )";
 
 }  // namespace
@@ -86,6 +91,10 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+
+  // Private directories go also when a fatal signal ends the program (SIGINT and SIGTERM are
+  // blocked below and end it normally).
+  podlife::fakes::InstallPrivateDirCleanup();
 
   // Block the stop signals before gRPC starts its threads, so only sigwait below sees them.
   sigset_t stop_signals;
