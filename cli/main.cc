@@ -6,6 +6,7 @@
 #include "cli/conformance_command.h"
 #include "cli/implement_command.h"
 #include "cli/run_command.h"
+#include "fakes/common/private_dir.h"
 
 namespace {
 
@@ -26,6 +27,9 @@ Run `podlife COMMAND --help` (or `podlife help COMMAND`) for a command's options
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The embedded fake's private directories go also when a fatal signal ends the process; `run`
+  // blocks SIGINT and SIGTERM for its own orderly stop, so those never reach this handler there.
+  podlife::fakes::InstallPrivateDirCleanup();
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
     std::cout << kUsage;

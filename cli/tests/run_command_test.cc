@@ -292,6 +292,32 @@ TEST(PodlifeRunTest, SignalTerminatesAPodWhosePostStartHookNeverReturns) {
   }
 }
 
+// The embedded fake's private directories (`podlife-cri-<pid>-*`, `podlife-cri-logs-<pid>-*`)
+// of a run that a fatal signal ends. Before: SIGHUP left both behind.
+std::vector<fs::path> PrivateDirsOf(pid_t pid) {
+  std::vector<fs::path> found;
+  const std::string socket_dir = "podlife-cri-" + std::to_string(pid) + "-";
+  const std::string log_dir = "podlife-cri-logs-" + std::to_string(pid) + "-";
+  for (const auto& entry : fs::directory_iterator(fs::temp_directory_path())) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(socket_dir, 0) == 0 || name.rfind(log_dir, 0) == 0) found.push_back(entry.path());
+  }
+  return found;
+}
+
+TEST(PodlifeRunTest, AFatalSignalLeavesNoPrivateDirectoryBehind) {
+  TestFiles files("fatal");
+  const std::string pod = files.Write("pod.yaml", kHangingPostStart);
+  ChildProcess p;
+  ASSERT_TRUE(p.Start({PODLIFE_BIN, "run", pod, "--output", "json"}));
+  std::string out;
+  ASSERT_TRUE(ReadUntil(p, "\"reason\":\"Started\"", out)) << out << p.DrainStderr();
+  ASSERT_FALSE(PrivateDirsOf(p.pid()).empty()) << "the embedded fake made no private directory";
+  p.Signal(SIGHUP);
+  ASSERT_TRUE(p.Wait(kWait).has_value()) << "podlife run outlived SIGHUP";
+  EXPECT_THAT(PrivateDirsOf(p.pid()), ::testing::IsEmpty());
+}
+
 // Before: --terminate-after was ignored while the postStart hook hung. An httpGet hook to a
 // listener that never answers does not end when its container stops: it is abandoned.
 TEST(PodlifeRunTest, TerminateAfterAbandonsAnHttpPostStartHookThatNeverAnswers) {
