@@ -32,6 +32,21 @@ std::unique_ptr<BenchBackend> BenchBackend::ForEndpoint(std::string endpoint, st
   return backend;
 }
 
+std::unique_ptr<BenchBackend> BenchBackend::ThroughProxy(const BenchBackend& upstream, std::string name,
+                                                         std::string* error) {
+  fakes::CriProxyOptions options;
+  options.upstream = upstream.endpoint();
+  options.call_log_capacity = kFakeCallLogCapacity;
+  auto proxy = fakes::CriProxy::Start(options, error);
+  if (!proxy) return nullptr;
+  std::unique_ptr<BenchBackend> backend(new BenchBackend());
+  backend->name_ = std::move(name);
+  backend->endpoint_ = proxy->address();
+  backend->image_ = upstream.image();
+  backend->proxy_ = std::move(proxy);
+  return backend;
+}
+
 std::optional<uint64_t> BenchBackend::CallsServed() const {
   if (!fake_) return std::nullopt;
   return fake_->calls().total();

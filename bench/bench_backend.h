@@ -6,6 +6,9 @@
 // - ForEndpoint() uses a runtime already serving at `endpoint` (e.g. containerd from the
 //   real-runtime lane); its hooks run for real, its pods use `image`, which must be present or
 //   pullable there.
+// - ThroughProxy() starts an in-process CriProxy (fakes/proxy) on a private socket in front of
+//   `upstream`, with a bounded call log (kFakeCallLogCapacity): the same runtime reached the way
+//   the suite's real-runtime backend reaches it; its name is `name`, its image the upstream's.
 // - Benchmarks never branch on the backend: they run the same bench pods on both. CallsServed()
 //   is the one capability that differs: the number of RPCs the runtime received, where it can
 //   tell (the fake's call log), nullopt elsewhere.
@@ -17,6 +20,7 @@
 #include <string>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "fakes/proxy/cri_proxy.h"
 
 namespace podlife::bench {
 
@@ -27,8 +31,11 @@ class BenchBackend {
   // nullptr and *error when the fake cannot listen.
   static std::unique_ptr<BenchBackend> StartFake(std::string* error);
   static std::unique_ptr<BenchBackend> ForEndpoint(std::string endpoint, std::string image);
+  // nullptr and *error when the proxy cannot listen.
+  static std::unique_ptr<BenchBackend> ThroughProxy(const BenchBackend& upstream, std::string name,
+                                                    std::string* error);
 
-  const std::string& name() const { return name_; }  // "fake" or "real": the `backend:` in names
+  const std::string& name() const { return name_; }  // "fake", "real", "proxy", ...: the `backend:` in names
   const std::string& endpoint() const { return endpoint_; }
   const std::string& image() const { return image_; }
   std::optional<uint64_t> CallsServed() const;
@@ -40,6 +47,7 @@ class BenchBackend {
   std::string endpoint_;
   std::string image_;
   std::unique_ptr<fakes::FakeCriServer> fake_;
+  std::unique_ptr<fakes::CriProxy> proxy_;
 };
 
 }  // namespace podlife::bench

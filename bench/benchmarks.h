@@ -23,7 +23,14 @@
 namespace podlife::bench {
 
 struct BenchContext {
-  std::vector<const BenchBackend*> backends;  // the fake first; the real runtime when given
+  std::vector<const BenchBackend*> backends;  // the fake first; the real runtime and its proxy when given
+  // Runtimes measured by the overhead family, each with a proxy in front of it: with a real
+  // runtime given, the real one and the fake (whose fast answers show the absolute cost).
+  struct ProxiedRuntime {
+    const BenchBackend* runtime;
+    const BenchBackend* proxy;
+  };
+  std::vector<ProxiedRuntime> proxied;
   int http_port = 0;                          // the LocalHttpServer the httpGet hooks reach
 };
 
@@ -31,6 +38,8 @@ void RegisterFloorBenchmarks(const BenchContext& context);
 void RegisterHookBenchmarks(const BenchContext& context);
 void RegisterSyncBenchmarks(const BenchContext& context);
 void RegisterCapacityBenchmarks(const BenchContext& context);
+// Only with a real runtime: engine and proxy overhead in interleaved triples (overhead_benchmarks.cc).
+void RegisterOverheadBenchmarks(const BenchContext& context);
 
 // Registers `body` under `name` with the common settings above.
 benchmark::internal::Benchmark* RegisterTimed(const std::string& name, std::function<void(benchmark::State&)> body);

@@ -10,6 +10,7 @@
 //   difference is the floor of the hook's cost on the path.
 // Containers are made and removed outside the timed region.
 #include "bench/bare_cri.h"
+#include "bench/drivers.h"
 #include "bench/bench_pod.h"
 #include "bench/benchmarks.h"
 #include "bench/engine_stack.h"
@@ -20,54 +21,6 @@ namespace podlife::bench {
 namespace {
 
 enum class HookPath { kPostStart, kPreStop };
-
-// One container in a live sandbox, started and killed along the path, by the engine or bare.
-class ContainerPathDriver {
- public:
-  virtual ~ContainerPathDriver() = default;
-  // Each returns "" or what failed.
-  virtual std::string Start() = 0;   // the postStart hook included
-  virtual std::string Kill() = 0;    // the preStop hook included
-  virtual std::string Remove() = 0;  // of a killed container
-};
-
-class EngineContainerPath final : public ContainerPathDriver {
- public:
-  EngineContainerPath(EngineStack& stack, const RunningPod& pod, Container container)
-      : stack_(stack), container_(std::move(container)) {
-    kill_.pod = &pod.pod();
-    kill_.sandbox = pod.sandbox();
-    kill_.spec = &container_;
-  }
-  std::string Start() override {
-    StartResult started = stack_.containers(0).StartContainer(*kill_.pod, kill_.sandbox, container_, false, 0);
-    kill_.container_id = started.container_id;
-    return started.ok() ? "" : started.error_reason + ": " + started.message;
-  }
-  std::string Kill() override { return std::string(stack_.containers(0).KillContainer(kill_).message()); }
-  std::string Remove() override {
-    stack_.JoinHooks(0);  // the kill's finished preStop thread
-    return std::string(stack_.cri().RemoveContainer(kill_.container_id).message());
-  }
-
- private:
-  EngineStack& stack_;
-  Container container_;
-  KillRequest kill_;
-};
-
-class BareContainerPathDriver final : public ContainerPathDriver {
- public:
-  BareContainerPathDriver(BareCriClient& client, const RunningPod& pod, const Container& container)
-      : path_(client, pod.pod(), container), sandbox_id_(pod.sandbox().id) {}
-  std::string Start() override { return path_.Start(sandbox_id_); }
-  std::string Kill() override { return path_.Kill(); }
-  std::string Remove() override { return path_.Remove(); }
-
- private:
-  BareContainerPath path_;
-  std::string sandbox_id_;
-};
 
 // The hook's own latency: HandlerRunner::Run on a running container.
 void HookLatency(benchmark::State& state, const BenchBackend& backend, int http_port, HookKind kind) {

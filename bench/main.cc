@@ -3,7 +3,8 @@
 // server the httpGet hooks and the HTTP floor reach, registers every family for them, and runs
 // Google Benchmark with the command line's --benchmark_* flags (ci/bench: JSON out).
 //
-// Environment: PODLIFE_BENCH_ENDPOINT=unix:///run/containerd/containerd.sock adds backend:real;
+// Environment: PODLIFE_BENCH_ENDPOINT=unix:///run/containerd/containerd.sock adds backend:real,
+// backend:proxy (the same runtime through an in-process CRI proxy) and the overhead family;
 // PODLIFE_BENCH_IMAGE (default localhost/busybox:podlife) is the image its pods use. Without
 // an endpoint, one `real_runtime/backend:real` benchmark is reported as skipped, saying why.
 #include <benchmark/benchmark.h>
@@ -66,9 +67,20 @@ int main(int argc, char** argv) {
 
   const std::string endpoint = EnvOr("PODLIFE_BENCH_ENDPOINT", "");
   std::unique_ptr<BenchBackend> real;
+  std::unique_ptr<BenchBackend> proxy;
+  std::unique_ptr<BenchBackend> fake_proxy;
   if (!endpoint.empty()) {
     real = BenchBackend::ForEndpoint(endpoint, EnvOr("PODLIFE_BENCH_IMAGE", "localhost/busybox:podlife"));
+    proxy = BenchBackend::ThroughProxy(*real, "proxy", &error);
+    if (proxy) fake_proxy = BenchBackend::ThroughProxy(*fake, "fake-proxy", &error);
+    if (!proxy || !fake_proxy) {
+      std::fprintf(stderr, "podlife_bench: cannot start the CRI proxy in front of %s: %s\n", endpoint.c_str(),
+                   error.c_str());
+      return 1;
+    }
     context.backends.push_back(real.get());
+    context.backends.push_back(proxy.get());
+    context.proxied = {{real.get(), proxy.get()}, {fake.get(), fake_proxy.get()}};
     benchmark::AddCustomContext("real_endpoint", endpoint);
     benchmark::AddCustomContext("real_image", real->image());
   }
@@ -77,6 +89,7 @@ int main(int argc, char** argv) {
   RegisterHookBenchmarks(context);
   RegisterSyncBenchmarks(context);
   RegisterCapacityBenchmarks(context);
+  RegisterOverheadBenchmarks(context);
   if (!real) {
     RegisterTimed("real_runtime/backend:real", [](benchmark::State& state) {
       Succeeded(state,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "bench/bare_cri.h"
+#include "bench/drivers.h"
 #include "bench/bench_pod.h"
 #include "bench/benchmarks.h"
 #include "bench/concurrent_rounds.h"
@@ -26,52 +27,6 @@ constexpr HookKind kHooks[] = {HookKind::kNone, HookKind::kExec};
 constexpr size_t kConcurrentPods[] = {1, 2, 4, 8};
 
 enum class Phase { kSync, kTerminate };
-
-// One pod per worker, synced and terminated by the engine or by the bare sequence.
-class PodDriver {
- public:
-  virtual ~PodDriver() = default;
-  // "" or what failed.
-  virtual std::string Sync(size_t worker) = 0;
-  virtual std::string Terminate(size_t worker) = 0;
-};
-
-class EnginePodDriver final : public PodDriver {
- public:
-  EnginePodDriver(EngineStack& stack, std::vector<Pod> pods)
-      : stack_(stack), pods_(std::move(pods)), syncs_(pods_.size()) {}
-
-  std::string Sync(size_t worker) override {
-    syncs_[worker] = stack_.NewPodSync(worker);
-    PodSyncResult result = syncs_[worker]->SyncPod(pods_[worker], nullptr);
-    return result.ok() ? "" : "SyncPod: " + result.error;
-  }
-
-  std::string Terminate(size_t worker) override {
-    absl::Status killed = syncs_[worker]->KillPod(pods_[worker], std::nullopt);
-    absl::Status removed = syncs_[worker]->RemovePod();
-    stack_.JoinHooks(worker);
-    if (!killed.ok()) return "KillPod: " + std::string(killed.message());
-    return removed.ok() ? "" : "RemovePod: " + std::string(removed.message());
-  }
-
- private:
-  EngineStack& stack_;
-  std::vector<Pod> pods_;
-  std::vector<std::unique_ptr<PodSync>> syncs_;
-};
-
-class BarePodDriver final : public PodDriver {
- public:
-  BarePodDriver(BareCriClient& client, const std::vector<Pod>& pods) {
-    for (const auto& pod : pods) sequences_.push_back(std::make_unique<BarePodSequence>(client, pod));
-  }
-  std::string Sync(size_t worker) override { return sequences_[worker]->Sync(); }
-  std::string Terminate(size_t worker) override { return sequences_[worker]->Terminate(); }
-
- private:
-  std::vector<std::unique_ptr<BarePodSequence>> sequences_;
-};
 
 struct ThroughputCase {
   const BenchBackend* backend = nullptr;

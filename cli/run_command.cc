@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -13,7 +14,9 @@
 
 #include "fakes/cri/fake_cri_server.h"
 #include "fakes/cri/scenario.h"
+#include "cli/run_progress.h"
 #include "src/core/clock.h"
+#include "src/core/endpoint.h"
 #include "src/core/events.h"
 #include "src/core/profile.h"
 #include "src/engine/engine_session.h"
@@ -41,10 +44,12 @@ Runtime:
 Behaviour:
   --profile 1.21|1.35          which kubelet to imitate (default 1.35).
   --terminate-after SECONDS    terminate the pod this long after the run started, even if the sync
-                               is still waiting (e.g. for an init container that never exits).
-                               Default 0: at once after the sync (with --until-finished: when
-                               the pod finishes, however long that takes).
-  --wait                       keep the pod until Ctrl-C or SIGTERM, then terminate it.
+                               is still waiting (e.g. for an init container that never exits, or
+                               a postStart hook that never returns). Default 0: at once after the
+                               sync (with --until-finished: when the pod finishes, however long
+                               that takes). Not with --wait.
+  --wait                       keep the pod until Ctrl-C or SIGTERM, then terminate it. Not with
+                               --terminate-after (a signal, not a time, ends the wait).
   --until-finished             keep syncing the pod as the kubelet's pod worker does until a
                                sync kills it because it finished (restartPolicy Never or
                                OnFailure and every container done; in 1.35 its sidecars are
@@ -57,14 +62,30 @@ Behaviour:
   --grace-period SECONDS       terminate with this grace period instead of the pod's.
   --keep                       do not remove the pod sandbox after terminating it.
 
-Output:
-  --output text|json           events as a describe table (default) or as JSON lines.
+Manifest:
+  --lenient                    warn about fields a v1 Pod does not have, and ignore them (the
+                               API server's lenient decode). Default: such a field is an error
+                               naming it and the nearest known field, as kubectl's strict field
+                               validation does.
 
-Ctrl-C (SIGINT) or SIGTERM at any time terminates the pod through the preStop path.
+Output:
+  --output text|json           events as a describe table (default) or as JSON lines; control
+                               characters in a message (e.g. a NUL byte) print as \xNN.
+  --progress-every SECONDS     while podlife waits (for a hook, an init container, the runtime),
+                               say on stderr what for and for how long, every SECONDS (default 5;
+                               0: never).
+
+Ctrl-C (SIGINT) or SIGTERM at any time terminates the pod through the preStop path, as does the
+end of --terminate-after; podlife says which and what it was waiting for. A sync still waiting
+(e.g. on a postStart hook that never returns) is not waited for: the pod is killed as the runtime
+holds it, each running container with its preStop hook and grace period, and a hook still running
+2s after the pod stopped is abandoned (exit 1): a stop ends the run within the grace period and
+the runtime's request timeout, without SIGKILL.
 Manifest defaults as the API server applies them: terminationGracePeriodSeconds 30, a random
 metadata.uid. Exit status: 0 pod ran and terminated (--until-finished: the pod finished and its
 containers succeeded); 1 pod failed, termination failed, or (--until-finished) the pod did not
-finish or a container failed; 2 usage or manifest error; 3 runtime unreachable.
+finish or a container failed; 2 usage or manifest error (a malformed --runtime-endpoint too);
+3 runtime unreachable, or a stop came before it answered.
 )";
 
 namespace {
@@ -81,6 +102,8 @@ struct RunOptions {
   std::optional<int64_t> grace_period;
   bool keep = false;
   bool json = false;
+  bool lenient = false;
+  std::chrono::seconds progress_every{5};
 };
 
 struct UsageError {
@@ -117,6 +140,7 @@ std::chrono::milliseconds ParseDuration(const std::string& flag, const std::stri
 
 RunOptions ParseArgs(const std::vector<std::string>& args) {
   RunOptions o;
+  bool terminate_after_given = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&]() -> std::string {
@@ -137,6 +161,11 @@ RunOptions ParseArgs(const std::vector<std::string>& args) {
       if (!o.profile) throw UsageError{"--profile must be 1.21 or 1.35, got '" + name + "'"};
     } else if (flag == "--terminate-after") {
       o.terminate_after = ParseSeconds(flag, value());
+      terminate_after_given = true;
+    } else if (flag == "--lenient") {
+      o.lenient = true;
+    } else if (flag == "--progress-every") {
+      o.progress_every = std::chrono::seconds(ParseSeconds(flag, value()));
     } else if (flag == "--wait") {
       o.wait_for_signal = true;
     } else if (flag == "--until-finished") {
@@ -161,10 +190,37 @@ RunOptions ParseArgs(const std::vector<std::string>& args) {
   if (o.wait_for_signal && o.until_finished) {
     throw UsageError{"--wait and --until-finished cannot be combined: --wait keeps the pod until Ctrl-C"};
   }
+  if (o.wait_for_signal && terminate_after_given) {
+    throw UsageError{"--wait and --terminate-after cannot be combined: --wait keeps the pod until Ctrl-C or SIGTERM, "
+                     "--terminate-after until a time"};
+  }
+  if (!o.endpoint.empty()) {
+    auto parsed = ParseEndpoint(o.endpoint);
+    if (auto* e = std::get_if<EndpointError>(&parsed)) {
+      throw UsageError{"--runtime-endpoint: " + e->message};
+    }
+  }
   if (!o.endpoint.empty() && !o.fake_scenario.empty()) {
     throw UsageError{"--fake-scenario scripts the embedded fake; it cannot be combined with --runtime-endpoint"};
   }
   return o;
+}
+
+// A message as one readable line of the table: a NUL would end it early, a carriage return or
+// escape sequence would rewrite the terminal; each such byte prints as \xNN. Newlines and tabs
+// stay, as kubectl describe prints them.
+std::string EscapeControls(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 // Prints events as they are recorded, like the Events table of `kubectl describe pod`.
@@ -187,7 +243,7 @@ class EventPrinter {
       auto age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start_).count();
       std::string object = e.field_path.empty() ? "" : " (" + e.field_path + ")";
       std::printf("  %-8s %-22s %-6s %-8s %s%s\n", e.type.c_str(), e.reason.c_str(),
-                  (std::to_string(age) + "s").c_str(), "kubelet", e.message.c_str(), object.c_str());
+                  (std::to_string(age) + "s").c_str(), "kubelet", EscapeControls(e.message).c_str(), object.c_str());
     }
     std::fflush(stdout);
   }
@@ -197,7 +253,7 @@ class EventPrinter {
     if (json_) {
       std::printf("{\"note\":%s}\n", JsonQuote(text).c_str());
     } else {
-      std::printf("# %s\n", text.c_str());
+      std::printf("# %s\n", EscapeControls(text).c_str());
     }
     std::fflush(stdout);
   }
@@ -240,7 +296,7 @@ class Relister {
 // The pod worker's loop after the first sync (`result`): syncs on a relist that shows a change,
 // and again after the resync period, until a sync kills the finished pod or `stop` is notified.
 PodSyncResult SyncUntilFinished(EngineSession& engine, const Pod& pod, const std::shared_ptr<Notification>& stop,
-                                EventPrinter& printer, PodSyncResult result) {
+                                EventPrinter& printer, WaitReporter& progress, PodSyncResult result) {
   constexpr auto kRelistPeriod = std::chrono::seconds(1);  // the kubelet's genericPLEG relist period
   constexpr auto kResyncInterval = std::chrono::seconds(60);  // --sync-frequency
   constexpr auto kSyncErrorBackOff = std::chrono::seconds(10);  // the pod worker's backOffPeriod
@@ -250,6 +306,7 @@ PodSyncResult SyncUntilFinished(EngineSession& engine, const Pod& pod, const std
   printer.Note("running until the pod finishes");
   Relister pleg;
   auto next_resync = engine.clock().Now() + (result.ok() ? kResyncInterval : kSyncErrorBackOff);
+  progress.Begin("the pod to finish (--until-finished)");
   while (!result.pod_finished) {
     if (engine.clock().WaitForNotification(stop, kRelistPeriod)) break;
     std::vector<std::string> exited;
@@ -258,6 +315,7 @@ PodSyncResult SyncUntilFinished(EngineSession& engine, const Pod& pod, const std
     if (!changed && engine.clock().Now() < next_resync) continue;
     result = engine.Sync(pod, stop);
     if (!result.ok()) printer.Note("sync failed: " + result.error);
+    progress.Begin("the pod to finish (--until-finished)");
     next_resync = engine.clock().Now() + (result.ok() ? kResyncInterval : kSyncErrorBackOff);
   }
   return result;
@@ -308,38 +366,248 @@ int StartEmbeddedFake(const RunOptions& options, std::unique_ptr<fakes::FakeCriS
   return 0;
 }
 
-// The pod's run: the first sync, then (--until-finished) the pod worker's syncs, or a wait; then
-// its termination (unless it finished) and removal. True when the run succeeded.
-bool RunPod(EngineSession& engine, const Pod& pod, const RunOptions& options, const std::shared_ptr<Notification>& stop,
-            EventPrinter& printer) {
-  PodSyncResult result = engine.Sync(pod, stop);
-  printer.Note(result.ok() ? "pod synced: every container started" : "pod failed: " + result.error);
-  if (options.until_finished && !result.pod_finished && !stop->HasBeenNotified()) {
-    result = SyncUntilFinished(engine, pod, stop, printer, std::move(result));
+// Why the run stops: the first signal or the --terminate-after timer, told once to every waiter.
+class StopRequest {
+ public:
+  explicit StopRequest(EventPrinter& printer) : printer_(printer) {}
+
+  // The engine's cancel: notified with the first Request().
+  const std::shared_ptr<Notification>& cancel() const { return cancel_; }
+
+  // The first request says why and stops the run; a later one says that it changes nothing.
+  void Request(const std::string& why) {
+    {
+      std::lock_guard lock(mu_);
+      if (!why_.empty()) {
+        printer_.Note(why + ": already terminating (" + why_ + "); SIGKILL ends podlife at once");
+        return;
+      }
+      why_ = why;
+      printer_.Note(why + ": terminating the pod");  // before anyone acts on the stop
+    }
+    cancel_->Notify();
+    changed_.notify_all();
+  }
+  std::string why() const {
+    std::lock_guard lock(mu_);
+    return why_;
+  }
+  // Blocks until a stop is requested or `done` is notified (its notifier then calls Wake()).
+  void WaitForStopOr(const Notification& done) {
+    std::unique_lock lock(mu_);
+    changed_.wait(lock, [&] { return !why_.empty() || done.HasBeenNotified(); });
+  }
+  void Wake() {
+    std::lock_guard lock(mu_);  // a waiter between its check and its wait cannot miss this
+    changed_.notify_all();
   }
 
+ private:
+  EventPrinter& printer_;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::string why_;
+  std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();
+};
+
+// The sync phase on its own thread: the first sync, then (--until-finished) the pod worker's
+// syncs, so the main thread can stop the pod even while a sync never returns.
+class SyncPhase {
+ public:
+  SyncPhase(EngineSession& engine, const Pod& pod, const RunOptions& options, StopRequest& stop,
+            EventPrinter& printer, WaitReporter& progress)
+      : thread_([&, done = done_] {
+          PodSyncResult result = engine.Sync(pod, stop.cancel());
+          progress.End();
+          printer.Note(result.ok() ? "pod synced: every container started" : "pod failed: " + result.error);
+          if (options.until_finished && !result.pod_finished && !stop.cancel()->HasBeenNotified()) {
+            result = SyncUntilFinished(engine, pod, stop.cancel(), printer, progress, std::move(result));
+          }
+          progress.End();
+          result_ = std::move(result);
+          done->Notify();
+          stop.Wake();
+        }) {}
+
+  bool done() const { return done_->HasBeenNotified(); }
+  const Notification& done_notification() const { return *done_; }
+  bool WaitDone(std::chrono::seconds timeout) { return done_->WaitFor(timeout); }
+  PodSyncResult Join() {
+    thread_.join();
+    return std::move(result_);
+  }
+  // The sync never returned: the process ends without it (see AbandonAndExit).
+  void Abandon() { thread_.detach(); }
+
+ private:
+  std::shared_ptr<Notification> done_ = std::make_shared<Notification>();
+  PodSyncResult result_;
+  std::thread thread_;
+};
+
+// What a run needs from RunCommand once the runtime answered.
+struct RunContext {
+  const RunOptions& options;
+  const Pod& pod;
+  std::string endpoint;
+  EventLog& events;
+  EventPrinter& printer;
+  WaitReporter& progress;
+  StopRequest& stop;
+  fakes::FakeCriServer* fake = nullptr;
+};
+
+// How long a cancelled sync may take to return by itself (it ends waits for init containers at
+// once) before the pod is killed around it.
+constexpr auto kCancelledSyncGrace = std::chrono::seconds(1);
+// How long a hook may still run once its pod was stopped before it is abandoned: the kubelet's
+// minimum grace period (PR-07).
+constexpr auto kAbandonHookAfter = std::chrono::seconds(2);
+
+// Ends the process while a sync is still blocked in a hook or a CRI call that never returns:
+// nothing it holds may be destroyed under it, so no destructor runs; the embedded fake's files
+// are removed first.
+[[noreturn]] void AbandonAndExit(RunContext& run, SyncPhase& sync, int status) {
+  sync.Abandon();
+  run.progress.Stop();
+  std::fflush(stdout);
+  std::fflush(stderr);
+  if (run.fake) run.fake->Shutdown();
+  std::_Exit(status);
+}
+
+// Terminates the pod once the sync returned: waits first (--wait, --terminate-after) unless the
+// pod finished, then kills (unless the sync killed it) and removes it. True when the run succeeded.
+bool TerminateAfterSync(RunContext& run, EngineSession& engine, const PodSyncResult& result) {
+  const RunOptions& options = run.options;
   if (result.pod_finished) {
-    printer.Note("pod finished: " + FinishedContainers(pod, result) + "; the sync killed it");
+    run.printer.Note("pod finished: " + FinishedContainers(run.pod, result) + "; the sync killed it");
   } else if (!result.sandbox_id.empty()) {
     if (options.wait_for_signal) {
-      printer.Note("running; Ctrl-C terminates the pod");
-      stop->Wait();
+      run.printer.Note("running; Ctrl-C terminates the pod");
+      run.stop.cancel()->Wait();
     } else if (options.terminate_after > 0 && !options.until_finished) {
-      stop->Wait();  // the timer (or a signal) notifies it
+      run.stop.cancel()->Wait();  // the timer (or a signal) notifies it
     }
-    printer.Note(std::string(options.until_finished ? "the pod did not finish; " : "") + "terminating the pod" +
-                 (options.grace_period ? " with grace period " + std::to_string(*options.grace_period) + "s" : ""));
+    run.printer.Note(std::string(options.until_finished ? "the pod did not finish; " : "") + "terminating the pod" +
+                     (options.grace_period ? " with grace period " + std::to_string(*options.grace_period) + "s" : ""));
   }
+  run.progress.Begin("the pod's termination (preStop hooks, CRI StopContainer, StopPodSandbox)");
   // A finished pod was killed by its last sync, as the kubelet's pod worker does.
-  absl::Status killed = result.pod_finished ? absl::OkStatus() : engine.Kill(pod, options.grace_period);
-  if (!killed.ok()) printer.Note("termination failed: " + std::string(killed.message()));
+  absl::Status killed = result.pod_finished ? absl::OkStatus() : engine.Kill(run.pod, options.grace_period);
+  if (!killed.ok()) run.printer.Note("termination failed: " + std::string(killed.message()));
   engine.JoinHooks();  // preStop hooks that outlived their wait (EX-06)
   if (!options.keep) {
-    if (auto st = engine.Remove(); !st.ok()) printer.Note("removing the sandbox failed: " + std::string(st.message()));
+    if (auto st = engine.Remove(); !st.ok()) run.printer.Note("removing the sandbox failed: " + std::string(st.message()));
   }
-  const bool succeeded = killed.ok() && (options.until_finished ? Succeeded(pod, result) : result.ok());
-  printer.Note(succeeded ? "pod terminated" : "done, with failures");
+  run.progress.End();
+  const bool succeeded = killed.ok() && (options.until_finished ? Succeeded(run.pod, result) : result.ok());
+  run.printer.Note(succeeded ? "pod terminated" : "done, with failures");
   return succeeded;
+}
+
+// A stop came while the sync still waits (a hook or a CRI call that does not return): as the
+// kubelet kills a pod whose sync is stuck, a second engine session finds the pod in the runtime
+// and kills every running container with its preStop and grace period, the stuck one included.
+// A hook still running kAbandonHookAfter after that is abandoned. Returns only when the sync
+// returned; the run failed either way.
+void TerminateAroundStuckSync(RunContext& run, SyncPhase& sync, EngineSessionOptions session_options) {
+  const std::string waiting = run.progress.Current();
+  run.printer.Note("the sync still waits for " + (waiting.empty() ? "a CRI call" : waiting) +
+                   "; killing the pod as the runtime holds it" +
+                   (run.options.grace_period ? " with grace period " + std::to_string(*run.options.grace_period) + "s"
+                                             : ""));
+  run.progress.Begin("the pod's termination (preStop hooks, CRI StopContainer, StopPodSandbox)");
+  auto killer = EngineSession::Connect(session_options, run.events);
+  absl::Status killed = killer.ok() ? (*killer)->Kill(run.pod, run.options.grace_period) : killer.status();
+  if (!killed.ok()) run.printer.Note("termination failed: " + std::string(killed.message()));
+  if (killer.ok()) {
+    (*killer)->JoinHooks();
+    if (!run.options.keep) {
+      if (auto st = (*killer)->Remove(); !st.ok()) {
+        run.printer.Note("removing the sandbox failed: " + std::string(st.message()));
+      }
+    }
+  }
+  run.progress.End();
+  if (!sync.WaitDone(kAbandonHookAfter)) {
+    run.printer.Note("abandoning the sync: it has not returned " + std::to_string(kAbandonHookAfter.count()) +
+                     "s after the pod was stopped (a hook or CRI call with no deadline, EX-05)");
+    run.printer.Note("done, with failures");
+    AbandonAndExit(run, sync, 1);
+  }
+  run.printer.Note("done, with failures");
+}
+
+// The pod's run: the sync phase on its own thread while this one waits for it or for a stop;
+// then the pod's termination. True when the run succeeded.
+bool RunPod(RunContext& run, EngineSession& engine, const EngineSessionOptions& session_options) {
+  run.progress.Begin("the runtime: the sync's first CRI calls (sandbox, images)");
+  SyncPhase sync(engine, run.pod, run.options, run.stop, run.printer, run.progress);
+  run.stop.WaitForStopOr(sync.done_notification());
+  if (!sync.done() && !sync.WaitDone(kCancelledSyncGrace)) {
+    TerminateAroundStuckSync(run, sync, session_options);
+    (void)sync.Join();
+    return false;
+  }
+  return TerminateAfterSync(run, engine, sync.Join());
+}
+
+// SIGINT and SIGTERM (blocked in every thread) stop the run; SIGUSR1 ends the thread.
+class SignalWatcher {
+ public:
+  SignalWatcher(const sigset_t& signals, StopRequest& stop)
+      : thread_([signals, &stop] {
+          for (;;) {
+            int sig = 0;
+            sigwait(&signals, &sig);
+            if (sig == SIGUSR1) return;
+            stop.Request(sig == SIGINT ? "SIGINT (Ctrl-C)" : "SIGTERM");
+          }
+        }) {}
+  ~SignalWatcher() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+
+ private:
+  std::thread thread_;
+};
+
+// Connects to the runtime and checks that it answers Version, while a stop may still end the
+// wait. 0, or the exit status.
+int ConnectAndCheck(RunContext& run, const EngineSessionOptions& session_options,
+                    std::unique_ptr<EngineSession>& engine) {
+  auto connected = EngineSession::Connect(session_options, run.events);
+  if (!connected.ok()) {
+    std::cerr << "podlife run: --runtime-endpoint: " << connected.status().message() << "\n";
+    return 3;
+  }
+  engine = std::move(*connected);
+  run.progress.Begin("the CRI runtime at " + run.endpoint + " to answer Version");
+  auto checked = std::make_shared<Notification>();
+  absl::Status reachable;
+  std::thread check([&, checked] {
+    reachable = engine->CheckReachable();
+    checked->Notify();
+    run.stop.Wake();
+  });
+  run.stop.WaitForStopOr(*checked);
+  if (!checked->HasBeenNotified()) {
+    std::cerr << "podlife run: " << run.stop.why() << " while waiting for the CRI runtime at " << run.endpoint
+              << " to answer Version; nothing was started\n";
+    check.detach();  // a call that may never return holds the engine: end without destroying it
+    run.progress.Stop();
+    if (run.fake) run.fake->Shutdown();
+    std::_Exit(3);
+  }
+  check.join();
+  run.progress.End();
+  if (!reachable.ok()) {
+    std::cerr << "podlife run: cannot reach the CRI runtime at " << run.endpoint << ": " << reachable.message() << "\n";
+    return 3;
+  }
+  return 0;
 }
 
 }  // namespace
@@ -359,11 +627,16 @@ int RunCommand(const std::vector<std::string>& args) {
     return 2;
   }
 
-  auto loaded = manifest::LoadPodFile(options.manifest);
+  std::vector<std::string> warnings;
+  auto loaded = manifest::LoadPodFile(options.manifest, {.lenient = options.lenient, .warnings = &warnings});
   if (auto* e = std::get_if<manifest::ManifestError>(&loaded)) {
     std::cerr << "podlife run: " << e->message << "\n";
+    if (e->message.find("unknown field") != std::string::npos) {
+      std::cerr << "podlife run: --lenient ignores fields a v1 Pod does not have\n";
+    }
     return 2;
   }
+  for (const auto& w : warnings) std::cerr << "podlife run: warning: " << w << "\n";
   Pod pod = std::get<Pod>(loaded);
   manifest::ApplyApiServerDefaults(pod);
 
@@ -383,48 +656,40 @@ int RunCommand(const std::vector<std::string>& args) {
   }
 
   EventPrinter printer(options.json);
-  EventLog events([&](const Event& e) { printer.Print(e); });
+  WaitReporter progress(&pod, options.profile->sidecars, options.progress_every, stderr);
+  EventLog events([&](const Event& e) {
+    printer.Print(e);
+    progress.Observe(e);
+  });
+  StopRequest stop(printer);
+  RunContext run{options, pod, endpoint, events, printer, progress, stop, fake.get()};
+  SignalWatcher signals(stop_signals, stop);
   EngineSessionOptions session_options;
   session_options.endpoint = endpoint;
   session_options.profile = options.profile;
   session_options.request_timeout = options.request_timeout;
-  auto connected = EngineSession::Connect(session_options, events);
-  if (!connected.ok()) {
-    std::cerr << "podlife run: --runtime-endpoint: " << connected.status().message() << "\n";
-    return 3;
-  }
-  EngineSession& engine = **connected;
-  if (auto reachable = engine.CheckReachable(); !reachable.ok()) {
-    std::cerr << "podlife run: cannot reach the CRI runtime at " << endpoint << ": " << reachable.message() << "\n";
-    return 3;
-  }
-
-  auto stop = std::make_shared<Notification>();
-  std::thread signal_thread([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    if (sig == SIGUSR1) return;
-    stop->Notify();
-  });
+  std::unique_ptr<EngineSession> engine;
+  if (int status = ConnectAndCheck(run, session_options, engine); status != 0) return status;
 
   // --terminate-after counts from the start of the run, so it also ends a sync that never finishes
-  // (an init container that never exits); the engine's wait for init containers watches `stop`.
+  // (an init container that never exits, a postStart hook that never returns).
+  auto timer_done = std::make_shared<Notification>();
   std::thread terminate_timer;
   if (!options.wait_for_signal && options.terminate_after > 0) {
-    terminate_timer = std::thread([&] {
-      if (!engine.clock().WaitForNotification(stop, std::chrono::seconds(options.terminate_after))) stop->Notify();
+    terminate_timer = std::thread([&, timer_done] {
+      if (engine->clock().WaitForNotification(timer_done, std::chrono::seconds(options.terminate_after))) return;
+      stop.Request("--terminate-after " + std::to_string(options.terminate_after) + "s passed");
     });
   }
 
   printer.Note("pod " + pod.FormatForMessages() + ", profile " + options.profile->name + ", runtime " +
                (fake ? "embedded fake (" + endpoint + ")" : endpoint));
   printer.Header();
-  const bool succeeded = RunPod(engine, pod, options, stop, printer);
+  const bool succeeded = RunPod(run, *engine, session_options);
 
-  stop->Notify();  // ends the timer if a signal came first
+  timer_done->Notify();
   if (terminate_timer.joinable()) terminate_timer.join();
-  pthread_kill(signal_thread.native_handle(), SIGUSR1);  // wake the signal thread to join it
-  signal_thread.join();
+  progress.Stop();
   return succeeded ? 0 : 1;
 }
 

@@ -1,8 +1,8 @@
 // ChildProcess: runs a program with its stdout and stderr captured, for tests that drive the
 // project's binaries as a user would.
 //
-// Contract: Start() spawns argv[0] (a path) with argv; ReadLine() returns the next stdout line
-// or nullopt when the deadline passes or stdout closes; Wait() returns the exit status (or
+// Contract: Start() spawns argv[0] (a path) with argv; ReadLine() (ReadErrLine()) returns the
+// next stdout (stderr) line or nullopt when the deadline passes or the stream closes; Wait() returns the exit status (or
 // 128+signal) or nullopt on timeout; the destructor kills a child still running. No sleeps.
 #pragma once
 
@@ -77,6 +77,21 @@ class ChildProcess {
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0 || !ReadSome(out_, &stdout_, left)) return std::nullopt;
+    }
+  }
+
+  // The next stderr line, as ReadLine() for stdout.
+  std::optional<std::string> ReadErrLine(std::chrono::milliseconds timeout) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (true) {
+      auto nl = stderr_.find('\n');
+      if (nl != std::string::npos) {
+        std::string line = stderr_.substr(0, nl);
+        stderr_.erase(0, nl + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !ReadSome(err_, &stderr_, left)) return std::nullopt;
     }
   }
 

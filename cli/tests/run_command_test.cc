@@ -4,6 +4,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -90,9 +96,11 @@ TEST(PodlifeRunTest, SidecarStartsBeforeTheAppAndStopsAfterIt) {
 }
 
 // In 1.21 the sidecar example's proxy is an ordinary init container that never exits, so the
-// sync never finishes; --terminate-after must still end the run through the kill path.
+// sync never finishes; --terminate-after must still end the run through the kill path. It comes
+// 2 s after the proxy's 2 s postStart, so the sync is waiting for the exit (a stop during the
+// hook kills the pod around the hook instead: SignalTerminatesAPodWhosePostStartHookNeverReturns).
 TEST(PodlifeRunTest, TerminateAfterEndsASyncThatIsStillWaitingForAnInitContainer) {
-  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "1",
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "4",
                             "--output", "json"});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(Reasons(r.out, true), ElementsAre("Created spec.initContainers{proxy}",
@@ -215,6 +223,213 @@ TEST(PodlifeRunTest, AnUnreachableRuntimeIsExitStatus3) {
   RunOutput r = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--runtime-endpoint", "unix:///nonexistent/podlife.sock"});
   EXPECT_EQ(r.exit_code, 3);
   EXPECT_THAT(r.err, HasSubstr("cannot reach the CRI runtime at unix:///nonexistent/podlife.sock"));
+}
+
+// A folder for one test's files, removed at the end.
+class TestFiles {
+ public:
+  explicit TestFiles(const std::string& name)
+      : dir_(fs::temp_directory_path() / ("podlife-cli-" + name + "-" + std::to_string(getpid()))) {
+    fs::create_directories(dir_);
+  }
+  ~TestFiles() { fs::remove_all(dir_); }
+  std::string Write(const std::string& file, const std::string& text) {
+    std::ofstream(dir_ / file) << text;
+    return (dir_ / file).string();
+  }
+  std::string dir() const { return dir_.string(); }
+
+ private:
+  fs::path dir_;
+};
+
+// A pod whose postStart exec never returns (`sleep` in the fake's simulated shell); its
+// container ends at once on TERM, so only the hook can keep the run waiting.
+constexpr char kHangingPostStart[] = R"(apiVersion: v1
+kind: Pod
+metadata: {name: hangs}
+spec:
+  terminationGracePeriodSeconds: 5
+  containers:
+  - name: app
+    image: busybox
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, "sleep 100000"]}}
+)";
+
+// Reads stdout lines until one contains `text` (deadline kWait); every line read goes to `seen`.
+bool ReadUntil(ChildProcess& p, const std::string& text, std::string& seen) {
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto line = p.ReadLine(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    if (!line) return false;
+    seen += *line + "\n";
+    if (line->find(text) != std::string::npos) return true;
+  }
+  return false;
+}
+
+// Before: the run ignored SIGINT and SIGTERM while the postStart hook hung; only SIGKILL ended it.
+TEST(PodlifeRunTest, SignalTerminatesAPodWhosePostStartHookNeverReturns) {
+  TestFiles files("signal");
+  const std::string pod = files.Write("pod.yaml", kHangingPostStart);
+  for (int sig : {SIGTERM, SIGINT}) {
+    SCOPED_TRACE(strsignal(sig));
+    ChildProcess p;
+    ASSERT_TRUE(p.Start({PODLIFE_BIN, "run", pod, "--output", "json"}));
+    std::string out;
+    ASSERT_TRUE(ReadUntil(p, "\"reason\":\"Started\"", out)) << out << p.DrainStderr();
+    p.Signal(sig);
+    auto code = p.Wait(kWait);
+    ASSERT_TRUE(code.has_value()) << "podlife run ignored the signal: " << out << p.DrainStdout();
+    out += p.DrainStdout();
+    EXPECT_EQ(*code, 1) << out;
+    EXPECT_THAT(out, HasSubstr(sig == SIGINT ? "SIGINT (Ctrl-C): terminating the pod" : "SIGTERM: terminating the pod"));
+    EXPECT_THAT(out, HasSubstr("the sync still waits for the postStart hook of container app"));
+    // The pod is killed with its grace period: Killing for app, then the hook ends with its container.
+    EXPECT_THAT(Reasons(out), ElementsAre("Created", "Started", "Killing", "FailedPostStartHook", "Killing"));
+    EXPECT_THAT(out, HasSubstr("Stopping container app"));
+  }
+}
+
+// Before: --terminate-after was ignored while the postStart hook hung. An httpGet hook to a
+// listener that never answers does not end when its container stops: it is abandoned.
+TEST(PodlifeRunTest, TerminateAfterAbandonsAnHttpPostStartHookThatNeverAnswers) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 8), 0);  // connections complete in the backlog; nobody ever answers
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  TestFiles files("abandon");
+  const std::string pod = files.Write(
+      "pod.yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: silent}\nspec:\n  terminationGracePeriodSeconds: 2\n"
+                  "  containers:\n  - name: app\n    image: busybox\n    lifecycle:\n      postStart: {httpGet: {path: /, port: " +
+                      std::to_string(ntohs(addr.sin_port)) + "}}\n");
+  RunOutput r = RunPodlife({"run", pod, "--terminate-after", "1", "--output", "json"});
+  close(listener);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("--terminate-after 1s passed: terminating the pod"));
+  EXPECT_THAT(r.out, HasSubstr("the sync still waits for the postStart hook of container app"));
+  EXPECT_THAT(Reasons(r.out), ElementsAre("Created", "Started", "Killing"));
+  EXPECT_THAT(r.out, HasSubstr("abandoning the sync: it has not returned 2s after the pod was stopped"));
+}
+
+// Before: nothing was printed while the run waited.
+TEST(PodlifeRunTest, ProgressSaysOnStderrWhatTheRunWaitsForAndHowLong) {
+  TestFiles files("progress");
+  const std::string pod = files.Write("pod.yaml", kHangingPostStart);
+  ChildProcess p;
+  ASSERT_TRUE(p.Start({PODLIFE_BIN, "run", pod, "--progress-every", "1"}));
+  std::vector<std::string> lines;
+  const auto deadline = std::chrono::steady_clock::now() + kWait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto line = p.ReadErrLine(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+    if (!line) break;
+    lines.push_back(*line);
+    if (line->find("(2s)") != std::string::npos) break;
+  }
+  p.Signal(SIGTERM);
+  EXPECT_TRUE(p.Wait(kWait).has_value());
+  EXPECT_THAT(lines, ::testing::Contains("podlife run: still waiting for the postStart hook of container app (1s)"));
+  EXPECT_THAT(lines, ::testing::Contains("podlife run: still waiting for the postStart hook of container app (2s)"));
+}
+
+// In 1.21 the sidecar example's proxy is an init container that never exits (after its postStart).
+TEST(PodlifeRunTest, ProgressNamesTheInitContainerTheSyncWaitsFor) {
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--profile", "1.21", "--terminate-after", "3",
+                            "--progress-every", "1"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("podlife run: still waiting for the postStart hook of init container proxy, then its "
+                               "exit (2s)\n"));
+}
+
+// An unresponsive runtime: it accepts connections and never answers Version.
+TEST(PodlifeRunTest, ProgressAndSignalsWorkWhileTheRuntimeDoesNotAnswer) {
+  TestFiles files("mute");
+  const std::string socket_path = files.dir() + "/mute.sock";
+  int listener = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::snprintf(addr.sun_path, sizeof addr.sun_path, "%s", socket_path.c_str());
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(listen(listener, 8), 0);
+  ChildProcess p;
+  ASSERT_TRUE(p.Start({PODLIFE_BIN, "run", Example("lifecycle-demo.yaml"), "--runtime-endpoint", "unix://" + socket_path,
+                       "--progress-every", "1"}));
+  auto line = p.ReadErrLine(kWait);
+  ASSERT_TRUE(line.has_value());
+  EXPECT_EQ(*line, "podlife run: still waiting for the CRI runtime at unix://" + socket_path + " to answer Version (1s)");
+  p.Signal(SIGINT);
+  auto code = p.Wait(kWait);
+  close(listener);
+  ASSERT_TRUE(code.has_value()) << "podlife run ignored SIGINT while the runtime did not answer";
+  EXPECT_EQ(*code, 3);
+  EXPECT_THAT(p.DrainStderr(), HasSubstr("SIGINT (Ctrl-C) while waiting for the CRI runtime at unix://" + socket_path +
+                                         " to answer Version; nothing was started"));
+}
+
+// Before: `lifecyle:` was ignored, the hook never ran and the run exited 0.
+TEST(PodlifeRunTest, UnknownManifestFieldIsAnErrorUnlessLenient) {
+  TestFiles files("typo");
+  const std::string pod = files.Write("pod.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: typo}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    lifecyle:
+      postStart: {exec: {command: [sh, -c, "exit 1"]}}
+)");
+  RunOutput strict = RunPodlife({"run", pod});
+  EXPECT_EQ(strict.exit_code, 2) << strict.out;
+  EXPECT_THAT(strict.err, HasSubstr("pod.yaml:8: spec.containers[0].lifecyle: unknown field (did you mean lifecycle?)"));
+  EXPECT_THAT(strict.err, HasSubstr("--lenient"));
+  RunOutput lenient = RunPodlife({"run", pod, "--lenient"});
+  EXPECT_EQ(lenient.exit_code, 0) << lenient.out << lenient.err;
+  EXPECT_THAT(lenient.err, HasSubstr("warning: " + pod + ":8: spec.containers[0].lifecyle: unknown field (did you mean "
+                                     "lifecycle?), ignored"));
+}
+
+// Before: --wait --terminate-after ran (the timer silently ignored), an endpoint syntax error
+// exited 3 (runtime unreachable) and --fake-scenario accepted a directory as an empty scenario.
+TEST(PodlifeRunTest, ConflictingOrMalformedCommandLinesAreUsageErrors) {
+  RunOutput both = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--wait", "--terminate-after", "5"});
+  EXPECT_EQ(both.exit_code, 2);
+  EXPECT_THAT(both.err, HasSubstr("--wait and --terminate-after cannot be combined"));
+  RunOutput endpoint = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--runtime-endpoint", "bogus://x"});
+  EXPECT_EQ(endpoint.exit_code, 2);
+  EXPECT_THAT(endpoint.err, HasSubstr("--runtime-endpoint: endpoint 'bogus://x': unsupported scheme"));
+  RunOutput scenario = RunPodlife({"run", Example("lifecycle-demo.yaml"), "--fake-scenario", PODLIFE_SOURCE_DIR});
+  EXPECT_EQ(scenario.exit_code, 2);
+  EXPECT_THAT(scenario.err, HasSubstr(std::string(PODLIFE_SOURCE_DIR) + ": is a directory, not a scenario file"));
+  RunOutput manifest = RunPodlife({"run", PODLIFE_SOURCE_DIR});
+  EXPECT_EQ(manifest.exit_code, 2);
+  EXPECT_THAT(manifest.err, HasSubstr("is a directory, not a pod manifest"));
+}
+
+// Before: the text output ended the message at the NUL, dropping the rest and the object.
+TEST(PodlifeRunTest, TextOutputEscapesANulByteInAnEventMessage) {
+  TestFiles files("nul");
+  const std::string pod = files.Write("pod.yaml", R"(apiVersion: v1
+kind: Pod
+metadata: {name: nul}
+spec:
+  containers:
+  - name: app
+    image: busybox
+    lifecycle:
+      postStart: {exec: {command: [sh, -c, "exit 3", "a\0b"]}}
+)");
+  RunOutput r = RunPodlife({"run", pod, "--profile", "1.21"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Exec lifecycle hook ([sh -c exit 3 a\\x00b]) for Container \"app\""));
+  EXPECT_EQ(r.out.find('\0'), std::string::npos);
+  EXPECT_THAT(r.out, HasSubstr("(spec.containers{app})\n"));
 }
 
 }  // namespace

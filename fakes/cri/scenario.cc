@@ -1,6 +1,9 @@
 #include "fakes/cri/scenario.h"
 
+#include <arpa/inet.h>
 #include <yaml-cpp/yaml.h>
+
+#include <filesystem>
 
 #include <algorithm>
 #include <cctype>
@@ -17,6 +20,15 @@
 #include "src/manifest/yaml_reader.h"
 
 namespace podlife::fakes {
+
+namespace {
+
+bool IsIpAddress(const std::string& text) {
+  in6_addr storage;
+  return inet_pton(AF_INET, text.c_str(), &storage) == 1 || inet_pton(AF_INET6, text.c_str(), &storage) == 1;
+}
+
+}  // namespace
 
 namespace {
 
@@ -77,7 +89,16 @@ class Parser : public yaml::YamlReader {
     ExpectKeys(root, "", {"podIPs", "exec", "defaultExec", "faults", "workloads", "images", "stats", "callLogCapacity",
                           "flavor", "runtimeHandlers", "appArmorProfiles"});
     ParseRuntime(root, &s);
-    if (root["podIPs"]) s.pod_ips = Strings(root["podIPs"], "podIPs");
+    if (root["podIPs"]) {
+      s.pod_ips = Strings(root["podIPs"], "podIPs");
+      for (size_t i = 0; i < s.pod_ips->size(); ++i) {
+        // The pod IPs reach clients as PodSandboxStatus and become hook URLs: each must be an IP.
+        if (!IsIpAddress((*s.pod_ips)[i])) {
+          Fail(root["podIPs"][i], yaml::Index("podIPs", i),
+               "not an IPv4 or IPv6 address: '" + (*s.pod_ips)[i].substr(0, 64) + "'");
+        }
+      }
+    }
     if (root["callLogCapacity"]) {
       s.call_log_capacity = static_cast<size_t>(Int(root["callLogCapacity"], "callLogCapacity", 0, 100000000));
     }
@@ -287,6 +308,8 @@ std::variant<Scenario, ScenarioError> ParseScenario(const std::string& yaml_text
 }
 
 std::variant<Scenario, ScenarioError> LoadScenarioFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return ScenarioError{path + ": is a directory, not a scenario file"};
   std::ifstream in(path);
   if (!in) return ScenarioError{path + ": cannot read the scenario file"};
   std::stringstream text;

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "src/core/task_pool.h"
 #include "src/engine/go_format.h"
 
 namespace podlife {
@@ -151,14 +152,10 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int
 ContainerRuntime::~ContainerRuntime() { CancelAndJoinHooks(); }
 
 void ContainerRuntime::CancelAndJoinHooks() {
-  std::vector<std::thread> threads;
-  {
-    std::lock_guard lock(hooks_mu_);
-    for (auto& cancel : hook_cancels_) cancel->Notify();
-    hook_cancels_.clear();
-    threads.swap(hook_threads_);
-  }
-  for (auto& t : threads) t.join();
+  std::unique_lock lock(hooks_mu_);
+  for (auto& cancel : hook_cancels_) cancel->Notify();
+  hook_cancels_.clear();
+  hooks_ended_.wait(lock, [&] { return hooks_running_ == 0; });
 }
 
 void ContainerRuntime::Event(const Container& c, bool init, const std::string& container_id, const std::string& type,
@@ -255,7 +252,7 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
   auto done = std::make_shared<Notification>();
   auto cancel = std::make_shared<Notification>();
   const TimePoint start = clock_.Now();
-  // The hook runs on its own thread and may outlive the wait (EX-06); its failure event is
+  // The hook runs on a pool worker and may outlive the wait (EX-06); its failure event is
   // recorded from there, possibly after StopContainer (PR-06). It owns copies of what it reads.
   auto pod = std::make_shared<Pod>(*request.pod);
   auto container = std::make_shared<Container>(*request.spec);
@@ -265,17 +262,20 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
   {
     std::lock_guard lock(hooks_mu_);
     hook_cancels_.push_back(cancel);
-    hook_threads_.emplace_back([this, pod, container, target, handler, init, done, cancel] {
-      HookOutcome outcome = hooks_.Run(target, handler, cancel);
-      // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
-      // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
-      if (outcome.failed && !cancel->HasBeenNotified()) {
-        Event(*container, init, target.container_id, "Warning", "FailedPreStopHook",  // EV-05
-              profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
-      }
-      done->Notify();
-    });
+    ++hooks_running_;
   }
+  TaskPool::Shared().Submit([this, pod, container, target, handler, init, cancel] {
+    HookOutcome outcome = hooks_.Run(target, handler, cancel);
+    // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
+    // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
+    if (outcome.failed && !cancel->HasBeenNotified()) {
+      Event(*container, init, target.container_id, "Warning", "FailedPreStopHook",  // EV-05
+            profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
+    }
+    std::lock_guard lock(hooks_mu_);
+    std::erase(hook_cancels_, cancel);
+    if (--hooks_running_ == 0) hooks_ended_.notify_all();
+  }, done);  // notified once the hook returned and its worker is free again
   clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05; SL-06 for a sleep
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
 }

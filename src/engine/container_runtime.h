@@ -21,8 +21,9 @@
 //   grace = grace - whole seconds elapsed, then the sidecar turn, floored at 2 (PR-07); then CRI
 //   StopContainer with that grace (PR-13 for its errors).
 // - A preStop hook that outlives its wait keeps running (EX-06) until the container stops; the
-//   destructor cancels and joins any still running, silently: a hook ended that way records no
-//   FailedPreStopHook (the kubelet never cancels it). Thread-safe.
+//   destructor cancels any still running and waits for them, silently: a hook ended that way
+//   records no FailedPreStopHook (the kubelet never cancels it). Hooks run on the engine's
+//   TaskPool (src/core/task_pool.h), so a kill creates no thread of its own. Thread-safe.
 #pragma once
 
 #include <absl/status/status.h>
@@ -32,7 +33,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
+#include <condition_variable>
 #include <vector>
 
 #include "src/core/clock.h"
@@ -76,7 +77,7 @@ class ContainerRuntime {
   ContainerRuntime(CriClient& cri, HandlerRunner& hooks, Clock& clock, EventRecorder& events, const Profile& profile)
       : cri_(cri), hooks_(hooks), clock_(clock), events_(events), profile_(profile) {}
   ~ContainerRuntime();
-  // Cancels preStop hooks still running after their wait (EX-06) and joins their threads.
+  // Cancels preStop hooks still running after their wait (EX-06) and waits until they ended.
   void CancelAndJoinHooks();
 
   StartResult StartContainer(const Pod& pod, const SandboxRef& sandbox, const Container& container,
@@ -103,8 +104,10 @@ class ContainerRuntime {
   EventRecorder& events_;
   const Profile& profile_;
 
+  // The preStop hooks still running, and their cancels.
   std::mutex hooks_mu_;
-  std::vector<std::thread> hook_threads_;
+  std::condition_variable hooks_ended_;
+  size_t hooks_running_ = 0;
   std::vector<std::shared_ptr<Notification>> hook_cancels_;
 };
 

@@ -4,6 +4,7 @@
 #include <set>
 #include <thread>
 
+#include "src/core/task_pool.h"
 #include "src/manifest/manifest.h"
 
 namespace podlife {
@@ -428,9 +429,11 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   // PR-12, M6: the order is the spec's, as data; a container's turn ends when its stop succeeded.
   auto ordering = std::make_shared<const TerminationOrdering>(TerminationPrerequisites(pod, running_names, profile_));
   std::vector<absl::Status> results(running.size());
-  std::vector<std::thread> threads;
+  // Every container's kill at once, as the kubelet's goroutines do, on the engine's pool.
+  std::vector<std::shared_ptr<Notification>> killed;
   for (size_t i = 0; i < running.size(); ++i) {
-    threads.emplace_back([&, i] {
+    killed.push_back(std::make_shared<Notification>());
+    TaskPool::Shared().Submit([&, i] {
       KillRequest kill;
       kill.pod = &pod;
       kill.sandbox = sandbox;
@@ -440,9 +443,9 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
       kill.grace_override = grace_override;
       kill.ordering = ordering;
       results[i] = runtime_.KillContainer(kill);
-    });
+    }, killed.back());
   }
-  for (auto& t : threads) t.join();
+  for (const auto& k : killed) k->Wait();
 
   absl::Status first_error = absl::OkStatus();
   for (const auto& st : results) {

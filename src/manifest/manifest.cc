@@ -1,7 +1,10 @@
 #include "src/manifest/manifest.h"
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
+#include <filesystem>
+#include <string_view>
 #include <fstream>
 #include <limits>
 #include <random>
@@ -22,27 +25,119 @@ constexpr int64_t kInt32Min = std::numeric_limits<int32_t>::min();
 constexpr int64_t kInt32Max = std::numeric_limits<int32_t>::max();
 constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
+// The field names of each v1 object the parser reads (k8s.io/api/core/v1, as of 1.35, with
+// fields that were alpha at some release included). Objects podlife does not read (resources,
+// securityContext, probes, volumes, ...) are not looked into.
+const std::set<std::string> kPodFields = {"apiVersion", "kind", "metadata", "spec", "status"};
+const std::set<std::string> kMetadataFields = {
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+    "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers",
+    "managedFields"};
+const std::set<std::string> kSpecFields = {
+    "volumes", "initContainers", "containers", "ephemeralContainers", "restartPolicy",
+    "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector", "serviceAccountName",
+    "serviceAccount", "automountServiceAccountToken", "nodeName", "hostNetwork", "hostPID", "hostIPC",
+    "shareProcessNamespace", "securityContext", "imagePullSecrets", "hostname", "subdomain", "affinity",
+    "schedulerName", "tolerations", "hostAliases", "priorityClassName", "priority", "dnsConfig", "readinessGates",
+    "runtimeClassName", "enableServiceLinks", "preemptionPolicy", "overhead", "topologySpreadConstraints",
+    "setHostnameAsFQDN", "os", "hostUsers", "schedulingGates", "resourceClaims", "resources", "hostnameOverride"};
+const std::set<std::string> kContainerFields = {
+    "name", "image", "command", "args", "workingDir", "ports", "envFrom", "env", "resources", "resizePolicy",
+    "restartPolicy", "restartPolicyRules", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
+    "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy", "imagePullPolicy",
+    "securityContext", "stdin", "stdinOnce", "tty"};
+const std::set<std::string> kLifecycleFields = {"postStart", "preStop", "stopSignal"};
+const std::set<std::string> kHandlerFields = {"exec", "httpGet", "tcpSocket", "sleep"};
+const std::set<std::string> kExecFields = {"command"};
+const std::set<std::string> kHttpGetFields = {"path", "port", "host", "scheme", "httpHeaders"};
+const std::set<std::string> kNameValueFields = {"name", "value"};
+const std::set<std::string> kEnvVarFields = {"name", "value", "valueFrom"};
+const std::set<std::string> kTcpSocketFields = {"port", "host"};
+const std::set<std::string> kSleepFields = {"seconds"};
+const std::set<std::string> kPortFields = {"name", "hostPort", "containerPort", "protocol", "hostIP"};
+
+// k8s.io/apimachinery/pkg/util/validation: IsDNS1123Label (63 characters) and IsDNS1123Subdomain
+// (253), the rules the API server applies to a container's name, a namespace and a pod's name.
+constexpr size_t kDns1123LabelMaxLength = 63;
+constexpr size_t kDns1123SubdomainMaxLength = 253;
+// apimachinery's TotalAnnotationSizeLimitB: keys and values together.
+constexpr size_t kTotalAnnotationSizeLimit = 256 * 1024;
+
+bool IsLowerAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+
+// [a-z0-9]([-a-z0-9]*[a-z0-9])?
+bool IsDns1123LabelShape(std::string_view s) {
+  if (s.empty() || !IsLowerAlnum(s.front()) || !IsLowerAlnum(s.back())) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; });
+}
+
+// "" when `name` is a DNS-1123 label (subdomain: dot-separated labels), else what is wrong.
+std::string Dns1123Problem(const std::string& name, bool subdomain) {
+  const size_t max = subdomain ? kDns1123SubdomainMaxLength : kDns1123LabelMaxLength;
+  if (name.size() > max) {
+    return "must be no more than " + std::to_string(max) + " characters, got " + std::to_string(name.size());
+  }
+  bool ok = true;
+  for (size_t start = 0; ok;) {
+    const size_t dot = subdomain ? name.find('.', start) : std::string::npos;
+    ok = IsDns1123LabelShape(std::string_view(name).substr(start, dot == std::string::npos ? dot : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (ok) return "";
+  return std::string("must be a lowercase RFC 1123 ") + (subdomain ? "subdomain" : "label") +
+         ": lower case letters, digits and '-'" + (subdomain ? " in labels separated by '.'" : "") +
+         ", starting and ending with a letter or digit (e.g. 'my-name'), got '" + name + "'";
+}
+
+// IsValidPortName (IANA_SVC_NAME): 1-15 characters, lower case letters, digits and '-', at least
+// one letter, no '-' at either end or twice in a row.
+std::string PortNameProblem(const std::string& name) {
+  const bool shape = !name.empty() && name.size() <= 15 && name.front() != '-' && name.back() != '-' &&
+                     name.find("--") == std::string::npos &&
+                     std::all_of(name.begin(), name.end(), [](char c) { return IsLowerAlnum(c) || c == '-'; }) &&
+                     std::any_of(name.begin(), name.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+  if (shape) return "";
+  return "must be an IANA service name: at most 15 lower case letters, digits and '-', with at least one letter, "
+         "no '-' at either end or twice in a row, got '" + name.substr(0, 64) + (name.size() > 64 ? "..." : "") + "'";
+}
+
 class PodParser {
  public:
-  explicit PodParser(std::string source) : in_(std::move(source)) {}
+  PodParser(std::string source, const ParseOptions& options) : in_(std::move(source)), options_(options) {}
 
   Pod Parse(const std::string& text) {
     YAML::Node root = in_.Parse(text);
-    in_.ExpectMap(root, "");
+    Fields(root, "", kPodFields);
     RequireValue(root, "", "apiVersion", "v1");
     RequireValue(root, "", "kind", "Pod");
 
     Pod pod;
     const YAML::Node metadata = root["metadata"];
     if (!metadata) in_.Fail(root, "metadata", "required");
-    in_.ExpectMap(metadata, "metadata");
+    Fields(metadata, "metadata", kMetadataFields);
     if (!metadata["name"]) in_.Fail(metadata, "metadata.name", "required");
     pod.name = in_.String(metadata["name"], "metadata.name");
     if (pod.name.empty()) in_.Fail(metadata["name"], "metadata.name", "must not be empty");
-    if (metadata["namespace"]) pod.namespace_ = in_.String(metadata["namespace"], "metadata.namespace");
+    if (auto problem = Dns1123Problem(pod.name, true); !problem.empty()) in_.Fail(metadata["name"], "metadata.name", problem);
+    if (metadata["namespace"]) {
+      pod.namespace_ = in_.String(metadata["namespace"], "metadata.namespace");
+      if (auto problem = Dns1123Problem(pod.namespace_, false); !problem.empty()) {
+        in_.Fail(metadata["namespace"], "metadata.namespace", problem);
+      }
+    }
     if (metadata["uid"]) pod.uid = in_.String(metadata["uid"], "metadata.uid");
     if (metadata["labels"]) pod.labels = in_.StringMap(metadata["labels"], "metadata.labels");
-    if (metadata["annotations"]) pod.annotations = in_.StringMap(metadata["annotations"], "metadata.annotations");
+    if (metadata["annotations"]) {
+      pod.annotations = in_.StringMap(metadata["annotations"], "metadata.annotations");
+      size_t total = 0;
+      for (const auto& [key, value] : pod.annotations) total += key.size() + value.size();
+      if (total > kTotalAnnotationSizeLimit) {
+        in_.Fail(metadata["annotations"], "metadata.annotations",
+                 "must have at most " + std::to_string(kTotalAnnotationSizeLimit) + " bytes, got " +
+                     std::to_string(total));
+      }
+    }
     if (metadata["deletionGracePeriodSeconds"]) {
       pod.deletion_grace_period_seconds =
           in_.Int(metadata["deletionGracePeriodSeconds"], "metadata.deletionGracePeriodSeconds", 0, kInt64Max);
@@ -50,7 +145,7 @@ class PodParser {
 
     const YAML::Node spec = root["spec"];
     if (!spec) in_.Fail(root, "spec", "required");
-    in_.ExpectMap(spec, "spec");
+    Fields(spec, "spec", kSpecFields);
     if (spec["terminationGracePeriodSeconds"]) {
       pod.termination_grace_period_seconds =
           in_.Int(spec["terminationGracePeriodSeconds"], "spec.terminationGracePeriodSeconds", 0, kInt64Max);
@@ -72,6 +167,25 @@ class PodParser {
   }
 
  private:
+  // The map's keys must be among `known`: an unknown one is an error naming it and the nearest
+  // known name, as kubectl's strict field validation rejects it; lenient, a warning.
+  void Fields(const YAML::Node& node, const std::string& path, const std::set<std::string>& known) {
+    in_.ExpectMap(node, path);
+    for (const auto& kv : node) {
+      if (!kv.first.IsScalar()) in_.Fail(kv.first, path, "a field name must be a string");
+      const auto key = kv.first.as<std::string>();
+      if (known.count(key)) continue;
+      const std::string nearest = yaml::NearestName(key, known);
+      const std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+      const std::string what = "unknown field" + (nearest.empty() ? "" : " (did you mean " + nearest + "?)");
+      if (!options_.lenient) in_.Fail(kv.first, Field(path, shown), what);
+      if (options_.warnings) {
+        options_.warnings->push_back(in_.source() + ":" + std::to_string(kv.first.Mark().line + 1) + ": " +
+                                     Field(path, shown) + ": " + what + ", ignored");
+      }
+    }
+  }
+
   void RequireValue(const YAML::Node& map, const std::string& path, const std::string& key, const std::string& want) {
     const std::string field = Field(path, key);
     if (!map[key]) in_.Fail(map, field, "required (want '" + want + "')");
@@ -93,11 +207,12 @@ class PodParser {
   }
 
   Container ParseContainer(const YAML::Node& node, const std::string& path, bool init) {
-    in_.ExpectMap(node, path);
+    Fields(node, path, kContainerFields);
     Container c;
     if (!node["name"]) in_.Fail(node, Field(path, "name"), "required");
     c.name = in_.String(node["name"], Field(path, "name"));
     if (c.name.empty()) in_.Fail(node["name"], Field(path, "name"), "must not be empty");
+    if (auto problem = Dns1123Problem(c.name, false); !problem.empty()) in_.Fail(node["name"], Field(path, "name"), problem);
     if (!node["image"]) in_.Fail(node, Field(path, "image"), "required");
     c.image = in_.String(node["image"], Field(path, "image"));
     if (c.image.empty()) in_.Fail(node["image"], Field(path, "image"), "must not be empty");
@@ -107,7 +222,7 @@ class PodParser {
     if (node["ports"]) c.ports = Ports(node["ports"], Field(path, "ports"));
     if (node["lifecycle"]) {
       const std::string lp = Field(path, "lifecycle");
-      in_.ExpectMap(node["lifecycle"], lp);
+      Fields(node["lifecycle"], lp, kLifecycleFields);
       Lifecycle lifecycle;
       if (node["lifecycle"]["postStart"]) {
         lifecycle.post_start = Handler(node["lifecycle"]["postStart"], Field(lp, "postStart"));
@@ -133,7 +248,7 @@ class PodParser {
     std::vector<EnvVar> out;
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string at = Index(path, i);
-      in_.ExpectMap(list[i], at);
+      Fields(list[i], at, kEnvVarFields);
       if (!list[i]["name"]) in_.Fail(list[i], Field(at, "name"), "required");
       EnvVar var{in_.String(list[i]["name"], Field(at, "name")), ""};
       if (list[i]["value"]) var.value = in_.String(list[i]["value"], Field(at, "value"));
@@ -147,11 +262,14 @@ class PodParser {
     std::vector<ContainerPort> out;
     for (size_t i = 0; i < list.size(); ++i) {
       const std::string at = Index(path, i);
-      in_.ExpectMap(list[i], at);
+      Fields(list[i], at, kPortFields);
       ContainerPort port;
       if (!list[i]["containerPort"]) in_.Fail(list[i], Field(at, "containerPort"), "required");
       port.container_port = static_cast<int32_t>(in_.Int(list[i]["containerPort"], Field(at, "containerPort"), 1, 65535));
-      if (list[i]["name"]) port.name = in_.String(list[i]["name"], Field(at, "name"));
+      if (list[i]["name"]) {
+        port.name = in_.String(list[i]["name"], Field(at, "name"));
+        if (auto problem = PortNameProblem(port.name); !problem.empty()) in_.Fail(list[i]["name"], Field(at, "name"), problem);
+      }
       if (list[i]["protocol"]) port.protocol = in_.String(list[i]["protocol"], Field(at, "protocol"));
       out.push_back(std::move(port));
     }
@@ -177,10 +295,10 @@ class PodParser {
   LifecycleHandler Handler(const YAML::Node& node, const std::string& path) {
     LifecycleHandler handler;
     if (node.IsNull()) return handler;  // `postStart:` with nothing: an empty handler (HD-01)
-    in_.ExpectMap(node, path);
+    Fields(node, path, kHandlerFields);
     if (node["exec"]) {
       const std::string p = Field(path, "exec");
-      in_.ExpectMap(node["exec"], p);
+      Fields(node["exec"], p, kExecFields);
       ExecAction exec;
       if (node["exec"]["command"]) exec.command = in_.Strings(node["exec"]["command"], Field(p, "command"));
       handler.exec = std::move(exec);
@@ -188,7 +306,7 @@ class PodParser {
     if (node["httpGet"]) {
       const std::string p = Field(path, "httpGet");
       const YAML::Node h = node["httpGet"];
-      in_.ExpectMap(h, p);
+      Fields(h, p, kHttpGetFields);
       HttpGetAction get;
       if (h["path"]) get.path = in_.String(h["path"], Field(p, "path"));
       get.port = Port(h["port"], Field(p, "port"));
@@ -200,7 +318,7 @@ class PodParser {
         for (size_t i = 0; i < h["httpHeaders"].size(); ++i) {
           const YAML::Node header = h["httpHeaders"][i];
           const std::string at = Index(hp, i);
-          in_.ExpectMap(header, at);
+          Fields(header, at, kNameValueFields);
           if (!header["name"]) in_.Fail(header, Field(at, "name"), "required");
           HttpHeader out{in_.String(header["name"], Field(at, "name")), ""};
           if (header["value"]) out.value = in_.String(header["value"], Field(at, "value"));
@@ -211,13 +329,13 @@ class PodParser {
     }
     if (node["sleep"]) {
       const std::string p = Field(path, "sleep");
-      in_.ExpectMap(node["sleep"], p);
+      Fields(node["sleep"], p, kSleepFields);
       if (!node["sleep"]["seconds"]) in_.Fail(node["sleep"], Field(p, "seconds"), "required");
       handler.sleep = SleepAction{in_.Int(node["sleep"]["seconds"], Field(p, "seconds"), 0, kInt64Max)};
     }
     if (node["tcpSocket"]) {
       const std::string p = Field(path, "tcpSocket");
-      in_.ExpectMap(node["tcpSocket"], p);
+      Fields(node["tcpSocket"], p, kTcpSocketFields);
       TcpSocketAction tcp;
       tcp.port = Port(node["tcpSocket"]["port"], Field(p, "port"));
       if (node["tcpSocket"]["host"]) tcp.host = in_.String(node["tcpSocket"]["host"], Field(p, "host"));
@@ -227,14 +345,16 @@ class PodParser {
   }
 
   YamlReader in_;
+  const ParseOptions& options_;
   std::set<std::string> used_names_;
 };
 
 }  // namespace
 
-std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::string& source) {
+std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::string& source,
+                                          const ParseOptions& options) {
   try {
-    return PodParser(source).Parse(text);
+    return PodParser(source, options).Parse(text);
   } catch (const yaml::YamlError& e) {
     return ManifestError{e.message};
   } catch (const YAML::Exception& e) {
@@ -257,12 +377,14 @@ void ApplyApiServerDefaults(Pod& pod) {
   if (!pod.termination_grace_period_seconds) pod.termination_grace_period_seconds = 30;
 }
 
-std::variant<Pod, ManifestError> LoadPodFile(const std::string& path) {
+std::variant<Pod, ManifestError> LoadPodFile(const std::string& path, const ParseOptions& options) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return ManifestError{path + ": is a directory, not a pod manifest"};
   std::ifstream in(path);
   if (!in) return ManifestError{path + ": cannot read: " + std::strerror(errno)};
   std::ostringstream text;
   text << in.rdbuf();
-  return ParsePod(text.str(), path);
+  return ParsePod(text.str(), path, options);
 }
 
 }  // namespace podlife::manifest

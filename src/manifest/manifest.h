@@ -5,7 +5,15 @@
 //   (metadata name/namespace/uid/labels/annotations; spec containers and initContainers with
 //   name, image, command, args, env values, ports, lifecycle postStart/preStop handlers
 //   exec/httpGet/sleep/tcpSocket, restartPolicy; terminationGracePeriodSeconds, restartPolicy,
-//   hostNetwork). Unknown fields are ignored, as the API server ignores them on a lenient decode.
+//   hostNetwork). A field the v1 Pod does not have is an error naming its path and the nearest
+//   known name (`spec.containers[0].lifecyle: unknown field (did you mean lifecycle?)`), as
+//   kubectl's strict field validation rejects it; ParseOptions::lenient makes each a warning
+//   instead (the API server's lenient decode drops them). Objects podlife does not read
+//   (resources, probes, volumes, ...) are not looked into.
+// - Names are checked as the API server does (k8s.io/apimachinery validation): metadata.name a
+//   DNS-1123 subdomain (253 characters), metadata.namespace and container names DNS-1123 labels
+//   (63), port names IANA service names (15); annotations at most 256 KiB in all.
+// - A second YAML document in the text is an error: one manifest holds one pod.
 // - Handlers are kept as written, even those the API server would reject (no action, two
 //   actions, tcpSocket, an empty port): judging them is the kubelet's job (HD-01, HD-02, HT-05),
 //   and the suite needs to hand them to implementations.
@@ -15,6 +23,7 @@
 
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "src/core/pod.h"
 
@@ -24,11 +33,18 @@ struct ManifestError {
   std::string message;
 };
 
-// `source` names the text in messages (usually the file path).
-std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::string& source);
+struct ParseOptions {
+  // Unknown fields are warnings (appended to `warnings` when set), not errors.
+  bool lenient = false;
+  std::vector<std::string>* warnings = nullptr;
+};
 
-// Reads and parses a file; an unreadable file is a ManifestError naming it.
-std::variant<Pod, ManifestError> LoadPodFile(const std::string& path);
+// `source` names the text in messages (usually the file path).
+std::variant<Pod, ManifestError> ParsePod(const std::string& text, const std::string& source,
+                                          const ParseOptions& options = {});
+
+// Reads and parses a file; an unreadable file or a directory is a ManifestError naming it.
+std::variant<Pod, ManifestError> LoadPodFile(const std::string& path, const ParseOptions& options = {});
 
 // What the API server fills in before a kubelet sees a pod: a random metadata.uid when absent and
 // terminationGracePeriodSeconds 30 when absent.

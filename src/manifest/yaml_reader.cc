@@ -1,5 +1,7 @@
 #include "src/manifest/yaml_reader.h"
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -7,7 +9,13 @@ namespace podlife::yaml {
 
 YAML::Node YamlReader::Parse(const std::string& text) const {
   try {
-    return YAML::Load(text);
+    std::vector<YAML::Node> documents = YAML::LoadAll(text);
+    // An empty document (a stray `---` at the end) holds nothing to misread.
+    std::erase_if(documents, [](const YAML::Node& d) { return d.IsNull(); });
+    if (documents.size() > 1) {
+      Fail(documents[1], "(document 2)", "a second YAML document: one file holds one object (split the file)");
+    }
+    return documents.empty() ? YAML::Node() : documents.front();
   } catch (const YAML::ParserException& e) {
     std::ostringstream out;
     out << source_ << ":" << e.mark.line + 1 << ":" << e.mark.column + 1 << ": invalid YAML: " << e.msg;
@@ -34,8 +42,51 @@ void YamlReader::ExpectKeys(const YAML::Node& node, const std::string& path, con
     if (allowed.count(key)) continue;
     std::string list;
     for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-    Fail(kv.first, Field(path, key), "unknown field (expected one of: " + list + ")");
+    const std::string nearest = NearestName(key, allowed);
+    Fail(kv.first, Field(path, key),
+         "unknown field (" + (nearest.empty() ? "" : "did you mean " + nearest + "? ") + "expected one of: " + list + ")");
   }
+}
+
+namespace {
+
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of
+// neighbouring characters each cost 1 (`postStrat` is 1 from `postStart`).
+size_t EditDistance(const std::string& a, const std::string& b) {
+  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
+  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    for (size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.size()][b.size()];
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
+
+std::string NearestName(const std::string& name, const std::set<std::string>& candidates) {
+  constexpr size_t kLongestNameWorthComparing = 256;  // a 1 MB key is no typo of a field name
+  if (name.size() > kLongestNameWorthComparing) return "";
+  std::string best;
+  size_t best_distance = 0;
+  for (const auto& candidate : candidates) {
+    const size_t distance = EditDistance(Lower(name), Lower(candidate));
+    if (best.empty() || distance < best_distance) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  // A typo changes a few characters, not a third of the name.
+  const size_t allowed = std::max<size_t>(2, name.size() / 3);
+  return best_distance <= allowed ? best : "";
 }
 
 std::string YamlReader::String(const YAML::Node& node, const std::string& path) const {

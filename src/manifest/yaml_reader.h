@@ -25,7 +25,8 @@ class YamlReader {
  public:
   explicit YamlReader(std::string source) : source_(std::move(source)) {}
 
-  // Parses a whole document; a syntax error becomes `SOURCE:LINE:COL: <yaml-cpp's message>`.
+  // Parses a whole document; a syntax error becomes `SOURCE:LINE:COL: <yaml-cpp's message>`. A
+  // second document (after `---`) is an error: a file holds one object.
   YAML::Node Parse(const std::string& text) const;
 
   [[noreturn]] void Fail(const YAML::Node& node, const std::string& path, const std::string& what) const;
@@ -45,6 +46,10 @@ class YamlReader {
  private:
   std::string source_;
 };
+
+// The candidate closest to `name` (edit distance, a swap of neighbours counting once, case
+// ignored), or "" when none is close enough to be a likely typo.
+std::string NearestName(const std::string& name, const std::set<std::string>& candidates);
 
 // "path.key", or "key" at the root.
 inline std::string Field(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }

@@ -4,6 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "fakes/cri/script.h"
 #include "fakes/cri/tests/scenario_parse.h"
 
@@ -92,8 +94,26 @@ TEST(ScenarioTest, EmptyRuntimeHandlersAreNamedWithTheirLine) {
 
 TEST(ScenarioTest, UnknownFieldIsNamedWithItsPathAndLine) {
   EXPECT_EQ(ParseError("exec:\n  - command: [true]\n    exitcode: 3\n"),
-            "s.yaml:3: exec[0].exitcode: unknown field (expected one of: command, delayMs, exitCode, stderr, "
-            "stdout, times)");
+            "s.yaml:3: exec[0].exitcode: unknown field (did you mean exitCode? expected one of: command, delayMs, "
+            "exitCode, stderr, stdout, times)");
+}
+
+TEST(ScenarioTest, PodIpThatIsNotAnIpIsNamedWithItsLine) {
+  EXPECT_EQ(ParseError("podIPs:\n  - 10.0.0.1\n  - 10.0.0.300\n"), "s.yaml:3: podIPs[1]: not an IPv4 or IPv6 address: '10.0.0.300'");
+  EXPECT_EQ(ParseError("podIPs: [localhost]\n"), "s.yaml:1: podIPs[0]: not an IPv4 or IPv6 address: 'localhost'");
+  EXPECT_EQ(ParseOk("podIPs: [10.0.0.1, \"fd00::1\"]\n").pod_ips->size(), 2u);
+}
+
+TEST(ScenarioTest, SecondYamlDocumentIsRejected) {
+  EXPECT_EQ(ParseError("podIPs: [10.0.0.1]\n---\nflavor: cri\n"),
+            "s.yaml:3: (document 2): a second YAML document: one file holds one object (split the file)");
+}
+
+TEST(ScenarioTest, DirectoryIsRejectedNamingIt) {
+  const std::string dir = std::filesystem::temp_directory_path().string();
+  auto loaded = LoadScenarioFile(dir);
+  ASSERT_TRUE(std::holds_alternative<ScenarioError>(loaded));
+  EXPECT_EQ(std::get<ScenarioError>(loaded).message, dir + ": is a directory, not a scenario file");
 }
 
 TEST(ScenarioTest, BadStatusCodeIsNamedWithItsPathAndLine) {
@@ -141,7 +161,8 @@ TEST(ScenarioTest, BadExitTimingIsNamedWithItsPathAndLine) {
   EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitCode: 1\n"),
             "s.yaml:3: workloads[0].exitCode: needs exitsAfterSeconds (when the workload exits by itself)");
   EXPECT_EQ(ParseError("workloads:\n  - container: job\n    exitAfterSeconds: 1\n"),
-            "s.yaml:3: workloads[0].exitAfterSeconds: unknown field (expected one of: container, exitCode, "
+            "s.yaml:3: workloads[0].exitAfterSeconds: unknown field (did you mean exitsAfterSeconds? expected one of: "
+            "container, exitCode, "
             "exitCodeOnTerm, exitsAfterSeconds, ignoresSigterm, script)");
 }
 

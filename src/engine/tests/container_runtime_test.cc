@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <future>
 
+#include "src/core/task_pool.h"
 #include "src/engine/tests/mocks.h"
 
 namespace podlife {
@@ -276,6 +278,32 @@ TEST_P(ContainerRuntimeTest, PreStopFailureIsReportedButDoesNotStopTheKill) {
   } else {
     EXPECT_THAT(events.back().message, HasSubstr("exited with 1"));
   }
+}
+
+size_t ThreadsOfThisProcess() {
+  size_t n = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) ++n;
+  return n;
+}
+
+// Issue 15: the kill path reuses the engine's workers; a thread per preStop hook made 1,000.
+TEST_P(ContainerRuntimeTest, AThousandKillsWithPreStopHooksStartNoThreadPerKill) {
+  SetPreStopExec();
+  HandlerRunner hooks(cri_, http_, clock_, events_, profile());
+  ContainerRuntime runtime(cri_, hooks, clock_, events_, profile());
+  KillRequest k;
+  k.pod = &pod_;
+  k.sandbox = {"sandbox-1", {}};
+  k.spec = &container_;
+  k.container_id = "ctr-1";
+  ASSERT_TRUE(runtime.KillContainer(k).ok());  // warms the pool
+  const uint64_t started_before = TaskPool::Shared().threads_started();
+  const size_t threads_before = ThreadsOfThisProcess();
+  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(runtime.KillContainer(k).ok()) << "kill " << i;
+  // Each kill waits until its hook's worker is free again, so the next one reuses it.
+  EXPECT_EQ(TaskPool::Shared().threads_started() - started_before, 0u);
+  EXPECT_LE(ThreadsOfThisProcess(), threads_before);
+  runtime.CancelAndJoinHooks();
 }
 
 }  // namespace

@@ -186,10 +186,85 @@ TEST(ManifestTest, UnreadableFileIsAnErrorNamingIt) {
 }
 
 TEST(ManifestTest, EveryExampleParses) {
-  for (const char* name : {"lifecycle-demo.yaml", "http-poststart.yaml", "failing-poststart.yaml", "sidecar.yaml"}) {
+  for (const char* name : {"lifecycle-demo.yaml", "http-poststart.yaml", "failing-poststart.yaml", "sidecar.yaml",
+                           "job-with-sidecar.yaml"}) {
     auto r = LoadPodFile(std::string(PODLIFE_SOURCE_DIR) + "/examples/" + name);
     EXPECT_TRUE(std::holds_alternative<Pod>(r)) << std::get<ManifestError>(r).message;
   }
+}
+
+// kubectl's strict field validation: a typo is an error naming the field's path and what was
+// probably meant, not a hook that silently never runs.
+TEST(ManifestTest, UnknownFieldIsAnErrorNamingItsPathAndTheNearestKnownName) {
+  EXPECT_EQ(ErrorOf(std::string(kHead) + "  containers:\n  - name: a\n    image: b\n    lifecyle:\n      postStart: {}\n"),
+            "pod.yaml:9: spec.containers[0].lifecyle: unknown field (did you mean lifecycle?)");
+  EXPECT_EQ(ErrorOf(std::string(kHead) + "  containers:\n  - name: a\n    image: b\n    lifecycle:\n      postStrat:\n"
+                                         "        exec: {command: [x]}\n"),
+            "pod.yaml:10: spec.containers[0].lifecycle.postStrat: unknown field (did you mean postStart?)");
+  EXPECT_EQ(ErrorOf(std::string(kHead) + "  terminationGracePeriod: 5\n  containers: [{name: a, image: b}]\n"),
+            "pod.yaml:6: spec.terminationGracePeriod: unknown field (did you mean terminationGracePeriodSeconds?)");
+  EXPECT_EQ(ErrorOf(std::string(kHead) + "  containers:\n  - name: a\n    image: b\n    lifecycle:\n      preStop:\n"
+                                         "        httpGet: {port: 80, hots: example.com}\n"),
+            "pod.yaml:11: spec.containers[0].lifecycle.preStop.httpGet.hots: unknown field (did you mean host?)");
+  EXPECT_EQ(ErrorOf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  frobnicate: 1\nspec: {containers: [{name: a, image: b}]}\n"),
+            "pod.yaml:5: metadata.frobnicate: unknown field");
+}
+
+TEST(ManifestTest, LenientTurnsUnknownFieldsIntoWarningsAndReadsTheRest) {
+  std::vector<std::string> warnings;
+  auto r = ParsePod(std::string(kHead) + "  containers:\n  - name: a\n    image: b\n    lifecyle: {postStart: {}}\n",
+                    "pod.yaml", {.lenient = true, .warnings = &warnings});
+  ASSERT_TRUE(std::holds_alternative<Pod>(r)) << std::get<ManifestError>(r).message;
+  EXPECT_FALSE(std::get<Pod>(r).containers[0].lifecycle.has_value());
+  EXPECT_THAT(warnings, ::testing::ElementsAre(
+                            "pod.yaml:9: spec.containers[0].lifecyle: unknown field (did you mean lifecycle?), ignored"));
+}
+
+// k8s.io/apimachinery's IsDNS1123Subdomain (pod name), IsDNS1123Label (namespace, container
+// name) and IsValidPortName, with their length limits.
+TEST(ManifestTest, NamesAreCheckedAsTheApiServerChecksThem) {
+  auto with_pod_name = [](const std::string& name) {
+    return "apiVersion: v1\nkind: Pod\nmetadata:\n  name: \"" + name + "\"\nspec: {containers: [{name: a, image: b}]}\n";
+  };
+  EXPECT_EQ(ErrorOf(with_pod_name(std::string(1 << 20, 'a'))),
+            "pod.yaml:4: metadata.name: must be no more than 253 characters, got 1048576");
+  EXPECT_THAT(ErrorOf(with_pod_name("Web_1")), HasSubstr("pod.yaml:4: metadata.name: must be a lowercase RFC 1123 "
+                                                         "subdomain"));
+  EXPECT_THAT(ErrorOf(with_pod_name("web.")), HasSubstr("got 'web.'"));
+  MustParse(with_pod_name("web.v2-1"));
+  MustParse(with_pod_name(std::string(253, 'a').replace(63, 1, ".")));
+
+  auto with_container_name = [](const std::string& name) {
+    return std::string(kHead) + "  containers: [{name: \"" + name + "\", image: b}]\n";
+  };
+  EXPECT_EQ(ErrorOf(with_container_name(std::string(64, 'a'))),
+            "pod.yaml:6: spec.containers[0].name: must be no more than 63 characters, got 64");
+  EXPECT_THAT(ErrorOf(with_container_name("a.b")), HasSubstr("spec.containers[0].name: must be a lowercase RFC 1123 label"));
+  EXPECT_THAT(ErrorOf(with_container_name("-a")), HasSubstr("got '-a'"));
+  MustParse(with_container_name(std::string(63, 'a')));
+
+  EXPECT_THAT(ErrorOf("apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: Team}\nspec: {containers: [{name: a, "
+                      "image: b}]}\n"),
+              HasSubstr("pod.yaml:3: metadata.namespace: must be a lowercase RFC 1123 label"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  containers: [{name: a, image: b, ports: [{name: http--alt, containerPort: 1}]}]\n"),
+              HasSubstr("spec.containers[0].ports[0].name: must be an IANA service name"));
+  EXPECT_THAT(ErrorOf("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  annotations: {a: \"" +
+                      std::string(256 * 1024, 'x') + "\"}\nspec: {containers: [{name: a, image: b}]}\n"),
+              HasSubstr("pod.yaml:5: metadata.annotations: must have at most 262144 bytes, got 262145"));
+}
+
+TEST(ManifestTest, SecondYamlDocumentIsAnError) {
+  EXPECT_EQ(ErrorOf(std::string(kHead) + "  containers: [{name: a, image: b}]\n---\n" + kHead +
+                    "  containers: [{name: c, image: d}]\n"),
+            "pod.yaml:8: (document 2): a second YAML document: one file holds one object (split the file)");
+  MustParse(std::string(kHead) + "  containers: [{name: a, image: b}]\n---\n");  // a trailing separator holds nothing
+}
+
+TEST(ManifestTest, DirectoryIsAnErrorNamingIt) {
+  auto r = LoadPodFile(std::string(PODLIFE_SOURCE_DIR) + "/examples");
+  ASSERT_TRUE(std::holds_alternative<ManifestError>(r));
+  EXPECT_EQ(std::get<ManifestError>(r).message,
+            std::string(PODLIFE_SOURCE_DIR) + "/examples: is a directory, not a pod manifest");
 }
 
 }  // namespace

@@ -1,0 +1,90 @@
+// Tests of TaskPool: workers reused, never a task queued behind a blocked one, idle workers
+// retired, the destructor waiting for running tasks.
+#include "src/core/task_pool.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "src/core/clock.h"
+
+namespace podlife {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(TaskPoolTest, TasksOneAfterAnotherReuseOneWorker) {
+  TaskPool pool;
+  for (int i = 0; i < 1000; ++i) {
+    auto finished = std::make_shared<Notification>();
+    pool.Submit([] {}, finished);
+    ASSERT_TRUE(finished->WaitFor(10s)) << "task " << i;
+  }
+  // `finished` comes once the worker is free again, so the next task always finds it idle.
+  EXPECT_EQ(pool.threads_started(), 1u);
+}
+
+TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
+  TaskPool pool;
+  constexpr int kTasks = 16;
+  std::atomic<int> running{0};
+  auto all_running = std::make_shared<Notification>();
+  auto release = std::make_shared<Notification>();
+  std::vector<std::shared_ptr<Notification>> finished;
+  for (int i = 0; i < kTasks; ++i) {
+    finished.push_back(std::make_shared<Notification>());
+    pool.Submit(
+        [&] {
+          if (++running == kTasks) all_running->Notify();
+          release->WaitFor(30s);
+        },
+        finished.back());
+  }
+  // A pool that queued tasks behind busy workers would never get all 16 running at once.
+  const bool together = all_running->WaitFor(10s);
+  release->Notify();
+  for (const auto& f : finished) ASSERT_TRUE(f->WaitFor(10s));
+  ASSERT_TRUE(together) << running.load() << " of " << kTasks << " tasks were running at once";
+  EXPECT_EQ(pool.threads_started(), static_cast<uint64_t>(kTasks));
+}
+
+TEST(TaskPoolTest, IdleWorkersBeyondTheKeptOnesRetire) {
+  TaskPool pool(/*keep_idle=*/1, /*idle_timeout=*/20ms);
+  auto release = std::make_shared<Notification>();
+  std::vector<std::shared_ptr<Notification>> finished;
+  for (int i = 0; i < 3; ++i) {
+    finished.push_back(std::make_shared<Notification>());
+    pool.Submit([release] { release->WaitFor(30s); }, finished.back());
+  }
+  release->Notify();
+  for (const auto& f : finished) ASSERT_TRUE(f->WaitFor(10s));
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (pool.threads_alive() > 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  EXPECT_EQ(pool.threads_alive(), 1u);
+  // A retired worker's place is taken by a new one when needed.
+  auto again = std::make_shared<Notification>();
+  pool.Submit([] {}, again);
+  EXPECT_TRUE(again->WaitFor(10s));
+}
+
+TEST(TaskPoolTest, TheDestructorWaitsForRunningTasks) {
+  std::atomic<bool> finished{false};
+  auto started = std::make_shared<Notification>();
+  auto release = std::make_shared<Notification>();
+  auto pool = std::make_unique<TaskPool>();
+  pool->Submit([&] {
+    started->Notify();
+    release->WaitFor(30s);
+    finished = true;
+  });
+  ASSERT_TRUE(started->WaitFor(10s));
+  std::thread destroyer([&] { pool.reset(); });
+  release->Notify();
+  destroyer.join();
+  EXPECT_TRUE(finished.load());
+}
+
+}  // namespace
+}  // namespace podlife
