@@ -5,6 +5,7 @@
 #include <iostream>
 #include <mutex>
 
+#include "cli/protocol_request.h"
 #include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
 
@@ -56,41 +57,34 @@ class Server {
  public:
   explicit Server(LineWriter& writer) : writer_(writer), events_(writer) {}
 
-  json Handle(const json& request) {
-    const std::string op = request.value("op", "");
+  json Handle(const ProtocolRequest& request) {
+    const std::string& op = request.op;
     if (op == "sync") return Sync(request);
-    if (op == "kill" && !request.contains("pod") && request.contains("podUid")) {
+    if (op == "kill" && !request.pod && request.pod_uid) {
       // The pod's spec is gone (deleted while this implementation was down): kill what the
       // runtime holds of it, from its containers' labels and annotations (PR-14).
-      const std::string uid = request["podUid"].get<std::string>();
+      const std::string& uid = *request.pod_uid;
       if (engine_ && !pod_.uid.empty() && pod_.uid != uid) {
         return Fail(op, "this process has pod uid '" + pod_.uid + "', not '" + uid + "'");
       }
       if (!engine_) {
         if (auto error = ConnectEngine(request); !error.empty()) return Fail(op, error);
       }
-      std::optional<int64_t> grace;
-      if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
-      return Done(op, engine_->KillDeletedPod(uid, grace));
+      return Done(op, engine_->KillDeletedPod(uid, request.grace_period_override));
     }
-    if (op == "kill" && !engine_ && request.contains("pod")) {
+    if (op == "kill" && !engine_ && request.pod) {
       // A kill first: this process starts over (a kubelet restart) and finds the pod in the runtime.
       if (auto error = Connect(request); !error.empty()) return Fail(op, error);
     }
     if (op == "kill" || op == "remove" || op == "exec") {
       if (!engine_) return Fail(op, "no pod: send sync first (or a kill with the pod)");
-      if (op == "kill") {
-        std::optional<int64_t> grace;
-        if (request.contains("gracePeriodOverride")) grace = request["gracePeriodOverride"].get<int64_t>();
-        return Done(op, engine_->Kill(pod_, grace));
-      }
+      if (op == "kill") return Done(op, engine_->Kill(pod_, request.grace_period_override));
       if (op == "remove") {
         absl::Status st = engine_->Remove();
         engine_->JoinHooks();
         return Done(op, st);
       }
-      ExecResult r = engine_->cri().ExecSync(request.value("containerId", ""), request.value("command", std::vector<std::string>{}),
-                                            std::chrono::seconds(request.value("timeoutSeconds", 0)));
+      ExecResult r = engine_->cri().ExecSync(request.container_id, request.command, request.exec_timeout);
       return {{"op", op}, {"exitCode", r.exit_code}, {"stdout", r.stdout_text}, {"stderr", r.stderr_text},
               {"error", r.error.ok() ? "" : std::string(r.error.message())}};
     }
@@ -103,8 +97,8 @@ class Server {
     return {{"op", op}, {"ok", st.ok()}, {"error", st.ok() ? "" : std::string(st.message())}};
   }
 
-  json Sync(const json& request) {
-    auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
+  json Sync(const ProtocolRequest& request) {
+    auto parsed = manifest::ParsePod(request.pod.value_or(""), "pod");
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return Fail("sync", e->message);
     Pod pod = std::get<Pod>(parsed);
     if (engine_ && pod.uid.empty()) pod.uid = pod_.uid;  // the same pod; defaults would invent a new uid
@@ -122,8 +116,8 @@ class Server {
   }
 
   // Reads the pod of a first kill and connects the engine; "" or the error.
-  std::string Connect(const json& request) {
-    auto parsed = manifest::ParsePod(request.value("pod", ""), "pod");
+  std::string Connect(const ProtocolRequest& request) {
+    auto parsed = manifest::ParsePod(request.pod.value_or(""), "pod");
     if (auto* e = std::get_if<manifest::ManifestError>(&parsed)) return e->message;
     pod_ = std::get<Pod>(parsed);
     manifest::ApplyApiServerDefaults(pod_);
@@ -131,16 +125,16 @@ class Server {
   }
 
   // Connects the engine to the request's endpoint with its profile; "" or the error.
-  std::string ConnectEngine(const json& request) {
-    const std::string profile = request.value("profile", "1.35");
+  std::string ConnectEngine(const ProtocolRequest& request) {
+    const std::string& profile = request.profile;
     EngineSessionOptions options;
     if (profile == "1.21") {
       options.profile = &Profile121();
     } else if (profile != "1.35") {
       return "unsupported profile '" + profile + "'";
     }
-    options.endpoint = request.value("runtimeEndpoint", "");
-    options.request_timeout = std::chrono::milliseconds(request.value("runtimeRequestTimeoutMs", 120000));
+    options.endpoint = request.runtime_endpoint;
+    options.request_timeout = request.runtime_request_timeout;
     auto connected = EngineSession::Connect(options, events_);
     if (!connected.ok()) return std::string(connected.status().message());
     engine_ = std::move(*connected);
@@ -188,18 +182,12 @@ int ImplementCommand(const std::vector<std::string>& args, std::istream& in, std
   Server server(writer);
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
-    json request = json::parse(line, nullptr, false);
-    json result;
-    if (request.is_discarded() || !request.is_object()) {
-      result = {{"op", ""}, {"ok", false}, {"error", "request is not a JSON object: " + line.substr(0, 200)}};
-    } else {
-      try {
-        result = server.Handle(request);
-      } catch (const json::exception& e) {
-        result = {{"op", request.value("op", "")}, {"ok", false}, {"error", std::string("bad request field: ") + e.what()}};
-      }
+    auto request = DecodeRequest(line);
+    if (auto* bad = std::get_if<ProtocolRequestError>(&request)) {
+      writer.Write({{"result", {{"op", bad->op}, {"ok", false}, {"error", bad->message}}}});
+      continue;
     }
-    writer.Write({{"result", result}});
+    writer.Write({{"result", server.Handle(std::get<ProtocolRequest>(request))}});
   }
   return 0;
 }

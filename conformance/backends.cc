@@ -22,6 +22,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "conformance/framework.h"
+#include "conformance/protocol_messages.h"
 #include "fakes/proxy/cri_proxy.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
@@ -409,21 +410,22 @@ class ProtocolChild {
   }
 
   void Handle(const std::string& line) {
-    if (line.empty()) return;
-    json m = json::parse(line, nullptr, false);
+    ImplementationLine decoded = DecodeImplementationLine(line);
     std::lock_guard lock(mu_);
-    if (m.is_discarded() || !m.is_object()) {
-      bad_line_ = line;
-      return;
+    switch (decoded.kind) {
+      case ImplementationLine::Kind::kBlank:
+        return;
+      case ImplementationLine::Kind::kMalformed:
+        bad_line_ = line + " (" + decoded.error + ")";
+        return;
+      case ImplementationLine::Kind::kEvent:
+        if (events_ != nullptr) events_->Record(std::move(decoded.event));
+        return;
+      case ImplementationLine::Kind::kMessage:
+        messages_.push_back(std::move(decoded.message));
+        cv_.notify_all();
+        return;
     }
-    if (m.contains("event") && events_ != nullptr) {
-      const json& e = m["event"];
-      const std::string object = e.value("object", "pod");
-      events_->Record({e.value("type", ""), e.value("reason", ""), object == "pod" ? "" : object, e.value("message", ""), {}});
-      return;
-    }
-    messages_.push_back(std::move(m));
-    cv_.notify_all();
   }
 
   pid_t pid_ = 0;
@@ -451,15 +453,13 @@ struct Hello {
 std::optional<Hello> ReadHello(ProtocolChild& child, std::string* error) {
   auto hello = child.Next("hello", error);
   if (!hello) return std::nullopt;
-  Hello h;
-  h.name = hello->value("name", "?");
-  if (hello->value("protocol", 0) != 1) {
-    *error = "implementation speaks protocol " + hello->value("protocol", json(0)).dump() + ", want 1";
+  auto decoded = DecodeHello(*hello);
+  if (auto* bad = std::get_if<std::string>(&decoded)) {
+    *error = *bad;
     return std::nullopt;
   }
-  for (const auto& p : hello->value("profiles", json::array())) h.profiles.push_back(p.get<std::string>());
-  for (const auto& c : hello->value("capabilities", json::array())) h.capabilities.push_back(c.get<std::string>());
-  return h;
+  auto& h = std::get<HelloMessage>(decoded);
+  return Hello{h.name, h.profiles, h.capabilities};
 }
 
 class CommandPod : public PodUnderTest {
@@ -484,12 +484,15 @@ class CommandPod : public PodUnderTest {
       out.error = error;
       return out;
     }
-    out.ok = r->value("ok", false);
-    out.error = r->value("error", "");
-    for (const auto& c : r->value("containers", json::array())) {
-      out.containers.push_back({c.value("name", ""), c.value("init", false), c.value("containerId", ""),
-                                c.value("reason", ""), c.value("message", "")});
+    auto decoded = DecodeSyncResult(*r);
+    if (auto* bad = std::get_if<std::string>(&decoded)) {
+      out.error = *bad;
+      return out;
     }
+    auto& result = std::get<SyncReply>(decoded);
+    out.ok = result.ok;
+    out.error = result.error;
+    for (auto& c : result.containers) out.containers.push_back({c.name, c.init, c.container_id, c.reason, c.message});
     return out;
   }
   SyncReport SyncChanged(const std::string& manifest) override {
@@ -523,7 +526,10 @@ class CommandPod : public PodUnderTest {
     std::string error;
     auto r = Call({{"op", "exec"}, {"containerId", id}, {"command", cmd}, {"timeoutSeconds", timeout_seconds}}, &error);
     if (!r) return {-1, "", "", error};
-    return {r->value("exitCode", -1), r->value("stdout", ""), r->value("stderr", ""), r->value("error", "")};
+    auto decoded = DecodeExecResult(*r);
+    if (auto* bad = std::get_if<std::string>(&decoded)) return {-1, "", "", *bad};
+    auto& result = std::get<ExecReply>(decoded);
+    return {result.exit_code, result.stdout_text, result.stderr_text, result.error};
   }
 
   json sync_request_;
@@ -533,7 +539,9 @@ class CommandPod : public PodUnderTest {
     std::string error;
     auto r = Call(request, &error);
     if (!r) return error;
-    return r->value("ok", false) ? "" : r->value("error", std::string("failed without an error text"));
+    auto decoded = DecodeDoneResult(*r);
+    if (auto* bad = std::get_if<std::string>(&decoded)) return *bad;
+    return std::get<DoneReply>(decoded).error;
   }
 
   std::mutex call_mu_;

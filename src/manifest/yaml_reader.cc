@@ -5,10 +5,69 @@
 #include <map>
 #include <sstream>
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
 namespace podlife::yaml {
+
+namespace {
+
+// Sees where each document of a stream starts, to notice a parser that stops advancing.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    stuck_ = documents_ > 0 && mark.pos == last_.pos;
+    last_ = mark;
+    ++documents_;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  bool stuck() const { return stuck_; }
+  const YAML::Mark& last() const { return last_; }
+
+ private:
+  size_t documents_ = 0;
+  YAML::Mark last_ = YAML::Mark::null_mark();
+  bool stuck_ = false;
+};
+
+// yaml-cpp 0.7's LoadAll loops forever, allocating a null document per turn, on streams where
+// the parser meets a token no node starts with (`,` at the top, found by fuzz/manifest): it
+// reports an empty document without consuming the token (jbeder/yaml-cpp#1040, fixed upstream by
+// #1319, after Debian 12's 0.7.0). A first pass over the events fails where a document starts
+// where the previous one did; LoadAll only runs on streams that advance.
+void RejectStuckStream(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  YAML::Parser parser(in);
+  DocumentStarts starts;
+  while (parser.HandleNextDocument(starts)) {
+    if (!starts.stuck()) continue;
+    const YAML::Mark& at = starts.last();
+    std::ostringstream out;
+    out << source << ":" << at.line + 1 << ":" << at.column + 1 << ": invalid YAML: unexpected ";
+    const size_t pos = at.pos < 0 ? text.size() : static_cast<size_t>(at.pos);
+    const unsigned char c = pos < text.size() ? static_cast<unsigned char>(text[pos]) : 0;
+    if (c > 0x20 && c < 0x7f) {
+      out << "'" << c << "'";
+    } else {
+      out << "token";
+    }
+    throw YamlError{out.str()};
+  }
+}
+
+}  // namespace
 
 YAML::Node YamlReader::Parse(const std::string& text) const {
   try {
+    RejectStuckStream(text, source_);
     std::vector<YAML::Node> documents = YAML::LoadAll(text);
     // An empty document (a stray `---` at the end) holds nothing to misread.
     std::erase_if(documents, [](const YAML::Node& d) { return d.IsNull(); });

@@ -4,6 +4,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <future>
+
 namespace podlife::manifest {
 namespace {
 
@@ -258,6 +262,20 @@ TEST(ManifestTest, SecondYamlDocumentIsAnError) {
                     "  containers: [{name: c, image: d}]\n"),
             "pod.yaml:8: (document 2): a second YAML document: one file holds one object (split the file)");
   MustParse(std::string(kHead) + "  containers: [{name: a, image: b}]\n---\n");  // a trailing separator holds nothing
+}
+
+// yaml-cpp 0.7's LoadAll never returns on these (found by fuzz/manifest): the parse must end with
+// an error. Each parse runs on its own thread so a regression fails here instead of hanging.
+TEST(ManifestTest, StreamsTheYamlParserCannotAdvanceOnAreErrorsNotHangs) {
+  for (const std::string text : {std::string(","), std::string(",,,,,P\x91\xde", 8), std::string("---\n,\n")}) {
+    auto parsed = std::async(std::launch::async, [text] { return ErrorOf(text); });
+    if (parsed.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      ADD_FAILURE() << "ParsePod still running after 10 s on " << ::testing::PrintToString(text);
+      std::_Exit(1);  // the parse never returns: end the test binary rather than hang it
+    }
+    EXPECT_THAT(parsed.get(), HasSubstr("invalid YAML: unexpected ")) << ::testing::PrintToString(text);
+  }
+  EXPECT_EQ(ErrorOf(","), "pod.yaml:1:1: invalid YAML: unexpected ','");
 }
 
 TEST(ManifestTest, DirectoryIsAnErrorNamingIt) {
