@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -29,8 +27,6 @@
 #include "src/core/profile.h"
 #include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
-
-extern char** environ;
 
 namespace podlife::conformance {
 
@@ -304,7 +300,10 @@ class ProtocolChild {
     }
   }
 
-  void set_events(EventLog* events) { events_ = events; }
+  void set_events(EventLog* events) {
+    std::lock_guard lock(mu_);  // the reader is running already
+    events_ = events;
+  }
 
   // SIGKILLs the child's whole process group now.
   void Kill() { process_->KillGroup(); }

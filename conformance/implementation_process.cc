@@ -116,7 +116,9 @@ std::unique_ptr<ImplementationProcess> ImplementationProcess::Start(const std::s
 
 ImplementationProcess::~ImplementationProcess() {
   End(std::chrono::milliseconds(0));
+  // Only now: a reader may poll these until it is joined, which comes after End.
   CloseIfOpen(&from_child_);
+  CloseIfOpen(&pidfd_);
 }
 
 void ImplementationProcess::KillGroup() {
@@ -148,7 +150,6 @@ void ImplementationProcess::End(std::chrono::milliseconds grace) {
     waitpid(group_, nullptr, 0);
   }
   CloseIfOpen(&lifeline_);
-  CloseIfOpen(&pidfd_);
 }
 
 std::string ImplementationProcess::ExitDescription(std::chrono::milliseconds wait) {
