@@ -4,8 +4,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +20,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "conformance/framework.h"
+#include "conformance/implementation_process.h"
 #include "conformance/protocol_messages.h"
 #include "fakes/proxy/cri_proxy.h"
 #include "runtime/v1/api.grpc.pb.h"
@@ -29,8 +28,6 @@
 #include "src/core/profile.h"
 #include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
-
-extern char** environ;
 
 namespace podlife::conformance {
 
@@ -251,79 +248,73 @@ class BuiltinImplementation : public Implementation {
 
 // --- command: a child process speaking PROTOCOL.md -------------------------------------------
 
+// How long the suite waits for an implementation's hello (it writes it first, unasked), for a
+// result, and for the process to exit once its stdin closed before its group is killed.
+constexpr auto kHelloTimeout = std::chrono::seconds(10);
 constexpr auto kResultTimeout = std::chrono::seconds(120);
+constexpr auto kExitGrace = std::chrono::seconds(2);
+// The longest line the suite reads (PROTOCOL.md). An exec result carries at most the kubelet's
+// 16 MiB of output, which JSON escapes can make a few times longer. A longer line is a protocol
+// error; the suite never holds more than this much of it.
+constexpr size_t kMaxLineBytes = size_t{64} << 20;
 
-// One child process: writes requests to its stdin, reads JSON lines from its stdout on a thread.
-// Events travel on the same pipe as results but nobody waits for them, so the reader can lag
-// behind what the fake already saw: ReadPending() lets a reader of the event log catch up first.
+// At most 120 characters of an implementation's line, for messages.
+std::string Excerpt(const std::string& line) {
+  std::string shown = line.size() > 120 ? line.substr(0, 120) + "... (" + std::to_string(line.size()) + " bytes)" : line;
+  for (char& c : shown) {
+    if (static_cast<unsigned char>(c) < 0x20) c = '?';
+  }
+  return shown;
+}
+
+// "a string", "a number", ... for messages about a field of the wrong type.
+std::string JsonKind(const json& v) { return std::string(v.type_name()); }
+
+// One child process speaking PROTOCOL.md: writes requests to its stdin, reads JSON lines from its
+// stdout on a thread. Events travel on the same pipe as results but nobody waits for them, so the
+// reader can lag behind what the fake already saw: ReadPending() lets a reader of the event log
+// catch up first. The first line that breaks the protocol (not a JSON object, an unknown message,
+// a field of the wrong type, a result nobody asked for, a line over kMaxLineBytes) is kept, the
+// rest of the output is drained unread, and every call from then on fails naming that line.
 class ProtocolChild {
  public:
   static std::unique_ptr<ProtocolChild> Spawn(const std::string& command, std::string* error) {
-    int in[2], out[2];
-    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) {
-      *error = "pipe failed";
-      return nullptr;
-    }
-    // Only the suite's end: ReadPending() takes what the pipe holds without waiting for more.
-    fcntl(out[0], F_SETFL, fcntl(out[0], F_GETFL) | O_NONBLOCK);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    // Its own process group, so ending it ends whatever `sh -c` started, exec'd or not; SIGPIPE
-    // back to its default (the suite ignores it, and an ignored signal survives exec).
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF);
-    posix_spawnattr_setpgroup(&attributes, 0);
-    sigset_t default_signals;
-    sigemptyset(&default_signals);
-    sigaddset(&default_signals, SIGPIPE);
-    posix_spawnattr_setsigdefault(&attributes, &default_signals);
-    const char* argv[] = {"/bin/sh", "-c", command.c_str(), nullptr};
-    pid_t pid = 0;
-    const int rc = posix_spawn(&pid, "/bin/sh", &actions, &attributes, const_cast<char**>(argv), environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    close(in[0]);
-    close(out[1]);
-    if (rc != 0) {
-      close(in[1]);
-      close(out[0]);
-      *error = "cannot start `" + command + "`";
-      return nullptr;
-    }
+    auto process = ImplementationProcess::Start(command, error);
+    if (!process) return nullptr;
     std::unique_ptr<ProtocolChild> c(new ProtocolChild());
-    c->pid_ = pid;
-    c->to_child_ = in[1];
-    c->from_child_ = out[0];
+    if (pipe2(c->stop_, O_CLOEXEC) != 0) {
+      *error = std::string("cannot make a pipe: ") + std::strerror(errno);
+      return nullptr;
+    }
+    c->process_ = std::move(process);
     c->command_ = command;
     c->reader_ = std::thread([p = c.get()] { p->ReadLoop(); });
     return c;
   }
 
   ~ProtocolChild() {
-    if (to_child_ >= 0) close(to_child_);  // EOF: the implementation exits, closing its stdout
-    bool closed = false;
-    {
-      std::unique_lock lock(mu_);
-      closed = cv_.wait_for(lock, std::chrono::seconds(5), [&] { return closed_; });
-    }
-    if (!closed) kill(-pid_, SIGKILL);  // it ignored EOF: end it so the reader thread ends too
-    int status = 0;
-    waitpid(pid_, &status, 0);
+    if (process_) process_->End(kExitGrace);  // EOF, then its whole process group is killed
+    if (stop_[1] >= 0) close(stop_[1]);       // the reader ends even if something outside holds the pipe
     if (reader_.joinable()) reader_.join();
-    close(from_child_);
+    for (int fd : stop_) {
+      if (fd >= 0) close(fd);
+    }
   }
 
-  void set_events(EventLog* events) { events_ = events; }
+  void set_events(EventLog* events) {
+    std::lock_guard lock(mu_);  // the reader is running already
+    events_ = events;
+  }
+
+  // SIGKILLs the child's whole process group now.
+  void Kill() { process_->KillGroup(); }
 
   // SIGKILLs the child's process group when a request is outstanding (a Sync blocked in the
-  // implementation, or a restart in the middle of one), and waits until it is gone, so nothing
-  // it was doing carries on after this returns.
+  // implementation, or a restart in the middle of one), and waits until its output closed, so
+  // nothing it was doing carries on after this returns.
   void KillIfBusy() {
     if (!busy_) return;
-    kill(-pid_, SIGKILL);
+    process_->KillGroup();
     std::unique_lock lock(mu_);
     cv_.wait_for(lock, std::chrono::seconds(10), [&] { return closed_; });
   }
@@ -332,9 +323,13 @@ class ProtocolChild {
   // a cancel, which fails this call instead of signalling the suite).
   std::string Send(const json& request) {
     busy_ = true;
+    {
+      std::lock_guard lock(mu_);
+      ++outstanding_;
+    }
     const std::string line = request.dump() + "\n";
     for (size_t written = 0; written < line.size();) {
-      const ssize_t n = write(to_child_, line.data() + written, line.size() - written);
+      const ssize_t n = write(process_->to_child(), line.data() + written, line.size() - written);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0) {
         return "cannot write the " + request.value("op", std::string("?")) + " request to `" + command_ +
@@ -352,21 +347,32 @@ class ProtocolChild {
   }
 
   // The next message with `key` ("hello" or "result"), or an error text.
-  std::optional<json> Next(const std::string& key, std::string* error) {
+  std::optional<json> Next(const std::string& key, std::chrono::seconds timeout, std::string* error) {
     std::unique_lock lock(mu_);
-    if (!cv_.wait_for(lock, kResultTimeout, [&] { return !messages_.empty() || closed_; })) {
-      *error = "no " + key + " from `" + command_ + "` within " + std::to_string(kResultTimeout.count()) + "s";
+    if (!cv_.wait_for(lock, timeout, [&] { return !messages_.empty() || closed_ || !violation_.empty(); })) {
+      *error = "no " + key + " from `" + command_ + "` within " + std::to_string(timeout.count()) + " s";
+      return std::nullopt;
+    }
+    // The lines read together with this message (one write, one read) are all handled once the
+    // reader lets go of read_mu_: a violation among them (a second result) counts now.
+    lock.unlock();
+    { std::lock_guard settled(read_mu_); }
+    lock.lock();
+    if (!violation_.empty()) {
+      *error = "`" + command_ + "` broke the protocol (conformance/PROTOCOL.md): " + violation_;
       return std::nullopt;
     }
     if (messages_.empty()) {
-      *error = "`" + command_ + "` closed its output before sending a " + key + (bad_line_.empty() ? "" : "; last bad line: " + bad_line_);
+      lock.unlock();
+      const std::string how = process_->ExitDescription(std::chrono::seconds(1));
+      *error = "`" + command_ + "` closed its output before sending a " + key + (how.empty() ? "" : " (it " + how + ")");
       return std::nullopt;
     }
     json m = std::move(messages_.front());
     messages_.pop_front();
     busy_ = false;
     if (!m.contains(key)) {
-      *error = "expected a " + key + " message, got " + m.dump();
+      *error = "`" + command_ + "` sent " + Excerpt(m.dump()) + " where a " + key + " was due";
       return std::nullopt;
     }
     return m[key];
@@ -376,12 +382,15 @@ class ProtocolChild {
   ProtocolChild() = default;
 
   void ReadLoop() {
-    pollfd readable{from_child_, POLLIN, 0};
+    pollfd readable[3] = {{process_->from_child(), POLLIN, 0}, {stop_[0], POLLIN, 0}, {process_->exit_fd(), POLLIN, 0}};
     while (true) {
-      // Ends at the child's EOF; the destructor makes sure there is one (SIGKILL).
-      if (poll(&readable, 1, -1) < 0 && errno != EINTR) break;
+      // Ends at the child's EOF, when the child has exited (a process it left behind may hold its
+      // stdout: what the child wrote is in the pipe by then, and is read first), or when the
+      // destructor closes the stop pipe.
+      if (poll(readable, 3, -1) < 0 && errno != EINTR) break;
+      if (readable[1].revents != 0) break;
       std::lock_guard read_lock(read_mu_);
-      if (!ReadAvailable()) break;
+      if (!ReadAvailable() || readable[2].revents != 0) break;
     }
     MarkClosed();
   }
@@ -389,17 +398,32 @@ class ProtocolChild {
   // Reads and handles what the pipe holds now; false at the end of the child's output. Whoever
   // holds read_mu_ has every line read so far handled: no line is half-way between the two.
   bool ReadAvailable() {
-    char chunk[4096];
+    std::vector<char>& chunk = chunk_;
     while (true) {
-      const ssize_t n = read(from_child_, chunk, sizeof(chunk));
+      const ssize_t n = read(process_->from_child(), chunk.data(), chunk.size());
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && errno == EAGAIN) return true;
       if (n <= 0) return false;
-      partial_line_.append(chunk, static_cast<size_t>(n));
-      for (size_t nl = partial_line_.find('\n'); nl != std::string::npos; nl = partial_line_.find('\n')) {
-        Handle(partial_line_.substr(0, nl));
-        partial_line_.erase(0, nl + 1);
+      if (broken_) continue;  // drained unread after a protocol error
+      size_t begin = 0;
+      for (size_t i = 0; i < static_cast<size_t>(n); ++i) {
+        if (chunk[i] != '\n') continue;
+        partial_line_.append(chunk.data() + begin, i - begin);
+        ++line_number_;
+        Handle(partial_line_);
+        partial_line_.clear();
+        begin = i + 1;
+        if (broken_) break;
       }
+      if (broken_) continue;
+      const size_t rest = static_cast<size_t>(n) - begin;
+      if (partial_line_.size() + rest > kMaxLineBytes) {  // checked before appending: never more in memory
+        Violation("line " + std::to_string(line_number_ + 1) + " is longer than " +
+                  std::to_string(kMaxLineBytes >> 20) + " MiB, the longest line the suite reads; it begins " +
+                  Excerpt(partial_line_.substr(0, 120)));
+        continue;
+      }
+      partial_line_.append(chunk.data() + begin, rest);
     }
   }
 
@@ -409,39 +433,72 @@ class ProtocolChild {
     cv_.notify_all();
   }
 
+  // Keeps the first protocol error, drops what was buffered, and wakes every waiter.
+  void Violation(const std::string& what) {
+    std::lock_guard lock(mu_);
+    broken_ = true;
+    partial_line_.clear();
+    partial_line_.shrink_to_fit();
+    if (violation_.empty()) violation_ = what;
+    cv_.notify_all();
+  }
+
   void Handle(const std::string& line) {
     ImplementationLine decoded = DecodeImplementationLine(line);
-    std::lock_guard lock(mu_);
+    const std::string where = "line " + std::to_string(line_number_);
     switch (decoded.kind) {
       case ImplementationLine::Kind::kBlank:
         return;
       case ImplementationLine::Kind::kMalformed:
-        bad_line_ = line + " (" + decoded.error + ")";
-        return;
-      case ImplementationLine::Kind::kEvent:
+        return Violation(where + ": " + decoded.error + ": " + Excerpt(line));
+      case ImplementationLine::Kind::kEvent: {
+        std::lock_guard lock(mu_);
         if (events_ != nullptr) events_->Record(std::move(decoded.event));
         return;
+      }
       case ImplementationLine::Kind::kMessage:
-        messages_.push_back(std::move(decoded.message));
-        cv_.notify_all();
-        return;
+        break;
     }
+    json& m = decoded.message;
+    std::unique_lock lock(mu_);
+    if (m.contains("hello")) {
+      if (said_hello_) {
+        lock.unlock();
+        return Violation(where + ": a second hello: " + Excerpt(line));
+      }
+      said_hello_ = true;
+    } else if (m.contains("result")) {
+      if (outstanding_ == 0) {
+        lock.unlock();
+        return Violation(where + ": a result while no request was outstanding: " + Excerpt(line));
+      }
+      --outstanding_;
+    } else {
+      lock.unlock();
+      return Violation(where + " is neither a hello, an event nor a result: " + Excerpt(line));
+    }
+    messages_.push_back(std::move(m));
+    cv_.notify_all();
   }
 
-  pid_t pid_ = 0;
+  std::unique_ptr<ImplementationProcess> process_;
+  int stop_[2] = {-1, -1};  // closed by the destructor to end the reader
   std::atomic<bool> busy_{false};
-  int to_child_ = -1;
-  int from_child_ = -1;
   std::string command_;
   std::thread reader_;
   std::mutex read_mu_;  // held while reading from the child and handling what was read
+  std::vector<char> chunk_ = std::vector<char>(64 << 10);
   std::string partial_line_;
+  size_t line_number_ = 0;
+  bool broken_ = false;  // a protocol error was seen: the rest is drained unread (read_mu_)
   EventLog* events_ = nullptr;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<json> messages_;
+  int outstanding_ = 0;  // requests sent whose result has not arrived
+  bool said_hello_ = false;
   bool closed_ = false;
-  std::string bad_line_;
+  std::string violation_;
 };
 
 struct Hello {
@@ -450,10 +507,9 @@ struct Hello {
   std::vector<std::string> capabilities;
 };
 
-std::optional<Hello> ReadHello(ProtocolChild& child, std::string* error) {
-  auto hello = child.Next("hello", error);
-  if (!hello) return std::nullopt;
-  auto decoded = DecodeHello(*hello);
+// The hello's fields, or nullopt with `error` naming what is wrong (protocol_messages.h).
+std::optional<Hello> DecodeHelloFields(const json& hello, std::string* error) {
+  auto decoded = DecodeHello(hello);
   if (auto* bad = std::get_if<std::string>(&decoded)) {
     *error = *bad;
     return std::nullopt;
@@ -462,18 +518,74 @@ std::optional<Hello> ReadHello(ProtocolChild& child, std::string* error) {
   return Hello{h.name, h.profiles, h.capabilities};
 }
 
+std::optional<Hello> ReadHello(ProtocolChild& child, std::string* error) {
+  auto hello = child.Next("hello", kHelloTimeout, error);
+  std::optional<Hello> decoded = hello ? DecodeHelloFields(*hello, error) : std::nullopt;
+  if (!decoded) child.Kill();  // it will not serve this pod: no grace for it to exit
+  return decoded;
+}
+
+// "" when `result` (the value of a result message) answers a request of `op` with fields of the
+// types PROTOCOL.md gives, else what is wrong.
+std::string CheckResult(const json& result, const std::string& op) {
+  if (!result.is_object()) return "the result must be an object, got " + JsonKind(result);
+  auto wrong = [](const json& object, const std::string& path, const char* key, json::value_t want) -> std::string {
+    auto it = object.find(key);
+    if (it == object.end()) return "";
+    if (it->type() == want || (want == json::value_t::number_integer && it->is_number_integer())) return "";
+    const char* kind = want == json::value_t::boolean  ? "true or false"
+                       : want == json::value_t::string ? "a string"
+                       : want == json::value_t::array  ? "an array"
+                                                       : "an integer";
+    return path + key + ": must be " + kind + ", got " + JsonKind(*it);
+  };
+  using T = json::value_t;
+  if (auto it = result.find("op"); it != result.end()) {
+    if (!it->is_string()) return "result.op: must be a string, got " + JsonKind(*it);
+    if (*it != op) return "the result of the " + op + " request is a result for op \"" + it->get<std::string>() + "\"";
+  }
+  for (auto [key, type] : {std::pair{"ok", T::boolean}, {"error", T::string}, {"containers", T::array},
+                           {"exitCode", T::number_integer}, {"stdout", T::string}, {"stderr", T::string}}) {
+    if (std::string w = wrong(result, "result.", key, type); !w.empty()) return w;
+  }
+  size_t i = 0;
+  for (const auto& c : result.value("containers", json::array())) {
+    const std::string path = "result.containers[" + std::to_string(i++) + "].";
+    if (!c.is_object()) return path.substr(0, path.size() - 1) + ": must be an object, got " + JsonKind(c);
+    for (auto [key, type] : {std::pair{"name", T::string}, {"init", T::boolean}, {"containerId", T::string},
+                             {"reason", T::string}, {"message", T::string}}) {
+      if (std::string w = wrong(c, path, key, type); !w.empty()) return w;
+    }
+  }
+  if (auto it = result.find("exitCode"); it != result.end() && (*it < INT32_MIN || *it > INT32_MAX)) {
+    return "result.exitCode: must fit in 32 bits, got " + it->dump();
+  }
+  return "";
+}
+
 class CommandPod : public PodUnderTest {
  public:
-  CommandPod(std::unique_ptr<ProtocolChild> child) : child_(std::move(child)) { child_->set_events(&events_); }
+  CommandPod(std::unique_ptr<ProtocolChild> child, std::string command)
+      : child_(std::move(child)), command_(std::move(command)) {
+    child_->set_events(&events_);
+  }
   ~CommandPod() override { child_.reset(); }
 
+  // The result of `request`, its fields checked against PROTOCOL.md (so reading them cannot
+  // throw), or nullopt with the error.
   std::optional<json> Call(const json& request, std::string* error) {
     std::lock_guard lock(call_mu_);
     if (std::string failed = child_->Send(request); !failed.empty()) {
       *error = failed;
       return std::nullopt;
     }
-    return child_->Next("result", error);
+    auto result = child_->Next("result", kResultTimeout, error);
+    if (!result) return std::nullopt;
+    if (std::string wrong = CheckResult(*result, request.value("op", "")); !wrong.empty()) {
+      *error = "`" + command_ + "` broke the protocol (conformance/PROTOCOL.md): " + wrong + ": " + Excerpt(result->dump());
+      return std::nullopt;
+    }
+    return result;
   }
 
   SyncReport Sync() override {
@@ -546,6 +658,7 @@ class CommandPod : public PodUnderTest {
 
   std::mutex call_mu_;
   std::unique_ptr<ProtocolChild> child_;
+  std::string command_;
 };
 
 class CommandImplementation : public Implementation {
@@ -570,7 +683,7 @@ class CommandImplementation : public Implementation {
     auto child = ProtocolChild::Spawn(command_, error);
     if (!child) return nullptr;
     if (!ReadHello(*child, error)) return nullptr;
-    auto pod = std::make_unique<CommandPod>(std::move(child));
+    auto pod = std::make_unique<CommandPod>(std::move(child), command_);
     pod->sync_request_ = {{"op", "sync"},
                           {"profile", profile},
                           {"runtimeEndpoint", endpoint},
@@ -609,6 +722,22 @@ std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std:
   }
   *error = "--implementation: want builtin or command:CMD, got '" + spec + "'";
   return nullptr;
+}
+
+std::string CheckRuntimeReachable(const std::string& runtime) {
+  if (runtime == "fake" || runtime.rfind("fake:", 0) == 0) return "";
+  auto parsed = ParseEndpoint(runtime);
+  if (auto* bad = std::get_if<EndpointError>(&parsed)) return bad->message;
+  auto stub = cri::RuntimeService::NewStub(
+      grpc::CreateChannel(std::get<Endpoint>(parsed).GrpcTarget(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  cri::VersionResponse response;
+  const grpc::Status st = stub->Version(&context, cri::VersionRequest(), &response);
+  if (st.error_code() == grpc::StatusCode::UNAVAILABLE || st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return "cannot connect to " + runtime + ": " + st.error_message();
+  }
+  return "";
 }
 
 std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error) {

@@ -8,6 +8,7 @@
 #include <iostream>
 #include <map>
 
+#include "conformance/interruption.h"
 #include "conformance/watchdog.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
@@ -126,6 +127,8 @@ void CaseFixture::SetUp() {
   started_ = std::chrono::system_clock::now();
   started_steady_ = std::chrono::steady_clock::now();
   CaseWatchdog::Instance().Arm(CaseName(), [this] { OnWatchdog(); });
+  // After Arm: a signal that comes later expires this case through the watchdog.
+  if (const int signal = InterruptingSignal()) GTEST_SKIP() << "not run: the run was interrupted by " << SignalName(signal);
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string area = info->test_suite_name();
   if (auto slash = area.find('/'); slash != std::string::npos) area = area.substr(slash + 1);
@@ -234,9 +237,15 @@ void CaseFixture::OnWatchdog() {
   watchdog_fired_ = true;
   const auto timeout = std::chrono::duration_cast<std::chrono::seconds>(CaseWatchdog::Instance().timeout());
   std::lock_guard lock(parts_mu_);
-  ADD_FAILURE() << "watchdog: " << CaseName() << " (" << Setting() << ") did not finish within " << timeout.count()
-                << " s (--case-timeout); it is released now (gates opened, pods cancelled, the fake and the hook "
-                   "endpoints shut down) and the run goes on";
+  if (const int signal = InterruptingSignal()) {
+    ADD_FAILURE() << "interrupted by " << SignalName(signal) << ": " << CaseName() << " (" << Setting()
+                  << ") was still running; it is released now (implementations killed, gates opened, pods "
+                     "cancelled, the fake and the hook endpoints shut down) and no further case runs";
+  } else {
+    ADD_FAILURE() << "watchdog: " << CaseName() << " (" << Setting() << ") did not finish within " << timeout.count()
+                  << " s (--case-timeout); it is released now (gates opened, pods cancelled, the fake and the hook "
+                     "endpoints shut down) and the run goes on";
+  }
   std::cout << Diagnostics() << std::flush;
   // Unblock: every gate, every pod (a command implementation's busy process group is killed),
   // then the servers, so a call the case is waiting on ends.

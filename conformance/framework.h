@@ -201,6 +201,9 @@ struct Selection {
 Selection& CurrentSelection();
 std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std::string* error);
 std::unique_ptr<RuntimeBackend> MakeRuntime(const Selection& selection, std::string* error);
+// Start-up check (main, before any case): "" when `runtime` is a fake or a CRI endpoint that
+// answers (Version, 10 s), else what is wrong ("cannot connect to unix:///x.sock: ...").
+std::string CheckRuntimeReachable(const std::string& runtime);
 std::vector<std::string> ProfilesUnderTest();
 
 // A container as the runtime reports it (CRI ContainerStatus); CaseFixture::Observe reads it.

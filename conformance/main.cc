@@ -23,7 +23,9 @@
 
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
+#include "conformance/interruption.h"
 #include "fakes/cri/flavor.h"
+#include "src/core/endpoint.h"
 #include "conformance/summary.h"
 #include "conformance/watchdog.h"
 
@@ -55,8 +57,14 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          blocks regenerated from the contract blocks, and exit
 A failed case is followed by its diagnostics: the CRI calls the fake received, the events the
 implementation recorded and the HTTP requests the hook endpoints saw, timed from the case start.
+Before the first case the suite checks that a real runtime answers and that a command
+implementation starts and sends its hello within 10 s. SIGINT, SIGTERM or SIGHUP kill every
+implementation process group, fail the running case, skip the rest and write the summary and
+JUnit report (a second signal exits at once).
 Exit status 0 when no case failed (skips do not fail) and gtest recorded no failure outside the
-cases (the summary lists those too), 1 otherwise, 2 on a usage error.
+cases (the summary lists those too), 1 otherwise, 2 on a usage error (also: --filter matches no
+case), 3 when the runtime or the implementation cannot be used (the start-up check), 128+N when
+ended by signal N.
 )";
 
 // --behaviours-markdown FILE: exit status 0 printed, 1 when FILE cannot be read or is malformed.
@@ -74,6 +82,55 @@ int PrintBehavioursMarkdown(const std::string& path) {
     return 1;
   }
   std::cout << *generated;
+  return 0;
+}
+
+// gtest's filter syntax: POSITIVE[-NEGATIVE], each ':'-separated patterns of '*' and '?'.
+bool GlobMatches(const char* pattern, const char* text) {
+  if (*pattern == '\0' || *pattern == ':') return *text == '\0';
+  if (*pattern == '*') return GlobMatches(pattern + 1, text) || (*text != '\0' && GlobMatches(pattern, text + 1));
+  return *text != '\0' && (*pattern == '?' || *pattern == *text) && GlobMatches(pattern + 1, text + 1);
+}
+bool AnyPatternMatches(const std::string& patterns, const std::string& name) {
+  for (size_t at = 0; at <= patterns.size();) {
+    if (GlobMatches(patterns.c_str() + at, name.c_str())) return true;
+    const size_t colon = patterns.find(':', at);
+    if (colon == std::string::npos) break;
+    at = colon + 1;
+  }
+  return false;
+}
+// How many registered cases (of the selected profiles) the gtest filter selects.
+int CasesSelectedBy(const std::string& filter) {
+  const size_t dash = filter.find('-');
+  std::string positive = filter.substr(0, dash);
+  const std::string negative = dash == std::string::npos ? "" : filter.substr(dash + 1);
+  if (positive.empty()) positive = "*";
+  int count = 0;
+  const auto& unit = *::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit.total_test_suite_count(); ++i) {
+    const auto& suite = *unit.GetTestSuite(i);
+    for (int j = 0; j < suite.total_test_count(); ++j) {
+      const std::string name = std::string(suite.name()) + "." + suite.GetTestInfo(j)->name();
+      if (AnyPatternMatches(positive, name) && !(negative.size() && AnyPatternMatches(negative, name))) ++count;
+    }
+  }
+  return count;
+}
+
+// The start-up checks: the runtime answers, a command implementation starts and says hello.
+// 0, or the exit status after saying what is wrong.
+int CheckStartUp() {
+  const auto& selection = podlife::conformance::CurrentSelection();
+  if (std::string why = podlife::conformance::CheckRuntimeReachable(selection.runtime); !why.empty()) {
+    std::cerr << "podlife-conformance: --runtime: " << why << "\n";
+    return 3;
+  }
+  std::string error;
+  if (!podlife::conformance::MakeImplementation(selection.implementation, &error)) {
+    std::cerr << "podlife-conformance: --implementation " << selection.implementation << ": " << error << "\n";
+    return 3;
+  }
   return 0;
 }
 
@@ -97,6 +154,12 @@ int main(int argc, char** argv) {
   // when the suite next writes to it: that write must fail with EPIPE, which the case reports,
   // instead of SIGPIPE ending the whole run.
   std::signal(SIGPIPE, SIG_IGN);
+  // Before any thread exists, so every thread has the signals blocked for the signal thread.
+  podlife::conformance::HandleInterruptions([] { podlife::conformance::CaseWatchdog::Instance().ExpireNow(); });
+  auto interrupted_status = [] {
+    const int signal = podlife::conformance::InterruptingSignal();
+    return signal == 0 ? 0 : 128 + signal;
+  };
   std::vector<char*> rest = {argv[0]};
   auto value = [&](int& i, const std::string& flag, std::string* out) {
     const std::string arg = argv[i];
@@ -123,6 +186,12 @@ int main(int argc, char** argv) {
     } else if (value(i, "--behaviours-markdown", &v)) {
       return PrintBehavioursMarkdown(v);
     } else if (value(i, "--implementation", &v)) {
+      if (v != "builtin" && (v.rfind("command:", 0) != 0 || v.find_first_not_of(" \t", 8) == std::string::npos)) {
+        std::cerr << "podlife-conformance: --implementation: want builtin or command:CMD (CMD a shell command "
+                     "speaking conformance/PROTOCOL.md), got '"
+                  << v << "'\n";
+        return 2;
+      }
       CurrentSelection().implementation = v;
     } else if (value(i, "--runtime", &v) || value(i, "--runtime-endpoint", &v)) {
       const bool fake_with_flavor = v.rfind("fake:", 0) == 0 && podlife::fakes::ParseFlavor(v.substr(5));
@@ -130,6 +199,13 @@ int main(int argc, char** argv) {
         std::cerr << "podlife-conformance: --runtime: want fake, fake:FLAVOR (" << podlife::fakes::FlavorChoices()
                   << ") or unix:///path, got '" << v << "'\n";
         return 2;
+      }
+      if (v.rfind("unix://", 0) == 0) {
+        auto parsed = podlife::ParseEndpoint(v);
+        if (auto* bad = std::get_if<podlife::EndpointError>(&parsed)) {
+          std::cerr << "podlife-conformance: --runtime: " << bad->message << "\n";
+          return 2;
+        }
       }
       CurrentSelection().runtime = v;
     } else if (value(i, "--junit", &v)) {
@@ -171,6 +247,15 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (!GTEST_FLAG_GET(list_tests)) {
+    const std::string filter = GTEST_FLAG_GET(filter);
+    if (CasesSelectedBy(filter) == 0) {
+      std::cerr << "podlife-conformance: --filter '" << filter
+                << "' matches no case of the selected profiles (--gtest_list_tests lists them)\n";
+      return 2;
+    }
+    if (const int status = CheckStartUp(); status != 0) return interrupted_status() ? interrupted_status() : status;
+  }
   const auto& selection = CurrentSelection();
   std::string heading = "implementation " + selection.implementation + ", runtime " + selection.runtime + ", profiles";
   for (const auto& p : selection.profiles) heading += " " + p;
@@ -178,8 +263,8 @@ int main(int argc, char** argv) {
   auto* summary = new podlife::conformance::SummaryPrinter(std::cout, heading);
   listeners.Append(summary);  // gtest owns it
   const std::string junit = JUnitPath(argv[0]);
-  podlife::conformance::CaseWatchdog::Instance().Configure(case_timeout, [summary, junit, case_timeout](
-                                                                             const std::string& stuck) {
+  podlife::conformance::CaseWatchdog::Instance().Configure(case_timeout, [summary, junit, case_timeout,
+                                                            interrupted_status](const std::string& stuck) {
     const auto grace = std::chrono::duration_cast<std::chrono::seconds>(
         podlife::conformance::CaseWatchdog::Instance().Grace());
     const std::string why = "did not return within " + std::to_string(grace.count()) +
@@ -188,7 +273,14 @@ int main(int argc, char** argv) {
     std::cout << "\n[ WATCHDOG ] " << stuck << " " << why << "\n";
     summary->Abandon(*::testing::UnitTest::GetInstance(), stuck, why, junit);
     std::cout << std::flush;
+    if (interrupted_status() != 0) std::_Exit(interrupted_status());
   });
   // The summary's RESULT and the exit status come from the same tally (summary.h).
-  return summary->ExitStatus(RUN_ALL_TESTS());
+  const int status = summary->ExitStatus(RUN_ALL_TESTS());
+  if (const int signal = podlife::conformance::InterruptingSignal()) {
+    std::cout << "podlife-conformance: the run was interrupted by " << podlife::conformance::SignalName(signal)
+              << "; exit status " << 128 + signal << "\n";
+    return 128 + signal;
+  }
+  return status;
 }

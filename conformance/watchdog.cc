@@ -46,6 +46,7 @@ void CaseWatchdog::Arm(const std::string& case_name, std::function<void()> on_ti
   if (!thread_.joinable()) thread_ = std::thread([this] { Run(); });
   ++generation_;
   armed_ = true;
+  expire_now_ = false;
   case_name_ = case_name;
   on_timeout_ = std::move(on_timeout);
   deadline_ = std::chrono::steady_clock::now() + timeout_;
@@ -56,10 +57,18 @@ void CaseWatchdog::Disarm() {
   std::unique_lock lock(mu_);
   ++generation_;
   armed_ = false;
+  expire_now_ = false;
   cv_.notify_all();
   // The callback works on the case's fixture: it must be done before the fixture goes.
   cv_.wait(lock, [&] { return !in_callback_; });
   on_timeout_ = nullptr;
+}
+
+void CaseWatchdog::ExpireNow() {
+  std::lock_guard lock(mu_);
+  if (!armed_) return;
+  expire_now_ = true;
+  cv_.notify_all();
 }
 
 bool CaseWatchdog::WaitForDisarm(std::unique_lock<std::mutex>& lock, uint64_t generation,
@@ -75,8 +84,10 @@ void CaseWatchdog::Run() {
       continue;
     }
     const uint64_t generation = generation_;
-    if (WaitForDisarm(lock, generation, deadline_)) continue;
-    // The case overran: fail it, show what it did, release it.
+    cv_.wait_until(lock, deadline_, [&] { return quit_ || generation_ != generation || expire_now_; });
+    if (quit_ || generation_ != generation) continue;
+    // The case overran (or the run was interrupted): fail it, show what it did, release it.
+    expire_now_ = false;
     const std::string name = case_name_;
     const auto on_timeout = on_timeout_;
     in_callback_ = true;

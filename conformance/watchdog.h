@@ -10,6 +10,8 @@
 //   the summary and JUnit report and exits the process non-zero (it does not return).
 // - Disarm() waits until a running on_timeout has returned, so the case's fixture outlives it.
 // - Grace(): half the timeout, at least 5 s and at most 30 s.
+// - ExpireNow(): the armed case is treated as overrun now (the suite's interruption); nothing when
+//   no case is armed.
 // Thread-safe.
 #pragma once
 
@@ -36,6 +38,7 @@ class CaseWatchdog {
 
   void Arm(const std::string& case_name, std::function<void()> on_timeout);
   void Disarm();
+  void ExpireNow();
 
  private:
   CaseWatchdog() = default;
@@ -52,6 +55,7 @@ class CaseWatchdog {
   bool quit_ = false;
   bool armed_ = false;
   bool in_callback_ = false;
+  bool expire_now_ = false;  // ExpireNow() while armed; cleared when the callback runs
   uint64_t generation_ = 0;  // one per Arm and per Disarm
   std::string case_name_;
   std::function<void()> on_timeout_;

@@ -1,15 +1,19 @@
 // ChildProcess: runs a program with its stdout and stderr captured, for tests that drive the
 // project's binaries as a user would.
 //
-// Contract: Start() spawns argv[0] (a path) with argv; ReadLine() (ReadErrLine()) returns the
-// next stdout (stderr) line or nullopt when the deadline passes or the stream closes; Wait() returns the exit status (or
-// 128+signal) or nullopt on timeout; the destructor kills a child still running. No sleeps.
+// Contract: Start() spawns argv[0] (a path) with argv, false when it cannot be started; ReadLine()
+// (ReadErrLine()) returns the next stdout (stderr) line or nullopt when the deadline passes or the
+// stream closes; Wait()
+// returns the exit status (or 128+signal) or nullopt on timeout; the destructor kills a child
+// still running. No sleeps. The child gets SIGKILL when the thread that started it ends
+// (PR_SET_PDEATHSIG), so a test process that is killed (a ctest timeout) leaves no program
+// running; start children from the test's own thread, not from a short-lived one.
 #pragma once
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,24 +41,35 @@ class ChildProcess {
   }
 
   bool Start(const std::vector<std::string>& argv) {
-    int out[2], err[2];
-    if (pipe(out) != 0 || pipe(err) != 0) return false;
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    posix_spawn_file_actions_addclose(&actions, err[0]);
+    int out[2], err[2], exec_failed[2];
+    if (pipe2(out, O_CLOEXEC) != 0 || pipe2(err, O_CLOEXEC) != 0 || pipe2(exec_failed, O_CLOEXEC) != 0) return false;
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
-    int rc = posix_spawn(&pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
+    const pid_t parent = getpid();
+    pid_ = fork();
+    if (pid_ == 0) {
+      // Only async-signal-safe calls between fork and exec (the test process has threads).
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(127);  // the parent is already gone
+      dup2(out[1], 1);
+      dup2(err[1], 2);
+      execve(args[0], args.data(), environ);
+      const int error = errno;
+      (void)!write(exec_failed[1], &error, sizeof error);
+      _exit(127);
+    }
     close(out[1]);
     close(err[1]);
+    close(exec_failed[1]);
     out_ = out[0];
     err_ = err[0];
-    if (rc != 0) {
+    int error = 0;
+    // Closed unread by a successful exec (close-on-exec); holds errno when the exec failed.
+    const bool failed = pid_ < 0 || read(exec_failed[0], &error, sizeof error) > 0;
+    close(exec_failed[0]);
+    if (failed) {
+      if (pid_ > 0) waitpid(pid_, nullptr, 0);
       pid_ = -1;
       return false;
     }
