@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <strings.h>
 #include <sys/socket.h>
 
@@ -198,6 +200,37 @@ bool WireHeaders(const std::vector<Header>& headers, httplib::Headers* sent) {
   if (gzip) sent->emplace("Accept-Encoding", "gzip");
   return gzip;
 }
+
+// Blocks SIGPIPE in this thread while alive and discards one raised meanwhile: TLS writes
+// (OpenSSL's write(), a close_notify after a cancelled handshake) cannot use MSG_NOSIGNAL, and a
+// process that keeps SIGPIPE's default would die of it.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    already_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!already_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool already_pending_ = false;
+};
 
 // The connection as httplib reads and writes it (plain, or TLS over it), with every byte read
 // passed through a ResponseHeadWatch: past Go's head limit a read fails, as Go's transport does.
@@ -498,7 +531,10 @@ class HttplibGetter : public HttpGetter {
 
     std::optional<std::list<CancelWatcher::Entry>::iterator> watch;
     if (cancelled) watch = watcher_.Add(plain != nullptr ? &plain->fd() : &tls->fd(), &cancelled);
-    httplib::Result result = client->Get(url.target, sent, std::move(on_response), std::move(on_body));
+    httplib::Result result = [&] {
+      SigpipeBlocked no_sigpipe;  // OpenSSL writes with write(): a shut-down socket raises SIGPIPE
+      return client->Get(url.target, sent, std::move(on_response), std::move(on_body));
+    }();
     const bool watcher_fired = watch && watcher_.Remove(*watch);
     attempt->error = result.error();
     attempt->dial = plain != nullptr ? plain->dial() : tls->dial();
