@@ -5,7 +5,8 @@
 // Clock::WallNow() is the same clock as wall-clock time, for comparing with the runtime's
 // timestamps (a container's finishedAt, for CrashLoopBackOff).
 // Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
-// says which. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
+// says which; a wait past the clock's end lasts for ever (DeadlineAfter saturates, as Go's timers
+// do) instead of wrapping into the past. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
 // Advance() is called, and lets a test wait, with a real deadline, until some thread is waiting
 // on it, so the test advances time only once the engine is actually waiting.
 #pragma once
@@ -15,6 +16,8 @@
 #include <memory>
 #include <mutex>
 #include <vector>
+
+#include "src/core/go_duration.h"
 
 namespace podlife {
 
@@ -35,7 +38,7 @@ class Notification {
   // Real-time wait; true if notified.
   bool WaitFor(Duration d) {
     std::unique_lock lock(mu_);
-    return cv_.wait_for(lock, d, [&] { return notified_; });
+    return cv_.wait_until(lock, DeadlineAfter(std::chrono::steady_clock::now(), d), [&] { return notified_; });
   }
   void Wait() {
     std::unique_lock lock(mu_);
@@ -81,7 +84,7 @@ class FakeClock final : public Clock {
     TimePoint deadline;
     {
       std::lock_guard lock(mu_);
-      deadline = now_ + d;
+      deadline = DeadlineAfter(now_, d);
       waiters_.push_back(n);
       waiters_changed_.notify_all();
     }

@@ -5,6 +5,7 @@
 #include <grpcpp/security/credentials.h>
 
 #include "src/core/endpoint.h"
+#include "src/core/go_duration.h"
 
 namespace podlife {
 
@@ -84,6 +85,12 @@ absl::StatusOr<std::unique_ptr<GrpcCriClient>> GrpcCriClient::Connect(const std:
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // CRI-07: the kubelet's connect parameters (cri-client NewRemoteRuntimeService): reconnect
+  // backoff from 100 ms to at most 3 s, 5 s minimum connect timeout. gRPC C++'s own defaults
+  // (1 s to 120 s, 20 s) would leave a restarted runtime unreached for up to two minutes.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 3000);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   auto channel = grpc::CreateCustomChannel(std::get<Endpoint>(parsed).GrpcTarget(),
                                            grpc::InsecureChannelCredentials(), args);
   return std::unique_ptr<GrpcCriClient>(new GrpcCriClient(std::move(channel), profile, options));
@@ -99,7 +106,9 @@ GrpcCriClient::GrpcCriClient(std::shared_ptr<grpc::Channel> channel, const Profi
 
 std::unique_ptr<grpc::ClientContext> GrpcCriClient::Context(milliseconds deadline) const {
   auto ctx = std::make_unique<grpc::ClientContext>();
-  if (deadline.count() > 0) ctx->set_deadline(std::chrono::system_clock::now() + deadline);
+  // A deadline past the clock's end is none (gRPC reads time_point::max() as infinite), not a
+  // wrapped one in the past.
+  if (deadline.count() > 0) ctx->set_deadline(DeadlineAfter(std::chrono::system_clock::now(), deadline));
   return ctx;
 }
 
@@ -188,9 +197,15 @@ absl::Status GrpcCriClient::StopContainer(const std::string& container_id, int64
   req.set_container_id(container_id);
   req.set_timeout(timeout_seconds);
   cri::StopContainerResponse resp;
-  // CRI-05: the request timeout plus the grace period.
-  auto deadline = options_.request_timeout + std::chrono::seconds(timeout_seconds);
-  return FromGrpc(runtime_->StopContainer(Context(deadline).get(), req, &resp));
+  // CRI-05: the request timeout plus the grace period, in Go's wrapping Duration arithmetic: past
+  // about 9223371916 s the sum is negative, the context is done before the call and grpc-go fails
+  // it without sending anything.
+  const auto deadline = GoAdd(options_.request_timeout, GoSeconds(timeout_seconds));
+  if (deadline.count() <= 0) {
+    return absl::DeadlineExceededError("rpc error: code = DeadlineExceeded desc = context deadline exceeded");
+  }
+  return FromGrpc(runtime_->StopContainer(
+      Context(std::chrono::ceil<milliseconds>(deadline)).get(), req, &resp));
 }
 
 absl::Status GrpcCriClient::RemoveContainer(const std::string& container_id) {

@@ -11,6 +11,11 @@
 //   DEADLINE_EXCEEDED becomes the profile's timeout error; other gRPC errors are returned as
 //   `rpc error: code = <Code> desc = <message>`, the way Go prints them.
 // - Max received message 16 MiB. Request timeout must be positive (Connect fails otherwise).
+// - Reconnects as the kubelet's channel does (backoff 100 ms to 3 s), so a runtime that restarts
+//   on the same socket is reached again within seconds; while it is down calls fail UNAVAILABLE.
+// - Deadlines use Go's Duration arithmetic (go_duration.h): a deadline past the clock's end is
+//   none, and a StopContainer grace whose deadline wraps negative in Go fails at once with
+//   `context deadline exceeded`, nothing sent, as grpc-go does.
 // The interface exists so gmock can stand in for the runtime in unit tests of decision logic.
 #pragma once
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string_view>
 
+#include "src/core/go_duration.h"
 #include "src/core/task_pool.h"
 #include "src/engine/go_format.h"
 
@@ -276,7 +277,9 @@ int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t
     std::erase(hook_cancels_, cancel);
     if (--hooks_running_ == 0) hooks_ended_.notify_all();
   }, done);  // notified once the hook returned and its worker is free again
-  clock_.WaitForNotification(done, std::chrono::seconds(grace));  // PR-05; SL-06 for a sleep
+  // PR-05; SL-06 for a sleep. Go's time.Duration(grace) * time.Second: a grace past 9223372036 s
+  // wraps there and the kubelet's timer fires at once; below it a far deadline waits for the hook.
+  clock_.WaitForNotification(done, GoSeconds(grace));
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
 }
 

@@ -1,5 +1,6 @@
 #include "src/engine/handler_runner.h"
 
+#include "src/core/go_duration.h"
 #include "src/engine/go_format.h"
 #include "src/engine/http_hook.h"
 
@@ -12,7 +13,7 @@ std::string Where(const HookTarget& t) {
          " failed - error: ";
 }
 
-std::string JoinHostPort(const std::string& host, int port) {
+std::string JoinHostPort(const std::string& host, int64_t port) {
   return host.find(':') != std::string::npos ? "[" + host + "]:" + std::to_string(port)
                                              : host + ":" + std::to_string(port);
 }
@@ -110,7 +111,7 @@ HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction&
   // SL-05: it does not watch the container, so it keeps sleeping after PID 1 exits.
   if (sleep.seconds <= 0) return {};
   auto stop = cancel ? cancel : std::make_shared<Notification>();
-  if (!clock_.WaitForNotification(stop, std::chrono::seconds(sleep.seconds))) return {};
+  if (!clock_.WaitForNotification(stop, GoSeconds(sleep.seconds))) return {};
   const std::string error = "container terminated before sleep hook finished";
   return {true, "Sleep lifecycle hook (" + std::to_string(sleep.seconds) + ")" + Where(target) + error, error};
 }

@@ -13,18 +13,27 @@ namespace podlife {
 
 namespace {
 
-// strconv.Atoi: optional sign and decimal digits, in int64 range.
-std::optional<int64_t> Atoi(const std::string& s) {
+// strconv.Atoi on a 64-bit platform: optional sign and decimal digits, in int64 range. The
+// error is Go's text: invalid syntax, or value out of range for digits past int64.
+absl::StatusOr<int64_t> Atoi(const std::string& s) {
+  const auto fail = [&](const char* why) {
+    return absl::InvalidArgumentError("strconv.Atoi: parsing " + GoQuote(s) + ": " + why);
+  };
+  const bool negative = !s.empty() && s[0] == '-';
   size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
-  if (i == s.size()) return std::nullopt;
+  if (i == s.size()) return fail("invalid syntax");
+  uint64_t magnitude = 0;
+  bool overflow = false;
   for (size_t j = i; j < s.size(); ++j) {
-    if (!std::isdigit(static_cast<unsigned char>(s[j]))) return std::nullopt;
+    if (!std::isdigit(static_cast<unsigned char>(s[j]))) return fail("invalid syntax");
+    const uint64_t digit = static_cast<uint64_t>(s[j] - '0');
+    if (magnitude > (UINT64_MAX - digit) / 10) overflow = true;
+    if (!overflow) magnitude = magnitude * 10 + digit;
   }
-  if (s.size() - i > 18) return std::nullopt;
-  return std::stoll(s);
+  const uint64_t limit = negative ? uint64_t{1} << 63 : (uint64_t{1} << 63) - 1;
+  if (overflow || magnitude > limit) return fail("value out of range");
+  return negative ? static_cast<int64_t>(0 - magnitude) : static_cast<int64_t>(magnitude);
 }
-
-std::string AtoiError(const std::string& s) { return "strconv.Atoi: parsing " + std::string("\"") + s + "\": invalid syntax"; }
 
 std::optional<int> NamedPort(const Container& c, const std::string& name) {
   for (const auto& p : c.ports) {
@@ -44,12 +53,13 @@ std::string RenderContainerForPortError(const Container& c) {
 
 }  // namespace
 
-absl::StatusOr<int> ResolveHookPort(const Profile& profile, const IntOrString& port, const Container& container) {
+absl::StatusOr<int64_t> ResolveHookPort(const Profile& profile, const IntOrString& port, const Container& container) {
   if (!profile.http_port_range_checked) {
-    // HT-04 (1.21 resolvePort): ints as they are; strings: "" = 80, digits, then names.
-    if (port.is_int) return static_cast<int>(port.int_value);
+    // HT-04 (1.21 resolvePort): ints as they are; strings: "" = 80, digits (Go's int is 64 bits:
+    // "4294971760" stays that number, for the dial to refuse), then names.
+    if (port.is_int) return port.int_value;
     if (port.str_value.empty() && profile.http_empty_port_is_80) return 80;
-    if (auto n = Atoi(port.str_value)) return static_cast<int>(*n);
+    if (auto n = Atoi(port.str_value); n.ok()) return *n;
     if (auto named = NamedPort(container, port.str_value)) return *named;
     // %v of the IntOrString value: {1 0 name}.
     return absl::InvalidArgumentError("couldn't find port: " + GoIntOrString(port) + " in " +
@@ -61,15 +71,15 @@ absl::StatusOr<int> ResolveHookPort(const Profile& profile, const IntOrString& p
     value = port.int_value;
   } else if (auto named = NamedPort(container, port.str_value)) {
     value = *named;
-  } else if (auto n = Atoi(port.str_value)) {
+  } else if (auto n = Atoi(port.str_value); n.ok()) {
     value = *n;
   } else {
-    return absl::InvalidArgumentError(AtoiError(port.str_value));
+    return n.status();
   }
   if (value <= 0 || value >= 65536) {
     return absl::InvalidArgumentError("invalid port number: " + std::to_string(value));
   }
-  return static_cast<int>(value);
+  return value;
 }
 
 std::string CanonicalHeaderName(const std::string& name) {
@@ -86,7 +96,7 @@ std::string CanonicalHeaderName(const std::string& name) {
 
 namespace {
 
-std::string JoinHostPort(const std::string& host, int port) {
+std::string JoinHostPort(const std::string& host, int64_t port) {
   return (host.find(':') != std::string::npos ? "[" + host + "]" : host) + ":" + std::to_string(port);
 }
 
@@ -118,7 +128,7 @@ absl::Status SetTarget135(const std::string& path, http::Url* url) {
 }
 
 // HT-03/HT-05 (1.21): http.Get("http://host:port/" + path), which parses the whole string.
-absl::Status SetTarget121(const std::string& host, int port, const std::string& path, http::Url* url) {
+absl::Status SetTarget121(const std::string& host, int64_t port, const std::string& path, http::Url* url) {
   const std::string written = "http://" + JoinHostPort(host, port) + "/" + path;
   http::GoUrlResult parsed = http::GoParseUrl(written);
   if (!parsed.url) return absl::InvalidArgumentError("parse " + GoQuote(written) + ": " + parsed.error);
@@ -154,7 +164,7 @@ void SetHeaders135(const Profile& profile, const HttpGetAction& action, http::Re
 }  // namespace
 
 absl::StatusOr<http::Request> BuildHookRequest(const Profile& profile, const HttpGetAction& action,
-                                               const std::string& host, int port) {
+                                               const std::string& host, int64_t port) {
   http::Request req;
   req.url.host = host;
   req.url.port = port;

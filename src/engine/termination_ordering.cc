@@ -2,6 +2,8 @@
 
 #include <chrono>
 
+#include "src/core/go_duration.h"
+
 namespace podlife {
 
 TerminationOrdering::TerminationOrdering(std::map<std::string, std::vector<std::string>> prerequisites)
@@ -21,7 +23,8 @@ int64_t TerminationOrdering::WaitForTurn(const std::string& name, int64_t grace_
   auto it = prerequisites_.find(name);
   if (it == prerequisites_.end()) return 0;
   const TimePoint start = clock.Now();
-  const TimePoint deadline = start + std::chrono::seconds(grace_seconds);
+  // waitForTurn's timer: time.Duration(grace) * time.Second, wrapping as Go does, saturating its end.
+  const TimePoint deadline = DeadlineAfter(start, GoSeconds(grace_seconds));
   for (const auto& other : it->second) {
     const TimePoint now = clock.Now();
     if (now >= deadline) break;

@@ -1,6 +1,11 @@
 #include "src/http/http_getter.h"
 
+#include <arpa/inet.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <strings.h>
+#include <sys/socket.h>
 
 #include <httplib.h>
 
@@ -8,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <condition_variable>
+#include <cstdint>
 #include <cstring>
 #include <list>
 #include <mutex>
@@ -15,6 +21,7 @@
 #include <thread>
 
 #include "src/http/go_dial.h"
+#include "src/http/response_head.h"
 
 namespace podlife::http {
 
@@ -31,11 +38,14 @@ constexpr int kMaxRequests = 10;  // Go's default and the kubelet's checker: sto
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 
 // Watches in-flight requests for cancellation on one shared thread, so a request costs no
-// thread of its own; stop() shuts the client's socket, which ends its blocking read.
+// thread of its own. It shuts the connection's socket down, which ends a blocking read or a TLS
+// handshake; httplib's stop() would not do for the handshake: it waits for the mutex httplib
+// holds while connecting, so a stalled handshake blocked the watcher (and every other
+// cancellation) for ever. Before the socket exists, Dial polls `cancelled` itself.
 class CancelWatcher {
  public:
   struct Entry {
-    httplib::ClientImpl* client;
+    const std::atomic<int>* fd;  // the connection's socket once dialled, else -1
     const std::function<bool()>* cancelled;
     bool fired = false;
   };
@@ -49,10 +59,10 @@ class CancelWatcher {
     if (thread_.joinable()) thread_.join();
   }
 
-  std::list<Entry>::iterator Add(httplib::ClientImpl* client, const std::function<bool()>* cancelled) {
+  std::list<Entry>::iterator Add(const std::atomic<int>* fd, const std::function<bool()>* cancelled) {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
-    auto it = entries_.insert(entries_.end(), Entry{client, cancelled});
+    auto it = entries_.insert(entries_.end(), Entry{fd, cancelled});
     cv_.notify_all();
     return it;
   }
@@ -74,9 +84,12 @@ class CancelWatcher {
         continue;
       }
       for (auto& e : entries_) {
-        if (!e.fired && (*e.cancelled)()) {
+        if (e.fired || !(*e.cancelled)()) continue;
+        // Under mu_: Remove() comes first when the request ends, so the socket is still open.
+        // No socket yet: Dial sees the cancellation itself; look again next round.
+        if (const int fd = e.fd->load(); fd >= 0) {
+          ::shutdown(fd, SHUT_RDWR);
           e.fired = true;
-          e.client->stop();
         }
       }
       cv_.wait_for(lock, kCancelPoll, [&] { return shutting_down_; });
@@ -188,6 +201,119 @@ bool WireHeaders(const std::vector<Header>& headers, httplib::Headers* sent) {
   return gzip;
 }
 
+// Blocks SIGPIPE in this thread while alive and discards one raised meanwhile: TLS writes
+// (OpenSSL's write(), a close_notify after a cancelled handshake) cannot use MSG_NOSIGNAL, and a
+// process that keeps SIGPIPE's default would die of it.
+class SigpipeBlocked {
+ public:
+  SigpipeBlocked() {
+    sigemptyset(&pipe_);
+    sigaddset(&pipe_, SIGPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    already_pending_ = sigismember(&pending, SIGPIPE) == 1;
+    pthread_sigmask(SIG_BLOCK, &pipe_, &old_);
+  }
+  ~SigpipeBlocked() {
+    sigset_t pending;
+    sigpending(&pending);
+    if (!already_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+      const timespec now{0, 0};
+      sigtimedwait(&pipe_, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &old_, nullptr);
+  }
+  SigpipeBlocked(const SigpipeBlocked&) = delete;
+  SigpipeBlocked& operator=(const SigpipeBlocked&) = delete;
+
+ private:
+  sigset_t pipe_;
+  sigset_t old_;
+  bool already_pending_ = false;
+};
+
+// The connection as httplib reads and writes it (plain, or TLS over it), with every byte read
+// passed through a ResponseHeadWatch: past Go's head limit a read fails, as Go's transport does.
+// Blocking: httplib's timeouts are ours to set (none), a cancelled request's socket is shut down.
+class WatchedStream : public httplib::Stream {
+ public:
+  WatchedStream(int fd, SSL* ssl, ResponseHeadWatch* head) : fd_(fd), ssl_(ssl), head_(head) {}
+
+  bool is_readable() const override {
+    if (consumed_ < buffered_ || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return true;
+    pollfd p{fd_, POLLIN, 0};
+    return poll(&p, 1, -1) > 0;
+  }
+  bool is_writable() const override {
+    pollfd p{fd_, POLLOUT, 0};
+    return poll(&p, 1, -1) > 0;
+  }
+  // httplib reads the head a byte at a time: small reads are served from a buffer.
+  ssize_t read(char* ptr, size_t size) override {
+    if (consumed_ == buffered_) {
+      if (size >= sizeof(buffer_)) return ReadFromPeer(ptr, size);
+      const ssize_t n = ReadFromPeer(buffer_, sizeof(buffer_));
+      if (n <= 0) return n;
+      buffered_ = static_cast<size_t>(n);
+      consumed_ = 0;
+    }
+    const size_t take = std::min(size, buffered_ - consumed_);
+    std::memcpy(ptr, buffer_ + consumed_, take);
+    consumed_ += take;
+    return static_cast<ssize_t>(take);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    if (ssl_ != nullptr) return SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+    ssize_t n;
+    do {
+      n = send(fd_, ptr, size, MSG_NOSIGNAL);
+    } while (n < 0 && errno == EINTR);
+    return n;
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override { Address(getpeername, ip, port); }
+  void get_local_ip_and_port(std::string& ip, int& port) const override { Address(getsockname, ip, port); }
+  socket_t socket() const override { return fd_; }
+
+ private:
+  ssize_t ReadFromPeer(char* ptr, size_t size) {
+    ssize_t n;
+    if (ssl_ != nullptr) {
+      n = SSL_read(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+    } else {
+      do {
+        n = recv(fd_, ptr, size, 0);
+      } while (n < 0 && errno == EINTR);
+    }
+    if (n > 0 && !head_->head_done() && !head_->Feed(ptr, static_cast<size_t>(n))) return -1;
+    return n < 0 ? -1 : n;
+  }
+
+  void Address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
+    sockaddr_storage addr{};
+    socklen_t len = sizeof(addr);
+    char text[INET6_ADDRSTRLEN] = "";
+    port = 0;
+    if (get(fd_, reinterpret_cast<sockaddr*>(&addr), &len) != 0) return;
+    if (addr.ss_family == AF_INET6) {
+      const auto* a = reinterpret_cast<const sockaddr_in6*>(&addr);
+      inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof(text));
+      port = ntohs(a->sin6_port);
+    } else {
+      const auto* a = reinterpret_cast<const sockaddr_in*>(&addr);
+      inet_ntop(AF_INET, &a->sin_addr, text, sizeof(text));
+      port = ntohs(a->sin_port);
+    }
+    ip = text;
+  }
+
+  int fd_;
+  SSL* ssl_;
+  ResponseHeadWatch* head_;
+  char buffer_[4096];
+  size_t buffered_ = 0;
+  size_t consumed_ = 0;
+};
+
 // An httplib client that connects through Dial (one connect, Go's errors) instead of its own.
 template <class Base>
 class DialingClient : public Base {
@@ -197,8 +323,16 @@ class DialingClient : public Base {
       : Base(host, port), connect_timeout_(connect_timeout), cancelled_(cancelled) {}
   const DialOutcome& dial() const { return dial_; }
   std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
+  const ResponseHeadWatch& head() const { return head_; }
+  const std::atomic<int>& fd() const { return fd_; }
 
  private:
+  // httplib's own stream, but watched (the TLS session, when there is one, is httplib's).
+  bool process_socket(const typename Base::Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
+    WatchedStream stream(socket.sock, socket.ssl, &head_);
+    return callback(stream);
+  }
+
   bool create_and_connect_socket(typename Base::Socket& socket, httplib::Error& error) override {
     if (!this->is_valid()) return false;
     dial_ = Dial(this->host_, this->port_, connect_timeout_, cancelled_);
@@ -208,6 +342,7 @@ class DialingClient : public Base {
       return false;
     }
     socket.sock = dial_.fd;
+    fd_ = dial_.fd;
     return true;
   }
 
@@ -215,6 +350,8 @@ class DialingClient : public Base {
   const std::function<bool()>& cancelled_;
   DialOutcome dial_;
   std::chrono::steady_clock::time_point connected_at_;
+  ResponseHeadWatch head_;
+  std::atomic<int> fd_{-1};
 };
 
 using PlainClient = DialingClient<httplib::ClientImpl>;
@@ -227,6 +364,7 @@ struct Attempt {
   DialOutcome dial;
   std::chrono::steady_clock::duration handshake_time{};
   TlsObservation tls;
+  ResponseHeadWatch head;
 };
 
 std::string TransportCause(const Attempt& a, const Options& options) {
@@ -328,6 +466,11 @@ class HttplibGetter : public HttpGetter {
       return true;
     };
 
+    if (url.port < 0 || url.port > 65535) {
+      // Go's dialer parses the port before anything else (net.LookupPort): no connection.
+      return Error{ErrorKind::kTransport,
+                   Quoted(url.ToString()) + "dial tcp: address " + std::to_string(url.port) + ": invalid port"};
+    }
     Attempt attempt;
     httplib::Result result = Send(url, sent, gzip, options, cancelled, on_response, on_body, &attempt);
     if (result.error() == httplib::Error::Success) {
@@ -339,6 +482,13 @@ class HttplibGetter : public HttpGetter {
     }
     if (truncated && response.status != 0) return response;
     if (attempt.cancelled) return Error{ErrorKind::kCancelled, Quoted(url.ToString()) + "context canceled"};
+    if (attempt.head.too_long()) return Error{ErrorKind::kTransport, Quoted(url.ToString()) + kResponseHeadTooLong};
+    if (attempt.error == httplib::Error::Read && attempt.head.status_line_complete()) {
+      // httplib refused the status line; Go's reader says why (when Go refuses it too).
+      if (std::string why = GoStatusLineError(attempt.head.status_line()); !why.empty()) {
+        return Error{ErrorKind::kTransport, Quoted(url.ToString()) + why};
+      }
+    }
     if (attempt.error == httplib::Error::SSLConnection && ServerSpokePlainHttp(attempt.tls)) {
       return Error{ErrorKind::kHttpResponseToHttps, Quoted(url.ToString()) + TransportCause(attempt, options)};
     }
@@ -356,7 +506,7 @@ class HttplibGetter : public HttpGetter {
     TlsClient* tls = nullptr;
     attempt->tls.host = url.host;
     if (url.scheme == "https") {
-      auto c = std::make_unique<TlsClient>(url.host, url.port, options.connect_timeout, cancelled);
+      auto c = std::make_unique<TlsClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled);
       c->enable_server_certificate_verification(options.verify_certificates);
       if (options.verify_certificates) SSL_CTX_set_default_verify_paths(c->ssl_context());
       ObserveTls(c->ssl_context(), &attempt->tls);
@@ -369,7 +519,7 @@ class HttplibGetter : public HttpGetter {
       tls = c.get();
       client = std::move(c);
     } else {
-      auto c = std::make_unique<PlainClient>(url.host, url.port, options.connect_timeout, cancelled);
+      auto c = std::make_unique<PlainClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled);
       plain = c.get();
       client = std::move(c);
     }
@@ -380,11 +530,15 @@ class HttplibGetter : public HttpGetter {
     client->set_url_encode(false);  // the target is already as Go writes it
 
     std::optional<std::list<CancelWatcher::Entry>::iterator> watch;
-    if (cancelled) watch = watcher_.Add(client.get(), &cancelled);
-    httplib::Result result = client->Get(url.target, sent, std::move(on_response), std::move(on_body));
+    if (cancelled) watch = watcher_.Add(plain != nullptr ? &plain->fd() : &tls->fd(), &cancelled);
+    httplib::Result result = [&] {
+      SigpipeBlocked no_sigpipe;  // OpenSSL writes with write(): a shut-down socket raises SIGPIPE
+      return client->Get(url.target, sent, std::move(on_response), std::move(on_body));
+    }();
     const bool watcher_fired = watch && watcher_.Remove(*watch);
     attempt->error = result.error();
     attempt->dial = plain != nullptr ? plain->dial() : tls->dial();
+    attempt->head = plain != nullptr ? plain->head() : tls->head();
     attempt->cancelled = watcher_fired || attempt->dial.cancelled;
     const auto connected_at = plain != nullptr ? plain->connected_at() : tls->connected_at();
     attempt->handshake_time = std::chrono::steady_clock::now() - connected_at;

@@ -22,9 +22,14 @@
 //   redirects`. Each hop carries Referer (the previous URL, unless https to http), keeps the
 //   virtual host only for a relative Location, and drops Authorization/Cookie when the target's
 //   host:port is not the first request's (or a subdomain of it), as Go's client does.
-// - The response body is read up to `options.max_body_bytes` and returned (truncated there).
-// - A server that never answers blocks the call until `cancelled()` turns true (checked at least
-//   every 100 ms), then it ends with kind kCancelled.
+// - The response head is read as Go's transport reads it: past 10 MiB it fails with
+//   `net/http: server response headers exceeded 10485760 bytes; aborted` (nothing more is kept), a
+//   status line Go refuses fails with Go's `malformed HTTP ...` text (response_head.h).
+// - The response body is read up to `options.max_body_bytes` and returned (truncated there), so an
+//   endless body ends there too.
+// - A server that never answers, or trickles its head byte by byte, blocks the call until
+//   `cancelled()` turns true (checked at least every 100 ms; the kubelet's client has no timeout
+//   either, HT-09), then it ends with kind kCancelled.
 // - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind.
 // Any HTTP status code is a response, not an error. Thread-safe: one getter serves many calls.
 #pragma once
@@ -41,7 +46,7 @@ namespace podlife::http {
 struct Url {
   std::string scheme;  // "http", "https", or anything else the user wrote (then Get fails)
   std::string host;    // IPv6 without brackets
-  int port = 0;
+  int64_t port = 0;  // as the caller resolved it; outside 0-65535 the dial refuses it, as Go's does
   std::string target = "/";  // path plus ?query, never empty
   bool port_explicit = true;  // false: the URL was written without a port (a Location header)
 

@@ -217,6 +217,46 @@ TEST_P(ContainerRuntimeTest, AHungPreStopIsCutOffAtTheGraceAndStopGetsTheTwoSeco
   release->Notify();  // the hook outlived its wait (EX-06); let it finish before teardown
 }
 
+TEST_P(ContainerRuntimeTest, AGraceJustInsideGosDurationRangeWaitsForThePreStopHook) {
+  // 9223372036 s is the largest whole-second Duration: the kubelet's timer lies beyond any
+  // clock's end (Go's `when` saturates), so the hook, not the timer, ends the wait.
+  pod_.termination_grace_period_seconds = 9223372036;
+  SetPreStopExec();
+  auto release = std::make_shared<Notification>();
+  EXPECT_CALL(cri_, ExecSync(_, _, _)).WillOnce([&](auto&&...) {
+    release->Wait();
+    return ExecResult{};
+  });
+  EXPECT_CALL(cri_, StopContainer("ctr-1", 9223372036 - 3600 * 1000));
+  HandlerRunner hooks(cri_, http_, clock_, events_, profile());
+  ContainerRuntime runtime(cri_, hooks, clock_, events_, profile());
+  auto kill = KillAsync(runtime);
+  ASSERT_TRUE(clock_.WaitForWaiters(1, 10s));
+  clock_.Advance(1000h);
+  release->Notify();
+  EXPECT_TRUE(kill.get().ok());
+  EXPECT_EQ(events_.Reasons(), std::vector<std::string>{"Killing"}) << "the hook did not fail";
+}
+
+TEST_P(ContainerRuntimeTest, AGracePastGosDurationRangeStopsWaitingAtOnceAsTheKubeletDoes) {
+  // time.Duration(9300000000) * time.Second wraps to about -9.15e18 ns: the kubelet's timer fires
+  // at once and StopContainer gets the whole grace; the hook runs on (EX-06) and does not fail.
+  pod_.termination_grace_period_seconds = 9300000000;
+  SetPreStopExec();
+  auto release = std::make_shared<Notification>();
+  EXPECT_CALL(cri_, ExecSync(_, _, _)).WillOnce([&](auto&&...) {
+    release->Wait();
+    return ExecResult{};
+  });
+  EXPECT_CALL(cri_, StopContainer("ctr-1", 9300000000));
+  HandlerRunner hooks(cri_, http_, clock_, events_, profile());
+  ContainerRuntime runtime(cri_, hooks, clock_, events_, profile());
+  EXPECT_TRUE(KillAsync(runtime).get().ok());
+  release->Notify();
+  runtime.CancelAndJoinHooks();
+  EXPECT_EQ(events_.Reasons(), std::vector<std::string>{"Killing"});
+}
+
 TEST_P(ContainerRuntimeTest, AHookStillRunningAtShutdownEndsWithoutAFailureEvent) {
   if (!v135()) GTEST_SKIP() << "sleep hooks exist in 1.35 only";
   container_.lifecycle = Lifecycle{};

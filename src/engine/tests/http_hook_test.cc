@@ -59,10 +59,28 @@ HttpGetAction Action(std::string path, std::string scheme = "") {
 }
 
 // The request, failing the test when building it failed.
-http::Request Build(const Profile& p, const HttpGetAction& a, const std::string& host, int port) {
+http::Request Build(const Profile& p, const HttpGetAction& a, const std::string& host, int64_t port) {
   auto r = BuildHookRequest(p, a, host, port);
   EXPECT_TRUE(r.ok()) << r.status();
   return r.ok() ? *r : http::Request{};
+}
+
+TEST(HookPortTest, DigitStringsKeepTheirWhole64BitValue) {
+  // Go's int is 64 bits: "4294971760" (2^32 + 4464) stays that number; the dial refuses it (1.21).
+  EXPECT_EQ(PortOrError(Profile121(), IntOrString::String("4294971760")), "4294971760");
+  EXPECT_EQ(PortOrError(Profile121(), IntOrString::String("-4294962832")), "-4294962832");
+  EXPECT_EQ(PortOrError(Profile135(), IntOrString::String("4294971760")), "invalid port number: 4294971760");
+  EXPECT_EQ(Build(Profile121(), Action("x"), "10.0.0.1", 4294971760).url.port, 4294971760);
+}
+
+TEST(HookPortTest, DigitsPastInt64AreAtoisRangeError) {
+  const std::string huge = "99999999999999999999";
+  EXPECT_EQ(PortOrError(Profile135(), IntOrString::String(huge)),
+            "strconv.Atoi: parsing \"" + huge + "\": value out of range");
+  EXPECT_THAT(PortOrError(Profile121(), IntOrString::String(huge)),
+              ::testing::StartsWith("couldn't find port: {1 0 " + huge + "} in &Container{"));
+  EXPECT_EQ(PortOrError(Profile135(), IntOrString::String("9223372036854775807")),
+            "invalid port number: 9223372036854775807");
 }
 
 TEST(HookRequestTest, LeadingSlashPathsDoubleIn121) {

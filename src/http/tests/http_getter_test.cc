@@ -257,6 +257,7 @@ class ClosingListener {
     });
   }
   int port() const { return port_; }
+  int fd() const { return fd_; }
   int connections() const { return connections_.load(); }
 
  private:
@@ -303,6 +304,21 @@ TEST(HttpGetterTest, InvalidPortsFailBeforeDialling) {
   auto result = NewHttpGetter()->Get(Get("http", 65536, "/x"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).message, "Get \"http://127.0.0.1:65536/x\": dial tcp: address 65536: invalid port");
+}
+
+TEST(HttpGetterTest, APortPast32BitsIsRefusedNotWrappedOntoAListener) {
+  // 2^32 + P must not reach the listener on P: Go's dialer refuses the number as it is.
+  ClosingListener l;
+  const int64_t wrapped_onto_listener = (int64_t{1} << 32) + l.port();
+  Request r = Get("http", 0, "/x");
+  r.url.port = wrapped_onto_listener;
+  auto result = NewHttpGetter()->Get(r, Options{}, kNeverCancelled);
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  const std::string n = std::to_string(wrapped_onto_listener);
+  EXPECT_EQ(std::get<Error>(result).message,
+            "Get \"http://127.0.0.1:" + n + "/x\": dial tcp: address " + n + ": invalid port");
+  pollfd pending{l.fd(), POLLIN, 0};
+  EXPECT_EQ(poll(&pending, 1, 0), 0) << "a connection reached the listener on port " << l.port();
 }
 
 TEST(HttpGetterTest, VerifyingClientRefusesAnUnknownAuthority) {
