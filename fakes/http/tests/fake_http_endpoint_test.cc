@@ -110,7 +110,7 @@ TEST(FakeHttpEndpointTest, StopsRightAfterStartEveryTime) {
     std::string error;
   };
   auto progress = std::make_shared<Progress>();
-  std::thread([progress] {
+  std::thread rounds([progress] {
     for (int i = 0; i < kRounds; ++i) {
       std::string error;
       // Every 50th round is HTTPS (a certificate per start is slow); the rest plain HTTP.
@@ -128,9 +128,18 @@ TEST(FakeHttpEndpointTest, StopsRightAfterStartEveryTime) {
     std::lock_guard lock(progress->mu);
     progress->done = true;
     progress->cv.notify_all();
-  }).detach();  // detached: if a stop hangs, the test still ends (and fails) at the deadline
+  });
   std::unique_lock lock(progress->mu);
   const bool finished = progress->cv.wait_for(lock, 30s, [&] { return progress->done; });
+  lock.unlock();
+  // Joined once done: the thread still runs OpenSSL's thread-exit handler after it signalled, and
+  // a process exiting meanwhile tears down the lock that handler takes. Detached only when a stop
+  // hangs, so the test still ends (and fails) at the deadline.
+  if (finished) {
+    rounds.join();
+  } else {
+    rounds.detach();
+  }
   ASSERT_TRUE(finished) << "an endpoint destroyed right after Start() did not stop within 30 s (round "
                         << progress->rounds << " of " << kRounds << ")";
   EXPECT_EQ(progress->error, "");

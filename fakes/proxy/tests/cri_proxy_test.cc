@@ -161,18 +161,33 @@ TEST_F(CriProxyTest, APodsLifeThroughTheProxyAnswersAsTheUpstreamDoes) {
   EXPECT_GE(forwarded.size(), 16u);
 }
 
-// A call of `path` ("/runtime.v1.RuntimeService/Version") with an empty request, by name.
+// A call of `path` ("/runtime.v1.RuntimeService/Version") with an empty request, by name. It uses
+// a completion queue on this thread rather than the callback API: the callback runs on a gRPC
+// thread, and the hand-over inside gRPC (built without ThreadSanitizer) is invisible to the tsan
+// preset, which then reports gRPC's own call state as racing.
 grpc::Status CallByName(grpc::GenericStub& stub, const std::string& path) {
   grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + kWait);
+  const auto deadline = std::chrono::system_clock::now() + kWait;
+  ctx.set_deadline(deadline);
   grpc::Slice empty("");  // an empty message: every field at its default
   grpc::ByteBuffer request(&empty, 1), response;
-  std::promise<grpc::Status> done;
-  stub.UnaryCall(&ctx, path, grpc::StubOptions(), &request, &response,
-                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  auto finished = done.get_future();
-  if (finished.wait_for(kWait + 5s) != std::future_status::ready) return {grpc::StatusCode::INTERNAL, "no answer"};
-  return finished.get();
+  grpc::CompletionQueue queue;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&ctx, path, request, &queue);
+  call->StartCall();
+  call->Finish(&response, &status, &status);
+  void* tag = nullptr;
+  bool ok = false;
+  // The call's own deadline ends it; the queue's is a backstop.
+  const bool answered = queue.AsyncNext(&tag, &ok, deadline + 5s) == grpc::CompletionQueue::GOT_EVENT;
+  if (!answered) {
+    ctx.TryCancel();
+    queue.Next(&tag, &ok);
+  }
+  queue.Shutdown();
+  while (queue.Next(&tag, &ok)) {
+  }
+  return answered ? status : grpc::Status(grpc::StatusCode::INTERNAL, "no answer");
 }
 
 // Every method of the proto's two services, read from its descriptors, is forwarded: a method
