@@ -208,8 +208,8 @@ TEST_P(PerCaseFailure, FailsEachCaseClearlyWithinTheCaseTimeoutAndLeavesNothing)
 INSTANTIATE_TEST_SUITE_P(
     Modes, PerCaseFailure,
     ::testing::Values(
-        PerCase{"garbage", "broke the protocol \\(conformance/PROTOCOL.md\\): line 2 is not a JSON object: this is not JSON \\{"},
-        PerCase{"wrong-type-event", "line 2: event.reason: must be a string, got number"},
+        PerCase{"garbage", "broke the protocol \\(conformance/PROTOCOL.md\\): line 2: not a JSON object: this is not JSON \\{"},
+        PerCase{"wrong-type-event", "line 2: event.reason: must be a string, got 7"},
         PerCase{"wrong-type-result", "broke the protocol [^\n]*: result.ok: must be true or false, got string"},
         PerCase{"unknown-message", "line 2 is neither a hello, an event nor a result: \\{\"log\""},
         PerCase{"wrong-op", "the result of the sync request is a result for op \"remove\""},
