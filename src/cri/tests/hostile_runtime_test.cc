@@ -116,7 +116,8 @@ TEST(HostileRuntimeTest, AClosedTcpPortFailsAtOnceNamingTheAddress) {
     RawServer gone([](int) {});
     port = std::stoi(gone.endpoint().substr(gone.endpoint().rfind(':') + 1));
   }  // closed: nothing listens there now
-  auto client = Connect("tcp://127.0.0.1:" + std::to_string(port));
+  // A deadline far beyond kBound: the refusal must come first (under TSan it took over 500 ms).
+  auto client = Connect("tcp://127.0.0.1:" + std::to_string(port), 30s);
   ASSERT_TRUE(client);
   Timed t = VersionOf(*client);
   EXPECT_EQ(t.status.code(), absl::StatusCode::kUnavailable);
