@@ -61,6 +61,9 @@ struct StartResult {
 
 struct KillRequest {
   const Pod* pod = nullptr;
+  // A copy of *pod that a preStop hook may keep after the kill returned (EX-06); a pod kill
+  // shares one among its containers. nullptr: the hook takes its own copy.
+  std::shared_ptr<const Pod> pod_for_hooks;
   SandboxRef sandbox;
   const Container* spec = nullptr;
   bool init_container = false;

@@ -431,11 +431,13 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   std::vector<absl::Status> results(running.size());
   // Every container's kill at once, as the kubelet's goroutines do, on the engine's pool.
   std::vector<std::shared_ptr<Notification>> killed;
+  const auto pod_for_hooks = std::make_shared<const Pod>(pod);
   for (size_t i = 0; i < running.size(); ++i) {
     killed.push_back(std::make_shared<Notification>());
     TaskPool::Shared().Submit([&, i] {
       KillRequest kill;
       kill.pod = &pod;
+      kill.pod_for_hooks = pod_for_hooks;
       kill.sandbox = sandbox;
       kill.spec = &running[i].spec;
       kill.init_container = running[i].init;
