@@ -195,7 +195,9 @@ std::vector<std::string> FakeHttpEndpoint::Unconsumed() const {
   for (const auto& [path, gates] : gates_) {
     for (size_t i = 0; i < gates.size(); ++i) out.push_back("gate on GET " + path + " never reached");
   }
-  for (const auto& [path, script] : scripts_) {
+  for (const auto& entry : scripts_) {  // not a structured binding: clang 14 cannot capture one
+    const std::string& path = entry.first;
+    const auto& script = entry.second;
     const bool requested = std::any_of(requests_.begin(), requests_.end(), [&](const auto& r) { return r.path == path; });
     if (!requested) {
       out.push_back("scripted answer for GET " + path + " (status " + std::to_string(script.status) +
