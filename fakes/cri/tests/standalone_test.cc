@@ -351,7 +351,14 @@ TEST_F(StandaloneFakeCriTest, LargeExecOutputsAreCappedAndTheirMemoryIsReturned)
   const long mib = ResidentMib(server.pid());
   RecordProperty("resident_mib", std::to_string(mib));
   EXPECT_GT(mib, 0);
-  EXPECT_LT(mib, 150) << "resident MiB after the calls";
+#if defined(__SANITIZE_ADDRESS__)
+  // AddressSanitizer keeps freed blocks in its quarantine (256 MB by default; 365 MiB seen): what
+  // it holds is its own, and the program without the caps would hold the 200 MiB outputs besides.
+  constexpr long kBoundMib = 450;
+#else
+  constexpr long kBoundMib = 150;
+#endif
+  EXPECT_LT(mib, kBoundMib) << "resident MiB after the calls";
   server.Signal(SIGTERM);
   EXPECT_EQ(server.Wait(kWait), 0) << server.DrainStderr();
 }
