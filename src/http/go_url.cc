@@ -36,25 +36,6 @@ bool ValidEncodedPath(const std::string& s) {
   return true;
 }
 
-// strconv.Quote of a short byte string (an escape error names at most three bytes).
-std::string QuoteBytes(const std::string& s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out + "\"";
-}
-
 // url's unescape: the first bad %-escape, or nullopt when every escape is valid.
 std::optional<std::string> BadEscape(const std::string& s) {
   for (size_t i = 0; i < s.size(); ++i) {
@@ -92,12 +73,12 @@ std::string AuthorityError(const std::string& authority) {
     const size_t close = host.find(']');
     if (close == std::string::npos) return "missing ']' in host";
     const std::string port = host.substr(close + 1);
-    if (!ValidOptionalPort(port)) return "invalid port " + QuoteBytes(port) + " after host";
+    if (!ValidOptionalPort(port)) return "invalid port " + GoQuote(port) + " after host";
   } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
     const std::string port = host.substr(colon);
-    if (!ValidOptionalPort(port)) return "invalid port " + QuoteBytes(port) + " after host";
+    if (!ValidOptionalPort(port)) return "invalid port " + GoQuote(port) + " after host";
   }
-  if (auto bad = BadEscape(host)) return "invalid URL escape " + QuoteBytes(*bad);
+  if (auto bad = BadEscape(host)) return "invalid URL escape " + GoQuote(*bad);
   return "";
 }
 
@@ -163,11 +144,11 @@ GoUrlResult GoParseUrl(const std::string& raw) {
       rest = slash == std::string::npos ? "" : rest.substr(slash);
       if (std::string e = AuthorityError(url.authority); !e.empty()) return {std::nullopt, e};
     }
-    if (auto bad = BadEscape(rest)) return {std::nullopt, "invalid URL escape " + QuoteBytes(*bad)};
+    if (auto bad = BadEscape(rest)) return {std::nullopt, "invalid URL escape " + GoQuote(*bad)};
     url.raw_path = rest;
   }
   if (hash != std::string::npos) {
-    if (auto bad = BadEscape(raw.substr(hash + 1))) return {std::nullopt, "invalid URL escape " + QuoteBytes(*bad)};
+    if (auto bad = BadEscape(raw.substr(hash + 1))) return {std::nullopt, "invalid URL escape " + GoQuote(*bad)};
   }
   return {url, ""};
 }
@@ -190,6 +171,33 @@ std::string GoEscapePath(const std::string& path) {
 std::string GoEscapedPath(const std::string& raw_path) {
   if (ValidEncodedPath(raw_path) && !BadEscape(raw_path)) return raw_path;
   return GoEscapePath(Unescape(raw_path));
+}
+
+std::string GoQuote(const std::string& s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; continue;
+      case '\\': out += "\\\\"; continue;
+      case '\a': out += "\\a"; continue;
+      case '\b': out += "\\b"; continue;
+      case '\f': out += "\\f"; continue;
+      case '\n': out += "\\n"; continue;
+      case '\r': out += "\\r"; continue;
+      case '\t': out += "\\t"; continue;
+      case '\v': out += "\\v"; continue;
+      default: break;
+    }
+    if (c >= 0x20 && c < 0x7f) {
+      out += static_cast<char>(c);
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out + "\"";
 }
 
 }  // namespace podlife::http

@@ -8,6 +8,7 @@
 // host`, `missing ']' in host`), without the `parse "<url>": ` prefix Go's url.Error adds.
 // GoEscapedPath(raw_path) is the path as URL.EscapedPath writes it for a path parsed from raw_path;
 // GoEscapePath(path) is url's escape(path, encodePath), used for a path that was never parsed.
+// GoQuote(s) is strconv.Quote, which net/url and net/http use to show bad input in their errors.
 // Checked against go1.19's net/url (src/engine/tests/http_hook_test.cc has the table).
 #pragma once
 
@@ -34,5 +35,8 @@ struct GoUrlResult {
 GoUrlResult GoParseUrl(const std::string& raw);
 std::string GoEscapedPath(const std::string& raw_path);
 std::string GoEscapePath(const std::string& path);
+// strconv.Quote of a byte string: printable ASCII as is, `"` and `\` escaped, \a \b \f \n \r \t \v
+// by name, every other byte as \xNN (the bytes podlife quotes are not decoded as UTF-8).
+std::string GoQuote(const std::string& s);
 
 }  // namespace podlife::http

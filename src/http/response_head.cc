@@ -2,32 +2,13 @@
 
 #include <cctype>
 
+#include "src/http/go_url.h"
+
 namespace podlife::http {
 
 namespace {
 
 constexpr size_t kStatusLineKept = 4096;
-
-// strconv.Quote for the ASCII a status line holds; other bytes as \xNN.
-std::string Quote(const std::string& s) {
-  static const char* kHex = "0123456789abcdef";
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c >= 0x20 && c < 0x7f) {
-      out += static_cast<char>(c);
-    } else if (c == '\t') {
-      out += "\\t";
-    } else {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  return out + "\"";
-}
 
 // http.ParseHTTPVersion.
 bool ValidHttpVersion(const std::string& v) {
@@ -64,7 +45,7 @@ bool ResponseHeadWatch::Feed(const char* data, size_t size) {
 
 std::string GoStatusLineError(const std::string& line) {
   const size_t space = line.find(' ');
-  if (space == std::string::npos) return "malformed HTTP response " + Quote(line);
+  if (space == std::string::npos) return "malformed HTTP response " + GoQuote(line);
   const std::string proto = line.substr(0, space);
   std::string status = line.substr(space + 1);
   status.erase(0, status.find_first_not_of(' ') == std::string::npos ? status.size() : status.find_first_not_of(' '));
@@ -72,8 +53,8 @@ std::string GoStatusLineError(const std::string& line) {
   // Three bytes that strconv.Atoi reads as a number >= 0 ("+12" passes, "-12" does not).
   bool number = code.size() == 3 && (code[0] == '+' || std::isdigit(static_cast<unsigned char>(code[0])));
   for (size_t i = 1; number && i < code.size(); ++i) number = std::isdigit(static_cast<unsigned char>(code[i])) != 0;
-  if (!number) return "malformed HTTP status code " + Quote(code);
-  if (!ValidHttpVersion(proto)) return "malformed HTTP version " + Quote(proto);
+  if (!number) return "malformed HTTP status code " + GoQuote(code);
+  if (!ValidHttpVersion(proto)) return "malformed HTTP version " + GoQuote(proto);
   return "";
 }
 

@@ -236,6 +236,8 @@ TEST(HostileHookServerTest, InvalidStatusLinesFailWithGosMalformedResponseErrors
       {"garbage", "malformed HTTP response \"garbage\""},
       {"HTTP/1.1 abc OK", "malformed HTTP status code \"abc\""},
       {"HTTP/1.1 2000 OK", "malformed HTTP status code \"2000\""},
+      {"HTTP/1.1 a\tb OK", "malformed HTTP status code \"a\\tb\""},  // strconv.Quote names a tab \t
+      {"HTTP/1.1 a\x01" "b OK", "malformed HTTP status code \"a\\x01b\""},
       {"HTTP/9 200 OK", "malformed HTTP version \"HTTP/9\""},
   };
   for (const auto& c : cases) {
