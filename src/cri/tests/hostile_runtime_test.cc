@@ -17,6 +17,7 @@
 
 #include "fakes/cri/fake_cri_server.h"
 #include "src/cri/cri_client.h"
+#include "testsupport/loopback_listener.h"
 #include "testsupport/scoped_temp_dir.h"
 
 namespace podlife {
@@ -54,15 +55,10 @@ Timed VersionOf(GrpcCriClient& client) {
 class RawServer {
  public:
   explicit RawServer(std::function<void(int)> serve) : serve_(std::move(serve)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(listen(fd_, 16), 0);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    const testsupport::LoopbackListener listener = testsupport::ListenOnLoopback();
+    EXPECT_GE(listener.fd, 0) << "cannot listen on 127.0.0.1";
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { Loop(); });
   }
   ~RawServer() {

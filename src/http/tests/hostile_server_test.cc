@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "src/http/http_getter.h"
+#include "testsupport/loopback_listener.h"
 
 namespace podlife::http {
 namespace {
@@ -32,15 +33,10 @@ class HostileServer {
  public:
   using Answer = std::function<void(HostileServer&, int fd)>;
   explicit HostileServer(Answer answer) : answer_(std::move(answer)) {
-    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof(addr);
-    EXPECT_EQ(bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
-    EXPECT_EQ(listen(fd_, 16), 0);
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-    port_ = ntohs(addr.sin_port);
+    const testsupport::LoopbackListener listener = testsupport::ListenOnLoopback();
+    EXPECT_GE(listener.fd, 0) << "cannot listen on 127.0.0.1";
+    fd_ = listener.fd;
+    port_ = listener.port;
     thread_ = std::thread([this] { Loop(); });
   }
   ~HostileServer() {
