@@ -23,6 +23,8 @@ import platform
 import statistics
 import sys
 
+from render_report import table  # the markdown table of the main report
+
 TARGET = 1.02  # overhead at most 2%
 VARIANTS = ("bare", "engine", "proxy")
 
@@ -157,12 +159,6 @@ def cost_rows(subjects):
                 row += ["n/a"] * 5
             rows.append(row)
     return rows, verdicts
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def summary_lines(verdicts):
