@@ -38,6 +38,8 @@ void RegisterFloorBenchmarks(const BenchContext& context);
 void RegisterHookBenchmarks(const BenchContext& context);
 void RegisterSyncBenchmarks(const BenchContext& context);
 void RegisterCapacityBenchmarks(const BenchContext& context);
+// The fake section's targets in paired rounds (paired_benchmarks.cc), on the fake backend.
+void RegisterPairedBenchmarks(const BenchContext& context);
 // Only with a real runtime: engine and proxy overhead in interleaved triples (overhead_benchmarks.cc).
 void RegisterOverheadBenchmarks(const BenchContext& context);
 

@@ -1,6 +1,8 @@
 // Implements bench/drivers.h.
 #include "bench/drivers.h"
 
+#include <chrono>
+
 namespace podlife::bench {
 
 EngineContainerPath::EngineContainerPath(EngineStack& stack, const RunningPod& pod, Container container)
@@ -35,6 +37,17 @@ std::string EnginePodDriver::Terminate(size_t worker) {
   stack_.JoinHooks(worker);
   if (!killed.ok()) return "KillPod: " + std::string(killed.message());
   return removed.ok() ? "" : "RemovePod: " + std::string(removed.message());
+}
+
+std::string TimeContainerPathStep(ContainerPathDriver& driver, bool post_start, double* seconds) {
+  std::string failure;
+  if (!post_start && !(failure = driver.Start()).empty()) return failure;
+  const auto start = std::chrono::steady_clock::now();
+  failure = post_start ? driver.Start() : driver.Kill();
+  *seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (failure.empty() && post_start) failure = driver.Kill();
+  if (failure.empty()) failure = driver.Remove();
+  return failure;
 }
 
 BarePodDriver::BarePodDriver(BareCriClient& client, const std::vector<Pod>& pods) {

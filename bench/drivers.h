@@ -56,6 +56,10 @@ class BareContainerPathDriver final : public ContainerPathDriver {
   std::string sandbox_id_;
 };
 
+// Times one container path's step: Start() for postStart, Kill() for preStop (the container
+// started untimed first); the rest of its life is untimed. Adds the step's seconds to *seconds.
+std::string TimeContainerPathStep(ContainerPathDriver& driver, bool post_start, double* seconds);
+
 class PodDriver {
  public:
   virtual ~PodDriver() = default;

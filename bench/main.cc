@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
   RegisterHookBenchmarks(context);
   RegisterSyncBenchmarks(context);
   RegisterCapacityBenchmarks(context);
+  RegisterPairedBenchmarks(context);
   RegisterOverheadBenchmarks(context);
   if (!real) {
     RegisterTimed("real_runtime/backend:real", [](benchmark::State& state) {

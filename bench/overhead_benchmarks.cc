@@ -11,15 +11,13 @@
 //   postStart hook, or KillContainer with a preStop hook, T in none/exec/httpGet/sleep0; bare:
 //   BareContainerPath); `subject:pod/containers:N/hooks:H` (one pod's SyncPod and its
 //   KillPod + RemovePod, measures `sync` and `terminate`; bare: BarePodSequence).
-// - One repetition is one benchmark iteration of three rounds. Round r runs the variants in the
-//   rotated order (bare, engine, proxy) shifted by r, so each variant takes each position once per
-//   repetition and a drift in the runtime's speed falls on all three alike. The counters
-//   `<measure>.<variant>` are the mean seconds of that repetition's three rounds; the report
-//   (render_report.py) pairs them within a repetition: engine/bare is the engine's overhead,
+// - One repetition is one benchmark iteration of three rounds (bench/paired_rounds.h): each
+//   variant takes each position once, so a drift in the runtime's speed falls on all three alike.
+//   The counters `<measure>.<variant>` are the mean seconds of the repetition's rounds; the report
+//   (render_overhead.py) pairs them within a repetition: engine/bare is the engine's overhead,
 //   proxy/engine the proxy's, each as the median over repetitions with a 95% interval.
 // - Setup (connections, sandboxes, a warm-up round of each variant) is untimed; manual time is the
 //   sum of the timed steps.
-#include <array>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -30,49 +28,18 @@
 #include "bench/benchmarks.h"
 #include "bench/drivers.h"
 #include "bench/engine_stack.h"
+#include "bench/paired_rounds.h"
 #include "src/core/profile.h"
 
 namespace podlife::bench {
 
 namespace {
 
-constexpr std::array<const char*, 3> kVariants = {"bare", "engine", "proxy"};
-constexpr int kRoundsPerRepetition = 3;  // one per rotation of the three variants
+const std::vector<std::string> kVariants = {"bare", "engine", "proxy"};
 
-using Seconds = std::vector<double>;  // one entry per measure of the subject
-// One variant's round: the timed seconds of each measure, or a failure.
-using Round = std::function<std::string(Seconds*)>;
-
-double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// Runs the rotated rounds of one repetition and reports them; false after a failure.
-bool RunRepetition(benchmark::State& state, const std::vector<std::string>& measures, std::array<Round, 3>& rounds) {
-  std::vector<std::array<double, 3>> sums(measures.size(), {0, 0, 0});
-  for (size_t v = 0; v < rounds.size(); ++v) {  // warm-up, untimed
-    Seconds ignored(measures.size());
-    if (!Succeeded(state, rounds[v](&ignored))) return false;
-  }
-  double total = 0;
-  for (int r = 0; r < kRoundsPerRepetition; ++r) {
-    for (size_t position = 0; position < rounds.size(); ++position) {
-      const size_t v = (position + r) % rounds.size();
-      Seconds seconds(measures.size(), 0);
-      if (!Succeeded(state, rounds[v](&seconds))) return false;
-      for (size_t m = 0; m < measures.size(); ++m) {
-        sums[m][v] += seconds[m];
-        total += seconds[m];
-      }
-    }
-  }
-  state.SetIterationTime(total);
-  for (size_t m = 0; m < measures.size(); ++m) {
-    for (size_t v = 0; v < rounds.size(); ++v) {
-      state.counters[measures[m] + "." + kVariants[v]] = sums[m][v] / kRoundsPerRepetition;
-    }
-  }
-  return true;
+// One repetition: one round per rotation of the three variants.
+bool RunRepetition(benchmark::State& state, const std::vector<std::string>& measures, std::vector<Round>& rounds) {
+  return RunPairedRepetition(state, kVariants, measures, rounds, 1);
 }
 
 struct Stacks {
@@ -107,10 +74,10 @@ void ExecHook(benchmark::State& state, const BenchBackend& real, const BenchBack
   auto timed = [](const std::function<std::string()>& step, Seconds* seconds) {
     const auto start = std::chrono::steady_clock::now();
     std::string failure = step();
-    (*seconds)[0] = Since(start);
+    (*seconds)[0] = SecondsSince(start);
     return failure;
   };
-  std::array<Round, 3> rounds = {
+  std::vector<Round> rounds = {
       [&](Seconds* t) { return timed([&] { return s.bare->ExecSync(request); }, t); },
       [&](Seconds* t) { return timed([&] { return s.direct->hooks(0).Run(target, handler, nullptr).message; }, t); },
       [&](Seconds* t) { return timed([&] { return s.proxied->hooks(0).Run(target, handler, nullptr).message; }, t); },
@@ -118,18 +85,6 @@ void ExecHook(benchmark::State& state, const BenchBackend& real, const BenchBack
   for (auto _ : state) {
     if (!RunRepetition(state, {"hook"}, rounds)) break;
   }
-}
-
-// One container's start (postStart) or kill (preStop), the rest of its life untimed.
-std::string TimePathStep(ContainerPathDriver& driver, bool post_start, Seconds* seconds) {
-  std::string failure;
-  if (!post_start && !(failure = driver.Start()).empty()) return failure;
-  const auto start = std::chrono::steady_clock::now();
-  failure = post_start ? driver.Start() : driver.Kill();
-  (*seconds)[0] = Since(start);
-  if (failure.empty() && post_start) failure = driver.Kill();
-  if (failure.empty()) failure = driver.Remove();
-  return failure;
 }
 
 void HookPath(benchmark::State& state, const BenchBackend& real, const BenchBackend& proxy, int http_port,
@@ -148,10 +103,10 @@ void HookPath(benchmark::State& state, const BenchBackend& real, const BenchBack
   BareContainerPathDriver bare(*s.bare, **pod, container);
   EngineContainerPath direct(*s.direct, **pod, container);
   EngineContainerPath proxied(*s.proxied, **pod, container);
-  std::array<Round, 3> rounds = {
-      [&](Seconds* t) { return TimePathStep(bare, post_start, t); },
-      [&](Seconds* t) { return TimePathStep(direct, post_start, t); },
-      [&](Seconds* t) { return TimePathStep(proxied, post_start, t); },
+  std::vector<Round> rounds = {
+      [&](Seconds* t) { return TimeContainerPathStep(bare, post_start, &(*t)[0]); },
+      [&](Seconds* t) { return TimeContainerPathStep(direct, post_start, &(*t)[0]); },
+      [&](Seconds* t) { return TimeContainerPathStep(proxied, post_start, &(*t)[0]); },
   };
   for (auto _ : state) {
     if (!RunRepetition(state, {"path"}, rounds)) break;
@@ -162,11 +117,11 @@ void HookPath(benchmark::State& state, const BenchBackend& real, const BenchBack
 std::string TimePod(PodDriver& driver, Seconds* seconds) {
   auto start = std::chrono::steady_clock::now();
   std::string failure = driver.Sync(0);
-  (*seconds)[0] = Since(start);
+  (*seconds)[0] = SecondsSince(start);
   start = std::chrono::steady_clock::now();
   // A failed sync may have left a sandbox: terminate either way, report the first failure.
   std::string terminated = driver.Terminate(0);
-  (*seconds)[1] = Since(start);
+  (*seconds)[1] = SecondsSince(start);
   return failure.empty() ? terminated : failure;
 }
 
@@ -185,7 +140,7 @@ void PodLifecycle(benchmark::State& state, const BenchBackend& real, const Bench
   BarePodDriver bare(*s.bare, {pod("b")});
   EnginePodDriver direct(*s.direct, {pod("e")});
   EnginePodDriver proxied(*s.proxied, {pod("p")});
-  std::array<Round, 3> rounds = {
+  std::vector<Round> rounds = {
       [&](Seconds* t) { return TimePod(bare, t); },
       [&](Seconds* t) { return TimePod(direct, t); },
       [&](Seconds* t) { return TimePod(proxied, t); },
@@ -193,16 +148,6 @@ void PodLifecycle(benchmark::State& state, const BenchBackend& real, const Bench
   for (auto _ : state) {
     if (!RunRepetition(state, {"sync", "terminate"}, rounds)) break;
   }
-}
-
-// Paired repetitions per subject: enough for a 95% interval of the median (at least 6), fewer
-// where one repetition takes long (16 containers: about a minute on containerd).
-void RegisterPaired(const std::string& name, int repetitions, std::function<void(benchmark::State&)> body) {
-  benchmark::RegisterBenchmark(name.c_str(), [body = std::move(body)](benchmark::State& state) { body(state); })
-      ->UseManualTime()
-      ->Iterations(1)
-      ->Repetitions(repetitions)
-      ->Unit(benchmark::kMillisecond);
 }
 
 }  // namespace

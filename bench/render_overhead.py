@@ -23,6 +23,7 @@ import platform
 import statistics
 import sys
 
+from paired_report import median_interval  # the 95% interval of a median, shared with the main report
 from render_report import table  # the markdown table of the main report
 
 TARGET = 1.02  # overhead at most 2%
@@ -35,24 +36,6 @@ def parse_name(name):
     family = "/".join(p for p in parts if ":" not in p)
     keys = dict(p.split(":", 1) for p in parts if ":" in p)
     return family, keys
-
-
-def median_interval(values, confidence=0.95):
-    """The median of `values` and a distribution-free interval for it: [x_(k), x_(n+1-k)] with
-    the largest k whose two-sided coverage 1 - 2 P(Binom(n, 1/2) < k) is at least `confidence`;
-    with too few values for that, [min, max] and its own coverage."""
-    xs = sorted(values)
-    n = len(xs)
-    tail = 0.0  # P(X <= j - 1) for the current j, X ~ Binom(n, 1/2)
-    k = 1
-    for j in range(1, n // 2 + 1):
-        tail += math.comb(n, j - 1) / 2 ** n
-        if 1 - 2 * tail >= confidence:
-            k = j
-        else:
-            break
-    coverage = 1 - 2 * sum(math.comb(n, i) for i in range(k)) / 2 ** n
-    return statistics.median(xs), xs[k - 1], xs[n - k], coverage
 
 
 def verdict(low, high):

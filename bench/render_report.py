@@ -20,6 +20,8 @@ import statistics
 import subprocess
 import sys
 
+import paired_report
+
 # The issue's targets.
 HOOK_LATENCY_MAX_RATIO = 1.25  # exec and httpGet hook latency <= 1.25x their floor
 SYNC_THROUGHPUT_MIN_RATIO = 0.8  # pod sync throughput >= 0.8x the bare sequence
@@ -473,6 +475,24 @@ plot '{data_dir}/capacity.dat' using 1:2 with linespoints lw 2 title 'fake CRI s
     return None
 
 
+PAIRED_METHOD = (
+    "Each target is judged from paired rounds (`paired/...`, bench/paired_benchmarks.cc): the figure and its "
+    "floor ran alternately in the same process, 2 x V short rounds per repetition, and each repetition gives "
+    "one ratio. The ratio column is the median over repetitions with a distribution-free 95% interval; the "
+    "verdict is \"met\" or \"missed\" only when the whole interval is on one side of the target, otherwise "
+    "\"within noise\". A Δ (the hook's cost on a path) is the path with the hook minus the same path "
+    "without it, both from rounds run side by side.")
+
+
+def load_lines(out_dir):
+    """The load average ci/bench recorded before and after the run (OUT_DIR/load.txt), if any."""
+    try:
+        with open(os.path.join(out_dir, "load.txt")) as f:
+            return [f"- Load average {line.strip()}" for line in f if line.strip()]
+    except OSError:
+        return []
+
+
 def main():
     if len(sys.argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -485,15 +505,23 @@ def main():
 
     out = ["# podlife benchmark report", ""]
     out += machine_lines(context)
+    out += load_lines(out_dir)
     out.append(spread_line())
     out += ["", "Each figure is measured beside its floor in the same run on the same machine: the bare "
             "gRPC round trip (generated stub, no engine), the bare cpp-httplib GET, the bare RPC "
             "sequence of the same pod, the bare gRPC server. Ratios are figure / floor for latencies "
             "and engine / bare for throughput. Produced by `ci/bench` from `latest.json`.", ""]
     backends = res.backends() or ["fake"]
+    subjects, paired_failures = paired_report.load_paired(json_path)
     for backend in backends:
         title = "fake CRI runtime (in-process)" if backend == "fake" else f"real runtime ({context.get('real_endpoint', '')})"
-        out += [f"## Targets: {title}", "", targets_table(res, backend), ""]
+        if backend == "fake" and subjects:
+            out += [f"## Targets: {title}", "", PAIRED_METHOD, "",
+                    paired_report.targets_table(paired_report.fake_targets(subjects)), "",
+                    "The same figures as single best values (the families below, for the charts and the "
+                    "detail tables; not what the targets are judged on):", "", targets_table(res, backend), ""]
+        else:
+            out += [f"## Targets: {title}", "", targets_table(res, backend), ""]
     out += ["## Hook latency (µs; Δ = the path with the hook minus the same path without one; "
             "the bare Δ is the same difference for the path done with bare RPCs and a bare GET)", ""]
     for backend in backends:
@@ -521,7 +549,9 @@ def main():
             if os.path.exists(os.path.join(out_dir, png)):
                 out += [f"![{caption}]({png})", ""]
     failed = sorted((family + "".join(f"/{k}:{v}" for k, v in keys), r["error"])
-                    for (family, keys), r in records.items() if r["error"] and family != "real_runtime")
+                    for (family, keys), r in records.items()
+                    if r["error"] and family not in ("real_runtime", "paired"))
+    failed += sorted(("paired/target:" + subject, error) for subject, error in paired_failures.items())
     if failed:
         out += ["## Benchmarks that failed", "", table(["benchmark", "error"], failed), ""]
     with open(os.path.join(out_dir, "report.md"), "w") as f:

@@ -429,24 +429,34 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   // PR-12, M6: the order is the spec's, as data; a container's turn ends when its stop succeeded.
   auto ordering = std::make_shared<const TerminationOrdering>(TerminationPrerequisites(pod, running_names, profile_));
   std::vector<absl::Status> results(running.size());
-  // Every container's kill at once, as the kubelet's goroutines do, on the engine's pool.
-  std::vector<std::shared_ptr<Notification>> killed;
-  const auto pod_for_hooks = std::make_shared<const Pod>(pod);
-  for (size_t i = 0; i < running.size(); ++i) {
-    killed.push_back(std::make_shared<Notification>());
-    TaskPool::Shared().Submit([&, i] {
-      KillRequest kill;
-      kill.pod = &pod;
-      kill.pod_for_hooks = pod_for_hooks;
-      kill.sandbox = sandbox;
-      kill.spec = &running[i].spec;
-      kill.init_container = running[i].init;
-      kill.container_id = running[i].id;
-      kill.grace_override = grace_override;
-      kill.ordering = ordering;
-      results[i] = runtime_.KillContainer(kill);
-    }, killed.back());
+  // preStop hooks may outlive the kill (EX-06): they share one copy of the pod, made only when a
+  // running container has one.
+  std::shared_ptr<const Pod> pod_for_hooks;
+  for (const auto& r : running) {
+    if (r.spec.lifecycle && r.spec.lifecycle->pre_stop) pod_for_hooks = std::make_shared<const Pod>(pod);
+    if (pod_for_hooks) break;
   }
+  auto kill = [&](size_t i) {
+    KillRequest request;
+    request.pod = &pod;
+    request.pod_for_hooks = pod_for_hooks;
+    request.sandbox = sandbox;
+    request.spec = &running[i].spec;
+    request.init_container = running[i].init;
+    request.container_id = running[i].id;
+    request.grace_override = grace_override;
+    request.ordering = ordering;
+    results[i] = runtime_.KillContainer(request);
+  };
+  // Every container's kill at once, as the kubelet's goroutines do: all but the last on the
+  // engine's pool, the last on this thread, which waits for them anyway (a pod of one container
+  // is killed with no hand-off at all).
+  std::vector<std::shared_ptr<Notification>> killed;
+  for (size_t i = 0; i + 1 < running.size(); ++i) {
+    killed.push_back(std::make_shared<Notification>());
+    TaskPool::Shared().Submit([&kill, i] { kill(i); }, killed.back());
+  }
+  if (!running.empty()) kill(running.size() - 1);
   for (const auto& k : killed) k->Wait();
 
   absl::Status first_error = absl::OkStatus();
