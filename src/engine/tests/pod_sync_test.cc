@@ -5,7 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
 #include <future>
+#include <set>
 
 #include "fakes/cri/fake_cri_server.h"
 
@@ -174,6 +177,58 @@ TEST_F(PodSyncTest, PreStopHooksOfAPodStartConcurrentlyThenTheSandboxStops) {
   ASSERT_EQ(stops.size(), 2u);
   for (const auto& s : stops) EXPECT_EQ(s.Request<cri::StopContainerRequest>().timeout(), 30);
   EXPECT_TRUE(fake_->calls().ExpectSubsequence({Call("StopContainer"), Call("StopContainer"), Call("StopPodSandbox")}).ok());
+}
+
+std::string ThreadName(const std::filesystem::path& task) {
+  std::ifstream comm(task / "comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
+// The ids of this process's threads that carry the process's own name: every thread podlife's
+// code starts (std::thread inherits its creator's name), none of gRPC's (gRPC names its own, and
+// the fake's sync server starts and ends threads of its own as calls come).
+std::set<std::string> OwnThreadIds() {
+  const std::string own = ThreadName("/proc/self");
+  std::set<std::string> ids;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/task")) {
+    if (ThreadName(entry.path()) == own) ids.insert(entry.path().filename().string());
+  }
+  return ids;
+}
+
+// Issue 15: a pod's kill runs its containers' kills and preStop hooks on the engine's pool, not on
+// a thread each. While a pod of 16 has all its hooks in flight, the threads running them are the
+// same ones round after round: the union of the ids of podlife's threads over the rounds grows by
+// the one std::async thread per round, where a thread per kill or per hook would add 16 or 32 new
+// ids per round (Linux does not reuse thread ids soon).
+TEST_F(PodSyncTest, APodOf16KilledAgainAndAgainReusesTheSameThreads) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  constexpr int kContainers = 16;
+  for (int i = 0; i < kContainers; ++i) {
+    pod.containers.push_back(Named("c" + std::to_string(i)));
+    pod.containers.back().lifecycle = Lifecycle{std::nullopt, ExecHook({"drain"})};
+  }
+  std::set<std::string> seen;
+  size_t after_first_round = 0;
+  constexpr int kRounds = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    ASSERT_TRUE(engine_->Sync(pod, nullptr).ok()) << "round " << round;
+    std::vector<std::shared_ptr<fakes::Gate>> hooks;
+    for (int i = 0; i < kContainers; ++i) hooks.push_back(fake_->HoldNext("ExecSync"));
+    auto killed = std::async(std::launch::async, [&] { return engine_->Kill(pod, std::nullopt); });
+    for (auto& gate : hooks) ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok()) << "round " << round;
+    const auto ids = OwnThreadIds();
+    seen.insert(ids.begin(), ids.end());
+    for (auto& gate : hooks) gate->Release();
+    ASSERT_TRUE(killed.get().ok()) << "round " << round;
+    ASSERT_TRUE(engine_->Remove().ok()) << "round " << round;
+    if (round == 0) after_first_round = seen.size();
+  }
+  EXPECT_LE(seen.size(), after_first_round + kRounds + 2)
+      << "new threads ran the kills of later rounds: a thread per kill or per hook";
 }
 
 TEST_F(PodSyncTest, SidecarsStopAfterTheMainContainersIn135) {
