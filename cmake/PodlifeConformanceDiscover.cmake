@@ -39,17 +39,17 @@ function(_podlife_add_case_test text_var line)
   endif()
   list(APPEND labels ${_podlife_LABELS})
   string(REPLACE "/" "." junit_name "${_podlife_NAME}.${run}")
-  set(args "${_podlife_suite}" "--implementation=${_podlife_IMPLEMENTATION}" "--runtime=${_podlife_RUNTIME}"
-    "--profile=${profile}" "--filter=${run}" "--case-timeout=${_podlife_CASE_TIMEOUT}"
-    "--junit=${_podlife_JUNIT_DIR}/${junit_name}.xml")
-  if(NOT _podlife_IMAGE STREQUAL "")
-    list(APPEND args "--image=${_podlife_IMAGE}")
-  endif()
+  # One argument at a time: an argument may hold ';' (IMPLEMENTATION "command:a; b"), which a
+  # CMake list would split.
   _podlife_bracket(name "${_podlife_NAME}.${run}")
   set(out "add_test(${name}")
-  foreach(arg IN LISTS args)
-    _podlife_bracket(quoted "${arg}")
-    string(APPEND out " ${quoted}")
+  foreach(arg "${_podlife_suite}" "--implementation=${_podlife_IMPLEMENTATION}" "--runtime=${_podlife_RUNTIME}"
+      "--profile=${profile}" "--filter=${run}" "--case-timeout=${_podlife_CASE_TIMEOUT}"
+      "--junit=${_podlife_JUNIT_DIR}/${junit_name}.xml" "--image=${_podlife_IMAGE}")
+    if(NOT arg STREQUAL "--image=")
+      _podlife_bracket(quoted "${arg}")
+      string(APPEND out " ${quoted}")
+    endif()
   endforeach()
   _podlife_bracket(labels "${labels}")
   _podlife_bracket(workdir "${_podlife_working_directory}")
