@@ -108,6 +108,7 @@ bool AnyPatternMatches(const std::string& patterns, const std::string& name) {
   }
   return false;
 }
+// Whether the gtest filter selects the test `name` (Area.Case/vNNN).
 bool FilterSelects(const std::string& filter, const std::string& name) {
   const size_t dash = filter.find('-');
   std::string positive = filter.substr(0, dash);
