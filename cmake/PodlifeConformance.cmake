@@ -23,18 +23,7 @@
 include_guard(GLOBAL)
 set(_PODLIFE_DISCOVER_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/PodlifeConformanceDiscover.cmake")
 
-# `value` as a CMake bracket argument, whatever it holds.
-function(_podlife_bracket out value)
-  set(eq "")
-  while(1)
-    string(FIND "${value}" "]${eq}]" at)
-    if(at EQUAL -1)
-      break()
-    endif()
-    string(APPEND eq "=")
-  endwhile()
-  set(${out} "[${eq}[${value}]${eq}]" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/PodlifeBracket.cmake")
 
 function(_podlife_check_conformance_options)
   set(where "podlife_add_conformance(NAME ${ARG_NAME})")

@@ -7,20 +7,9 @@ if(DEFINED PODLIFE_ERROR)
   message(FATAL_ERROR "${PODLIFE_ERROR}")
 endif()
 
-# `value` as a CMake bracket argument (as in PodlifeConformance.cmake).
-function(_podlife_bracket out value)
-  set(eq "")
-  while(1)
-    string(FIND "${value}" "]${eq}]" at)
-    if(at EQUAL -1)
-      break()
-    endif()
-    string(APPEND eq "=")
-  endwhile()
-  set(${out} "[${eq}[${value}]${eq}]" PARENT_SCOPE)
-endfunction()
+include("${CMAKE_CURRENT_LIST_DIR}/PodlifeBracket.cmake")
 
-# Appends to `text` the add_test and set_tests_properties of one listed case run (`line`).
+# Appends to the variable named `text_var` the add_test and set_tests_properties of one listed case run (`line`).
 function(_podlife_add_case_test text_var line)
   string(JSON run GET "${line}" test)
   string(JSON area GET "${line}" area)
