@@ -7,6 +7,8 @@
 //   --filter PATTERN                       cases to run, e.g. 'PreStop.*' (= --gtest_filter)
 //   --case-timeout SECONDS                 fail a case still running after SECONDS (default 60)
 //   --cases-markdown                       print CASES.md (from the contract blocks) and exit
+//   --list-cases                           print the case runs the options select, one JSON line
+//                                          each (case_list.h), and exit
 //   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its checked-by blocks
 //                                          regenerated from the contract blocks, and exit
 // Every other flag is gtest's (--gtest_filter, --gtest_shuffle, --gtest_output=xml:FILE, ...).
@@ -21,6 +23,7 @@
 #include <list>
 #include <sstream>
 
+#include "conformance/case_list.h"
 #include "conformance/cases_markdown.h"
 #include "conformance/framework.h"
 #include "conformance/interruption.h"
@@ -53,6 +56,11 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          (half the timeout, 5 to 30 s), the summary and JUnit
                                          report are written and the run exits 1
   --cases-markdown                       print CASES.md from the contract blocks and exit
+  --list-cases                           print the case runs that --profile and --filter select,
+                                         one JSON object per line (test, area, case, profile,
+                                         ids, needs, must; a case only under the profiles it
+                                         applies to), and exit; `test` is the --filter value
+                                         that runs it (cmake's podlife_add_conformance reads it)
   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its "checked by"
                                          blocks regenerated from the contract blocks, and exit
 A failed case is followed by its diagnostics: the CRI calls the fake received, the events the
@@ -100,19 +108,22 @@ bool AnyPatternMatches(const std::string& patterns, const std::string& name) {
   }
   return false;
 }
-// How many registered cases (of the selected profiles) the gtest filter selects.
-int CasesSelectedBy(const std::string& filter) {
+// Whether the gtest filter selects the test `name` (Area.Case/vNNN).
+bool FilterSelects(const std::string& filter, const std::string& name) {
   const size_t dash = filter.find('-');
   std::string positive = filter.substr(0, dash);
   const std::string negative = dash == std::string::npos ? "" : filter.substr(dash + 1);
   if (positive.empty()) positive = "*";
+  return AnyPatternMatches(positive, name) && !(negative.size() && AnyPatternMatches(negative, name));
+}
+// How many registered cases (of the selected profiles) the gtest filter selects.
+int CasesSelectedBy(const std::string& filter) {
   int count = 0;
   const auto& unit = *::testing::UnitTest::GetInstance();
   for (int i = 0; i < unit.total_test_suite_count(); ++i) {
     const auto& suite = *unit.GetTestSuite(i);
     for (int j = 0; j < suite.total_test_count(); ++j) {
-      const std::string name = std::string(suite.name()) + "." + suite.GetTestInfo(j)->name();
-      if (AnyPatternMatches(positive, name) && !(negative.size() && AnyPatternMatches(negative, name))) ++count;
+      if (FilterSelects(filter, std::string(suite.name()) + "." + suite.GetTestInfo(j)->name())) ++count;
     }
   }
   return count;
@@ -175,6 +186,7 @@ int main(int argc, char** argv) {
   };
   std::chrono::seconds case_timeout{60};
   std::list<std::string> owned;  // gtest flags made from ours; `rest` points into them (list: stable)
+  bool list_cases = false;       // --list-cases: after the options, which select what it lists
   for (int i = 1; i < argc; ++i) {
     std::string v;
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
@@ -183,6 +195,8 @@ int main(int argc, char** argv) {
     } else if (std::string(argv[i]) == "--cases-markdown") {
       std::cout << podlife::conformance::CasesMarkdown();
       return 0;
+    } else if (std::string(argv[i]) == "--list-cases") {
+      list_cases = true;
     } else if (value(i, "--behaviours-markdown", &v)) {
       return PrintBehavioursMarkdown(v);
     } else if (value(i, "--implementation", &v)) {
@@ -246,6 +260,17 @@ int main(int argc, char** argv) {
       std::cerr << "podlife-conformance: unknown option '" << rest[i] << "'\n" << kUsage;
       return 2;
     }
+  }
+  if (list_cases) {
+    const std::string filter = GTEST_FLAG_GET(filter);
+    if (podlife::conformance::WriteCaseList(std::cout, [&](const std::string& test) {
+          return FilterSelects(filter, test);
+        }) == 0) {
+      std::cerr << "podlife-conformance: --list-cases: --filter '" << filter
+                << "' selects no case run of the selected profiles\n";
+      return 2;
+    }
+    return 0;
   }
   if (!GTEST_FLAG_GET(list_tests)) {
     const std::string filter = GTEST_FLAG_GET(filter);
