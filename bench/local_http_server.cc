@@ -29,6 +29,7 @@ LocalHttpServer::~LocalHttpServer() {
 
 std::string BareHttpGet(int port, const std::string& path) {
   httplib::Client client("127.0.0.1", port);
+  client.set_keep_alive(true);
   auto result = client.Get(path);
   if (!result) return "GET " + path + ": " + httplib::to_string(result.error());
   return result->status == 200 ? "" : "GET " + path + ": status " + std::to_string(result->status);

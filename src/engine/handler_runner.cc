@@ -69,7 +69,9 @@ std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction&
   if (!built.ok()) return std::string(built.status().message());
   const http::Request& request = *built;
   const http::Options options = HookClientOptions(profile_);
-  auto cancelled = [&] { return cancel && cancel->HasBeenNotified(); };
+  // No cancel (the postStart path): no watch at all, rather than one that can never fire.
+  std::function<bool()> cancelled;
+  if (cancel) cancelled = [&cancel] { return cancel->HasBeenNotified(); };
   http::Result result = http_.Get(request, options, cancelled);
   if (auto* error = std::get_if<http::Error>(&result)) {
     if (!(profile_.http_https_fallback && error->kind == http::ErrorKind::kHttpResponseToHttps)) {

@@ -36,6 +36,8 @@ namespace {
 
 constexpr int kMaxRequests = 10;  // Go's default and the kubelet's checker: stop once 10 requests were made
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
+// How long the cancellation watcher keeps polling after its last request before it sleeps.
+constexpr auto kLinger = std::chrono::seconds(1);
 
 // Watches in-flight requests for cancellation on one shared thread, so a request costs no
 // thread of its own. It shuts the connection's socket down, which ends a blocking read or a TLS
@@ -63,7 +65,9 @@ class CancelWatcher {
     std::lock_guard lock(mu_);
     if (!thread_.joinable()) thread_ = std::thread([this] { Loop(); });
     auto it = entries_.insert(entries_.end(), Entry{fd, cancelled});
-    cv_.notify_all();
+    // A watcher still polling sees the entry within kCancelPoll; waking it for every request cost
+    // each hook a context switch (a third of an httpGet hook's time on 2 cores).
+    if (asleep_) cv_.notify_all();
     return it;
   }
 
@@ -78,9 +82,15 @@ class CancelWatcher {
  private:
   void Loop() {
     std::unique_lock lock(mu_);
+    auto last_watched = std::chrono::steady_clock::now();
     while (!shutting_down_) {
-      if (entries_.empty()) {
+      if (!entries_.empty()) {
+        last_watched = std::chrono::steady_clock::now();
+      } else if (std::chrono::steady_clock::now() - last_watched >= kLinger) {
+        // Nothing watched for a while: sleep until a request comes (Add wakes a sleeping watcher).
+        asleep_ = true;
         cv_.wait(lock, [&] { return shutting_down_ || !entries_.empty(); });
+        asleep_ = false;
         continue;
       }
       for (auto& e : entries_) {
@@ -100,6 +110,7 @@ class CancelWatcher {
   std::condition_variable cv_;
   std::list<Entry> entries_;
   bool shutting_down_ = false;
+  bool asleep_ = false;  // waiting with no timeout: Add must wake it
   std::thread thread_;
 };
 
