@@ -7,6 +7,7 @@
 #include "cli/implement_command.h"
 #include "cli/run_command.h"
 #include "fakes/common/private_dir.h"
+#include "src/core/version.h"
 
 namespace {
 
@@ -20,6 +21,7 @@ Commands:
   conformance      run the conformance suite against an implementation and a runtime
   implement        serve the engine over the conformance command protocol (stdin/stdout)
   help [COMMAND]   this text, or a command's
+  --version        the version and the kubelet profiles this build knows
 
 Run `podlife COMMAND --help` (or `podlife help COMMAND`) for a command's options.
 )";
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || (args[0] == "help" && args.size() == 1)) {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << podlife::VersionText("podlife");
+    return 0;
   }
   if (args[0] == "help" && args[1] == "run") {
     std::cout << podlife::cli::kRunUsage;

@@ -11,8 +11,10 @@
 //                                          each (case_list.h), and exit
 //   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its checked-by blocks
 //                                          regenerated from the contract blocks, and exit
+//   --version                              print the version and the profiles, and exit
 // Every other flag is gtest's (--gtest_filter, --gtest_shuffle, --gtest_output=xml:FILE, ...).
-// At the end a summary table per area (passed, failed, skipped and why) goes to stdout.
+// At the end a summary table per area (passed, failed, skipped and why) goes to stdout; it and the
+// JUnit report name the podlife version, the implementation, the runtime and the profiles.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -29,6 +31,7 @@
 #include "conformance/interruption.h"
 #include "fakes/cri/flavor.h"
 #include "src/core/endpoint.h"
+#include "src/core/version.h"
 #include "conformance/summary.h"
 #include "conformance/watchdog.h"
 
@@ -63,6 +66,9 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          that runs it (cmake's podlife_add_conformance reads it)
   --behaviours-markdown FILE             print FILE (docs/behaviours.md) with its "checked by"
                                          blocks regenerated from the contract blocks, and exit
+  --version                              print the version and the profiles this build knows
+The summary's heading and the JUnit report's <testsuites> attributes (podlife_version,
+implementation, runtime, profiles) say what was tested with what.
 A failed case is followed by its diagnostics: the CRI calls the fake received, the events the
 implementation recorded and the HTTP requests the hook endpoints saw, timed from the case start.
 Before the first case the suite checks that a real runtime answers and that a command
@@ -145,6 +151,20 @@ int CheckStartUp() {
   return 0;
 }
 
+// What this run tests with what: podlife's version, the implementation, the runtime, the profiles.
+podlife::conformance::RunIdentity RunIdentityOf(const podlife::conformance::Selection& selection) {
+  std::string profiles;
+  for (const auto& p : selection.profiles) profiles += (profiles.empty() ? "" : " ") + p;
+  podlife::conformance::RunIdentity identity;
+  identity.heading = std::string("podlife ") + podlife::Version() + ", implementation " + selection.implementation +
+                     ", runtime " + selection.runtime + ", profiles " + profiles;
+  identity.attributes = {{"podlife_version", podlife::Version()},
+                         {"implementation", selection.implementation},
+                         {"runtime", selection.runtime},
+                         {"profiles", profiles}};
+  return identity;
+}
+
 // The JUnit path gtest will write (--gtest_output=xml:PATH, or a directory ending in '/').
 std::string JUnitPath(const char* program) {
   const std::string output = GTEST_FLAG_GET(output);
@@ -191,6 +211,9 @@ int main(int argc, char** argv) {
     std::string v;
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::cout << kUsage;
+      return 0;
+    } else if (std::string(argv[i]) == "--version") {
+      std::cout << podlife::VersionText("podlife-conformance");
       return 0;
     } else if (std::string(argv[i]) == "--cases-markdown") {
       std::cout << podlife::conformance::CasesMarkdown();
@@ -282,10 +305,11 @@ int main(int argc, char** argv) {
     if (const int status = CheckStartUp(); status != 0) return interrupted_status() ? interrupted_status() : status;
   }
   const auto& selection = CurrentSelection();
-  std::string heading = "implementation " + selection.implementation + ", runtime " + selection.runtime + ", profiles";
-  for (const auto& p : selection.profiles) heading += " " + p;
+  const podlife::conformance::RunIdentity identity = RunIdentityOf(selection);
+  // Outside every case, gtest writes these as attributes of the report's <testsuites>.
+  for (const auto& [key, value] : identity.attributes) ::testing::Test::RecordProperty(key, value);
   auto& listeners = ::testing::UnitTest::GetInstance()->listeners();
-  auto* summary = new podlife::conformance::SummaryPrinter(std::cout, heading);
+  auto* summary = new podlife::conformance::SummaryPrinter(std::cout, identity);
   listeners.Append(summary);  // gtest owns it
   const std::string junit = JUnitPath(argv[0]);
   podlife::conformance::CaseWatchdog::Instance().Configure(case_timeout, [summary, junit, case_timeout,

@@ -157,7 +157,7 @@ void SummaryPrinter::Print(int not_run) {
   }
   // One case (as ctest runs them): no table, unless the run was cut short.
   if (total.passed + total.failed + total.skipped <= 1 && not_run == 0 && outside_cases_.empty()) return;
-  out_ << "\n== podlife conformance summary: " << heading_ << "\n";
+  out_ << "\n== podlife conformance summary: " << identity_.heading << "\n";
   out_ << std::left << std::setw(12) << "area" << std::right << std::setw(8) << "passed" << std::setw(8) << "failed"
        << std::setw(9) << "skipped" << "\n";
   for (const auto& [area, c] : by_area_) {
@@ -234,7 +234,9 @@ void SummaryPrinter::WriteJUnit(const ::testing::UnitTest& unit, const std::stri
     out_ << "podlife-conformance: cannot write the JUnit report " << path << "\n";
     return;
   }
-  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\">\n";
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\"";
+  for (const auto& [name, value] : identity_.attributes) xml << " " << name << "=\"" << XmlEscaped(value) << "\"";
+  xml << ">\n";
   for (int i = 0; i < unit.total_test_suite_count(); ++i) {
     const auto& suite = *unit.GetTestSuite(i);
     if (suite.test_to_run_count() == 0) continue;

@@ -9,6 +9,9 @@
 //   after; a failure gtest records outside any case (SetUpTestSuite, TearDownTestSuite, a thread
 //   that outlived its case) is listed too. RESULT says NOT conformant exactly when some iteration
 //   failed for gtest, and ExitStatus() gives main's exit status from the same tally.
+// - The run's identity (RunIdentity: podlife's version, implementation, runtime, profiles) heads
+//   the summary, and its attributes go on the <testsuites> element of Abandon()'s report as
+//   gtest puts them on its own.
 // - Abandon() is for a run that cannot end normally (a case that never returned after the
 //   watchdog released it): it prints the summary with that case failed, the cases of the
 //   iteration that ended so far counted and the others not run, and writes a JUnit XML report
@@ -22,13 +25,21 @@
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace podlife::conformance {
 
+// What a run tests with what: `heading` for the summary, `attributes` (name, value) for the JUnit
+// report's <testsuites> element.
+struct RunIdentity {
+  std::string heading;
+  std::vector<std::pair<std::string, std::string>> attributes;
+};
+
 class SummaryPrinter : public ::testing::EmptyTestEventListener {
  public:
-  SummaryPrinter(std::ostream& out, std::string heading) : out_(out), heading_(std::move(heading)) {}
+  SummaryPrinter(std::ostream& out, RunIdentity identity) : out_(out), identity_(std::move(identity)) {}
   void OnTestIterationStart(const ::testing::UnitTest& unit, int iteration) override;
   void OnTestEnd(const ::testing::TestInfo& info) override;
   void OnTestIterationEnd(const ::testing::UnitTest& unit, int iteration) override;
@@ -57,7 +68,7 @@ class SummaryPrinter : public ::testing::EmptyTestEventListener {
     int skipped = 0;
   };
   std::ostream& out_;
-  std::string heading_;
+  RunIdentity identity_;
   std::map<std::string, Counts> by_area_;
   std::map<std::string, int> skip_reasons_;
   std::vector<std::string> failed_;

@@ -435,4 +435,29 @@ TEST(SuiteCommandLine, ARuntimeSocketThatDoesNotExistIsOneStartUpError) {
   EXPECT_LT(r->seconds, 15);
 }
 
+// What a run tests with what: the version, and in the summary and the JUnit report also the
+// implementation, the runtime and the profiles.
+TEST(SuiteVersion, VersionNamesTheProjectVersionAndBothProfiles) {
+  SuiteRun run({"--version"});
+  auto r = run.Finish(30s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 0) << r->output;
+  EXPECT_EQ(r->output, std::string("podlife-conformance ") + PODLIFE_VERSION + "\nprofiles: 1.21 1.35\n");
+}
+
+TEST(SuiteVersion, TheSummaryAndTheJUnitReportNameVersionImplementationRuntimeAndProfiles) {
+  podlife::testsupport::ScopedTempDir dir("podlife-version");
+  ASSERT_TRUE(dir.ok());
+  const std::string junit = (dir.path() / "report.xml").string();
+  SuiteRun run({"--profile", "1.35", "--filter", kTwoCases, "--junit", junit});
+  auto r = run.Finish(60s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 0) << r->output;
+  EXPECT_THAT(r->output, HasSubstr(std::string("== podlife conformance summary: podlife ") + PODLIFE_VERSION +
+                                   ", implementation builtin, runtime fake, profiles 1.35\n"));
+  const std::string xml = ReadFile(junit);
+  EXPECT_THAT(xml, ContainsRegex(std::string("<testsuites [^>]*podlife_version=\"") + PODLIFE_VERSION +
+                                 "\" implementation=\"builtin\" runtime=\"fake\" profiles=\"1.35\""));
+}
+
 }  // namespace

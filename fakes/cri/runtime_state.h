@@ -1,5 +1,5 @@
 // RuntimeState: the fake CRI runtime's sandboxes, containers and images, and the state machine
-// that moves them, faithful to containerd 1.6 as recorded in shared/spec/containerd-notes.md.
+// that moves them, faithful to containerd 1.6 as recorded in docs/containerd.md.
 //
 // Contract: every method is a pure state transition that returns the gRPC status containerd
 // returns in that situation (code and message); nothing here blocks or talks to the network.
