@@ -76,6 +76,13 @@ struct EnvVar {
   std::string value;
 };
 
+// A volumeMount: the volume (spec.volumes[].name) and where the container sees it.
+struct VolumeMount {
+  std::string name;
+  std::string mount_path;
+  bool read_only = false;
+};
+
 struct Container {
   std::string name;
   std::string image;
@@ -83,9 +90,23 @@ struct Container {
   std::vector<std::string> args;
   std::vector<EnvVar> env;
   std::vector<ContainerPort> ports;
+  std::vector<VolumeMount> volume_mounts;
   std::optional<Lifecycle> lifecycle;
   // Only on init containers: "Always" makes it a sidecar (restartable init container).
   std::optional<std::string> restart_policy;
+};
+
+// A hostPath volume: a file or directory of the node. `type` is kept as written ("" = no check).
+struct HostPathVolume {
+  std::string path;
+  std::string type;
+};
+
+// A pod volume. Only hostPath is read; a volume of another source (emptyDir, configMap, ...) has
+// no host_path and is not mounted.
+struct Volume {
+  std::string name;
+  std::optional<HostPathVolume> host_path;
 };
 
 struct Pod {
@@ -100,6 +121,7 @@ struct Pod {
   std::optional<int64_t> deletion_grace_period_seconds;
   std::string restart_policy = "Always";
   bool host_network = false;
+  std::vector<Volume> volumes;
 
   // format.Pod: "name_namespace(uid)", as the kubelet prints a pod in messages.
   std::string FormatForMessages() const { return name + "_" + namespace_ + "(" + uid + ")"; }

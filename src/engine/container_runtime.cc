@@ -19,6 +19,21 @@ std::string StringsJson(const std::vector<std::string>& items) {
   for (size_t i = 0; i < items.size(); ++i) out += (i ? "," : "") + JsonQuote(items[i]);
   return out + "]";
 }
+// The container's mounts of hostPath volumes, as the kubelet's makeMounts gives them to CRI: the
+// node's path at the mountPath, read-only as asked, private propagation. Mounts of other volume
+// sources are left out (the manifest parser warned about them).
+void AddHostPathMounts(const Pod& pod, const Container& c, cri::ContainerConfig& config) {
+  for (const auto& mount : c.volume_mounts) {
+    for (const auto& volume : pod.volumes) {
+      if (volume.name != mount.name || !volume.host_path) continue;
+      auto* m = config.add_mounts();
+      m->set_container_path(mount.mount_path);
+      m->set_host_path(volume.host_path->path);
+      m->set_readonly(mount.read_only);
+      m->set_propagation(cri::PROPAGATION_PRIVATE);
+    }
+  }
+}
 }  // namespace
 
 std::string GrpcDescription(const absl::Status& status) {
@@ -123,6 +138,7 @@ cri::ContainerConfig MakeContainerConfig(const Pod& pod, const Container& c, int
     kv->set_key(e.name);
     kv->set_value(e.value);
   }
+  AddHostPathMounts(pod, c, config);
   (*config.mutable_labels())["io.kubernetes.container.name"] = c.name;
   (*config.mutable_labels())["io.kubernetes.pod.name"] = pod.name;
   (*config.mutable_labels())["io.kubernetes.pod.namespace"] = pod.namespace_;

@@ -27,7 +27,7 @@ constexpr int64_t kInt64Max = std::numeric_limits<int64_t>::max();
 
 // The field names of each v1 object the parser reads (k8s.io/api/core/v1, as of 1.35, with
 // fields that were alpha at some release included). Objects podlife does not read (resources,
-// securityContext, probes, volumes, ...) are not looked into.
+// securityContext, probes, volume sources other than hostPath, ...) are not looked into.
 const std::set<std::string> kPodFields = {"apiVersion", "kind", "metadata", "spec", "status"};
 const std::set<std::string> kMetadataFields = {
     "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
@@ -55,6 +55,18 @@ const std::set<std::string> kEnvVarFields = {"name", "value", "valueFrom"};
 const std::set<std::string> kTcpSocketFields = {"port", "host"};
 const std::set<std::string> kSleepFields = {"seconds"};
 const std::set<std::string> kPortFields = {"name", "hostPort", "containerPort", "protocol", "hostIP"};
+// A volume is its name and exactly one source; podlife reads hostPath and leaves the others unread.
+const std::set<std::string> kVolumeSources = {
+    "hostPath", "emptyDir", "gcePersistentDisk", "awsElasticBlockStore", "gitRepo", "secret", "nfs", "iscsi",
+    "glusterfs", "persistentVolumeClaim", "rbd", "flexVolume", "cinder", "cephfs", "flocker", "downwardAPI", "fc",
+    "azureFile", "configMap", "vsphereVolume", "quobyte", "azureDisk", "photonPersistentDisk", "projected",
+    "portworxVolume", "scaleIO", "storageos", "csi", "ephemeral", "image"};
+const std::set<std::string> kHostPathFields = {"path", "type"};
+// The values of HostPathType (k8s.io/api/core/v1); "" means no check.
+const std::set<std::string> kHostPathTypes = {"",     "DirectoryOrCreate", "Directory", "FileOrCreate", "File",
+                                              "Socket", "CharDevice",        "BlockDevice"};
+const std::set<std::string> kVolumeMountFields = {"name",     "readOnly",         "recursiveReadOnly", "mountPath",
+                                                  "subPath", "mountPropagation", "subPathExpr"};
 
 // k8s.io/apimachinery/pkg/util/validation: IsDNS1123Label (63 characters) and IsDNS1123Subdomain
 // (253), the rules the API server applies to a container's name, a namespace and a pod's name.
@@ -158,6 +170,8 @@ class PodParser {
       }
     }
     if (spec["hostNetwork"]) pod.host_network = in_.Bool(spec["hostNetwork"], "spec.hostNetwork");
+    if (spec["volumes"]) pod.volumes = Volumes(spec["volumes"], "spec.volumes");
+    volumes_ = &pod.volumes;
 
     if (spec["initContainers"]) pod.init_containers = Containers(spec["initContainers"], "spec.initContainers", true);
     if (!spec["containers"]) in_.Fail(spec, "spec.containers", "required");
@@ -220,6 +234,7 @@ class PodParser {
     if (node["args"]) c.args = in_.Strings(node["args"], Field(path, "args"));
     if (node["env"]) c.env = Env(node["env"], Field(path, "env"));
     if (node["ports"]) c.ports = Ports(node["ports"], Field(path, "ports"));
+    if (node["volumeMounts"]) c.volume_mounts = VolumeMounts(node["volumeMounts"], Field(path, "volumeMounts"));
     if (node["lifecycle"]) {
       const std::string lp = Field(path, "lifecycle");
       Fields(node["lifecycle"], lp, kLifecycleFields);
@@ -272,6 +287,90 @@ class PodParser {
       }
       if (list[i]["protocol"]) port.protocol = in_.String(list[i]["protocol"], Field(at, "protocol"));
       out.push_back(std::move(port));
+    }
+    return out;
+  }
+
+  // spec.volumes, checked as the API server checks them: a unique DNS-1123 label name and exactly
+  // one source. Only a hostPath source is read (its path absolute, its type a HostPathType).
+  std::vector<Volume> Volumes(const YAML::Node& list, const std::string& path) {
+    if (!list.IsSequence()) in_.Fail(list, path, "expected a list of volumes");
+    std::set<std::string> known = kVolumeSources;
+    known.insert("name");
+    std::vector<Volume> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at = Index(path, i);
+      Fields(list[i], at, known);
+      Volume volume;
+      if (!list[i]["name"]) in_.Fail(list[i], Field(at, "name"), "required");
+      volume.name = in_.String(list[i]["name"], Field(at, "name"));
+      if (auto problem = Dns1123Problem(volume.name, false); !problem.empty()) in_.Fail(list[i]["name"], Field(at, "name"), problem);
+      for (const auto& v : out) {
+        if (v.name == volume.name) in_.Fail(list[i]["name"], Field(at, "name"), "duplicate name '" + volume.name + "'");
+      }
+      int sources = 0;
+      for (const auto& kv : list[i]) sources += kVolumeSources.count(kv.first.as<std::string>()) ? 1 : 0;
+      if (sources != 1) {
+        in_.Fail(list[i], at, sources == 0 ? "must specify a volume source (e.g. hostPath)"
+                                           : "may not specify more than one volume source");
+      }
+      if (list[i]["hostPath"]) volume.host_path = HostPath(list[i]["hostPath"], Field(at, "hostPath"));
+      out.push_back(std::move(volume));
+    }
+    return out;
+  }
+
+  HostPathVolume HostPath(const YAML::Node& node, const std::string& path) {
+    Fields(node, path, kHostPathFields);
+    HostPathVolume host_path;
+    if (!node["path"]) in_.Fail(node, Field(path, "path"), "required");
+    host_path.path = in_.String(node["path"], Field(path, "path"));
+    if (host_path.path.empty() || host_path.path.front() != '/') {
+      in_.Fail(node["path"], Field(path, "path"), "must be an absolute path, got '" + host_path.path + "'");
+    }
+    if (node["type"]) {
+      host_path.type = in_.String(node["type"], Field(path, "type"));
+      if (!kHostPathTypes.count(host_path.type)) {
+        in_.Fail(node["type"], Field(path, "type"),
+                 "must be one of DirectoryOrCreate, Directory, FileOrCreate, File, Socket, CharDevice, BlockDevice "
+                 "or empty, got '" + host_path.type + "'");
+      }
+    }
+    return host_path;
+  }
+
+  // A container's volumeMounts: each names a volume of spec.volumes (parsed before the containers)
+  // and a unique absolute mountPath. A mount of a volume podlife does not provide (not hostPath)
+  // is a warning: the container runs without it.
+  std::vector<VolumeMount> VolumeMounts(const YAML::Node& list, const std::string& path) {
+    if (!list.IsSequence()) in_.Fail(list, path, "expected a list of volume mounts");
+    std::vector<VolumeMount> out;
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string at = Index(path, i);
+      Fields(list[i], at, kVolumeMountFields);
+      VolumeMount mount;
+      if (!list[i]["name"]) in_.Fail(list[i], Field(at, "name"), "required");
+      mount.name = in_.String(list[i]["name"], Field(at, "name"));
+      const auto volume = std::find_if(volumes_->begin(), volumes_->end(), [&](const Volume& v) { return v.name == mount.name; });
+      if (volume == volumes_->end()) in_.Fail(list[i]["name"], Field(at, "name"), "not found: no volume '" + mount.name + "' in spec.volumes");
+      if (!list[i]["mountPath"]) in_.Fail(list[i], Field(at, "mountPath"), "required");
+      mount.mount_path = in_.String(list[i]["mountPath"], Field(at, "mountPath"));
+      if (mount.mount_path.empty() || mount.mount_path.front() != '/') {
+        in_.Fail(list[i]["mountPath"], Field(at, "mountPath"), "must be an absolute path, got '" + mount.mount_path + "'");
+      }
+      for (const auto& m : out) {
+        if (m.mount_path == mount.mount_path) in_.Fail(list[i]["mountPath"], Field(at, "mountPath"), "must be unique");
+      }
+      for (const char* sub : {"subPath", "subPathExpr"}) {
+        if (list[i][sub]) in_.Fail(list[i][sub], Field(at, sub), "not supported by podlife: it mounts the whole volume");
+      }
+      if (list[i]["readOnly"]) mount.read_only = in_.Bool(list[i]["readOnly"], Field(at, "readOnly"));
+      if (!volume->host_path && options_.warnings) {
+        options_.warnings->push_back(in_.source() + ":" + std::to_string(list[i].Mark().line + 1) + ": " + at +
+                                     ": volume '" + mount.name + "' is not a hostPath volume; podlife mounts only "
+                                     "hostPath volumes, so the container runs without it");
+      }
+      out.push_back(std::move(mount));
     }
     return out;
   }
@@ -346,6 +445,8 @@ class PodParser {
 
   YamlReader in_;
   const ParseOptions& options_;
+  const std::vector<Volume>* volumes_ = &no_volumes_;  // the pod's, once read
+  const std::vector<Volume> no_volumes_;
   std::set<std::string> used_names_;
 };
 

@@ -4,12 +4,16 @@
 // - Reads one document with apiVersion v1 and kind Pod. Fields the lifecycle uses are read
 //   (metadata name/namespace/uid/labels/annotations; spec containers and initContainers with
 //   name, image, command, args, env values, ports, lifecycle postStart/preStop handlers
-//   exec/httpGet/sleep/tcpSocket, restartPolicy; terminationGracePeriodSeconds, restartPolicy,
-//   hostNetwork). A field the v1 Pod does not have is an error naming its path and the nearest
+//   exec/httpGet/sleep/tcpSocket, restartPolicy, volumeMounts; terminationGracePeriodSeconds,
+//   restartPolicy, hostNetwork, volumes). A field the v1 Pod does not have is an error naming its path and the nearest
 //   known name (`spec.containers[0].lifecyle: unknown field (did you mean lifecycle?)`), as
 //   kubectl's strict field validation rejects it; ParseOptions::lenient makes each a warning
 //   instead (the API server's lenient decode drops them). Objects podlife does not read
-//   (resources, probes, volumes, ...) are not looked into.
+//   (resources, probes, ...) are not looked into.
+// - Volumes are checked as the API server checks them (a unique DNS-1123 label name, exactly one
+//   source; a volumeMount names one of them, at a unique absolute mountPath). Only hostPath is
+//   read: its path must be absolute and its type a HostPathType. A mount of a volume of another
+//   source is a warning (the container runs without it); subPath is an error (not supported).
 // - Names are checked as the API server does (k8s.io/apimachinery validation): metadata.name a
 //   DNS-1123 subdomain (253 characters), metadata.namespace and container names DNS-1123 labels
 //   (63), port names IANA service names (15); annotations at most 256 KiB in all.
@@ -34,7 +38,8 @@ struct ManifestError {
 };
 
 struct ParseOptions {
-  // Unknown fields are warnings (appended to `warnings` when set), not errors.
+  // Unknown fields are warnings, not errors. Warnings (these, and mounts podlife does not provide)
+  // are appended to `warnings` when set.
   bool lenient = false;
   std::vector<std::string>* warnings = nullptr;
 };

@@ -85,5 +85,37 @@ TEST(ContainerAnnotations, CreateContainerCarriesThemForARestartedEngine) {
   EXPECT_EQ(config.labels().at("io.kubernetes.container.name"), "app");
 }
 
+// A hostPath volume's mount reaches CRI as the kubelet's makeMounts gives it: the node's path at
+// the mountPath, read-only as asked, private propagation; a mount of another source does not.
+TEST(ContainerMounts, HostPathVolumesAreMountedAtTheirMountPath) {
+  auto parsed = manifest::ParsePod(R"(apiVersion: v1
+kind: Pod
+metadata: {name: p, uid: u}
+spec:
+  volumes:
+  - {name: results, hostPath: {path: /var/lib/results, type: DirectoryOrCreate}}
+  - {name: socket, hostPath: {path: /run/containerd/containerd.sock}}
+  - {name: scratch, emptyDir: {}}
+  containers:
+  - name: app
+    image: i
+    volumeMounts:
+    - {name: results, mountPath: /results}
+    - {name: scratch, mountPath: /scratch}
+    - {name: socket, mountPath: /run/cri.sock, readOnly: true}
+)", "mounts");
+  ASSERT_TRUE(std::holds_alternative<Pod>(parsed)) << std::get<manifest::ManifestError>(parsed).message;
+  const Pod& pod = std::get<Pod>(parsed);
+  const auto config = MakeContainerConfig(pod, pod.containers.at(0), 0);
+  ASSERT_EQ(config.mounts_size(), 2);
+  EXPECT_EQ(config.mounts(0).container_path(), "/results");
+  EXPECT_EQ(config.mounts(0).host_path(), "/var/lib/results");
+  EXPECT_FALSE(config.mounts(0).readonly());
+  EXPECT_EQ(config.mounts(0).propagation(), cri::PROPAGATION_PRIVATE);
+  EXPECT_EQ(config.mounts(1).container_path(), "/run/cri.sock");
+  EXPECT_EQ(config.mounts(1).host_path(), "/run/containerd/containerd.sock");
+  EXPECT_TRUE(config.mounts(1).readonly());
+}
+
 }  // namespace
 }  // namespace podlife

@@ -285,5 +285,70 @@ TEST(ManifestTest, DirectoryIsAnErrorNamingIt) {
             std::string(PODLIFE_SOURCE_DIR) + "/examples: is a directory, not a pod manifest");
 }
 
+TEST(ManifestTest, ReadsHostPathVolumesAndTheirMounts) {
+  std::vector<std::string> warnings;
+  auto r = ParsePod(std::string(kHead) + R"(  volumes:
+  - name: results
+    hostPath: {path: /var/lib/podlife, type: DirectoryOrCreate}
+  - name: scratch
+    emptyDir: {}
+  containers:
+  - name: app
+    image: i
+    volumeMounts:
+    - {name: results, mountPath: /results, readOnly: true}
+    - {name: scratch, mountPath: /scratch}
+)", "pod.yaml", {.warnings = &warnings});
+  ASSERT_TRUE(std::holds_alternative<Pod>(r)) << std::get<ManifestError>(r).message;
+  const Pod& pod = std::get<Pod>(r);
+  ASSERT_EQ(pod.volumes.size(), 2u);
+  EXPECT_EQ(pod.volumes[0].name, "results");
+  ASSERT_TRUE(pod.volumes[0].host_path);
+  EXPECT_EQ(pod.volumes[0].host_path->path, "/var/lib/podlife");
+  EXPECT_EQ(pod.volumes[0].host_path->type, "DirectoryOrCreate");
+  EXPECT_FALSE(pod.volumes[1].host_path);
+  ASSERT_EQ(pod.containers[0].volume_mounts.size(), 2u);
+  EXPECT_EQ(pod.containers[0].volume_mounts[0].mount_path, "/results");
+  EXPECT_TRUE(pod.containers[0].volume_mounts[0].read_only);
+  EXPECT_FALSE(pod.containers[0].volume_mounts[1].read_only);
+  // The emptyDir mount is not provided: a warning says so, naming the line and field.
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], HasSubstr("pod.yaml:16: spec.containers[0].volumeMounts[1]: volume 'scratch' is not a "
+                                     "hostPath volume"));
+}
+
+TEST(ManifestTest, BadVolumesAndMountsAreErrorsNamingTheField) {
+  const std::string c = "  containers:\n  - name: app\n    image: i\n";
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - name: v\n" + c),
+              HasSubstr("pod.yaml:7: spec.volumes[0]: must specify a volume source"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, emptyDir: {}, hostPath: {path: /x}}\n" + c),
+              HasSubstr("spec.volumes[0]: may not specify more than one volume source"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, hostPath: {path: rel}}\n" + c),
+              HasSubstr("spec.volumes[0].hostPath.path: must be an absolute path, got 'rel'"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, hostPath: {}}\n" + c),
+              HasSubstr("spec.volumes[0].hostPath.path: required"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, hostPath: {path: /x, type: Dir}}\n" + c),
+              HasSubstr("spec.volumes[0].hostPath.type: must be one of DirectoryOrCreate"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, hostPath: {path: /x, pth: /y}}\n" + c),
+              HasSubstr("spec.volumes[0].hostPath.pth: unknown field (did you mean path?)"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: V, hostPath: {path: /x}}\n" + c),
+              HasSubstr("spec.volumes[0].name: must be a lowercase RFC 1123 label"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + "  volumes:\n  - {name: v, hostPath: {path: /x}}\n  - {name: v, emptyDir: {}}\n" + c),
+              HasSubstr("spec.volumes[1].name: duplicate name 'v'"));
+  const std::string v = "  volumes:\n  - {name: v, hostPath: {path: /x}}\n" + c + "    volumeMounts:\n";
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: w, mountPath: /w}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[0].name: not found: no volume 'w' in spec.volumes"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: v}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[0].mountPath: required"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: v, mountPath: data}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[0].mountPath: must be an absolute path, got 'data'"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: v, mountPath: /a}\n    - {name: v, mountPath: /a}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[1].mountPath: must be unique"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: v, mountPath: /a, subPath: s}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[0].subPath: not supported by podlife"));
+  EXPECT_THAT(ErrorOf(std::string(kHead) + v + "    - {name: v, mountPath: /a, readOnly: maybe}\n"),
+              HasSubstr("spec.containers[0].volumeMounts[0].readOnly"));
+}
+
 }  // namespace
 }  // namespace podlife::manifest
