@@ -197,6 +197,7 @@ class Builder {
   }
 
   void AddHttp() {
+    if (r_.http.empty()) return;
     Track& http = FixedTrack("HTTP hook requests", kHttpSort);
     std::vector<std::pair<const EndpointRequests*, size_t>> all;
     for (const auto& ep : r_.http) {

@@ -18,7 +18,8 @@
 //   - "CRI calls": a span per call, named by its method, with args seq, the key fields, the
 //     deadline the client set and the status (a call never answered ends at the trace's end,
 //     status "(no answer yet)");
-//   - "HTTP hook requests": a span per request, "GET <target>", from arrival to the answer;
+//   - "HTTP hook requests" (when records.http names an endpoint): a span per request,
+//     "GET <target>", from arrival to the answer;
 //   - "pod events": an instant per event that names no container (e.g. LifecycleHTTPFallback).
 //   Events are sorted by ts within a track; spans on a track never overlap: a span that would
 //   overlap the one before goes on a further lane, a track of its own ("CRI calls (2)").

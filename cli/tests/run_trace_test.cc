@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -87,6 +89,23 @@ TEST(PodlifeRunTraceTest, SidecarTraceIsValidAndItsPostStartEndsBeforeTheAppIsCr
   ASSERT_NE(exec, nullptr);
   EXPECT_EQ((*exec)["args"]["deadline"], "none");  // EX-01: the hook's exec has no deadline
   EXPECT_EQ((*exec)["args"]["status"], "OK");
+}
+
+// ci/render-trace draws the trace (the README's picture) as a PNG.
+TEST(PodlifeRunTraceTest, RenderTraceDrawsTheSidecarTraceAsAPng) {
+  if (access("/usr/bin/gnuplot", X_OK) != 0) GTEST_SKIP() << "gnuplot is not installed (ci/install-deps)";
+  testsupport::ScopedTempDir tmp("podlife-run-trace");
+  const std::string trace = tmp.path().string() + "/sidecar.json";
+  const std::string png = tmp.path().string() + "/sidecar.png";
+  ASSERT_EQ(RunPodlife({"run", Example("sidecar.yaml"), "--trace", trace}).exit_code, 0);
+  testsupport::ChildProcess render;
+  ASSERT_TRUE(render.Start({std::string(PODLIFE_SOURCE_DIR) + "/ci/render-trace", trace, png}));
+  EXPECT_EQ(render.Wait(60s).value_or(-1), 0) << render.DrainStderr();
+  EXPECT_EQ(ReadFile(png).substr(0, 8), "\x89PNG\r\n\x1a\n");
+  testsupport::ChildProcess bad;
+  ASSERT_TRUE(bad.Start({std::string(PODLIFE_SOURCE_DIR) + "/ci/render-trace", png, png + ".2"}));
+  EXPECT_EQ(bad.Wait(60s).value_or(-1), 1);
+  EXPECT_THAT(bad.DrainStderr(), HasSubstr("render-trace: cannot read " + png + " as a Chrome trace"));
 }
 
 TEST(PodlifeRunTraceTest, AFailedRunStillWritesItsTraceWithTheFailureEvent) {
