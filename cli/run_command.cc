@@ -717,7 +717,10 @@ int RunCommand(const std::vector<std::string>& args) {
   session_options.profile = options.profile;
   session_options.request_timeout = options.request_timeout;
   std::unique_ptr<EngineSession> engine;
-  if (int status = ConnectAndCheck(run, session_options, engine); status != 0) return status;
+  if (int status = ConnectAndCheck(run, session_options, engine); status != 0) {
+    WriteRunTrace(run);  // what the runtime answered, if anything
+    return status;
+  }
 
   // --terminate-after counts from the start of the run, so it also ends a sync that never finishes
   // (an init container that never exits, a postStart hook that never returns).

@@ -135,6 +135,17 @@ TEST(PodlifeRunTraceTest, APathThatCannotBeWrittenIsAUsageErrorBeforeTheRun) {
   EXPECT_THAT(r.err, HasSubstr("--trace needs a value"));
 }
 
+TEST(PodlifeRunTraceTest, AnUnreachableRuntimeLeavesAValidTraceWithoutACriTrack) {
+  testsupport::ScopedTempDir tmp("podlife-run-trace");
+  const std::string path = tmp.path().string() + "/unreachable.json";
+  RunOutput r = RunPodlife({"run", Example("sidecar.yaml"), "--runtime-endpoint",
+                            "unix://" + tmp.path().string() + "/none.sock", "--trace", path});
+  EXPECT_EQ(r.exit_code, 3) << r.err;
+  const std::string text = ReadFile(path);
+  ASSERT_THAT(testsupport::ChromeTraceProblems(text), IsEmpty()) << text;
+  EXPECT_EQ(json::parse(text)["otherData"]["cri_calls"], "not recorded: the runtime has no call log");
+}
+
 TEST(PodlifeRunTraceTest, HelpExplainsTrace) {
   RunOutput r = RunPodlife({"run", "--help"});
   EXPECT_EQ(r.exit_code, 0);
