@@ -11,7 +11,8 @@ namespace podlife::cli {
 const char* const kConformanceUsage = R"(usage: podlife conformance [--implementation builtin|command:CMD]
                            [--profile 1.21|1.35|all] [--runtime fake|unix:///...]
                            [--junit FILE] [--filter PATTERN] [--image IMAGE]
-                           [--case-timeout SECONDS] [gtest flags]
+                           [--case-timeout SECONDS] [--trace-dir DIR [--trace-all]]
+                           [gtest flags]
 
 Runs the conformance suite: every case in conformance/CASES.md, once per profile, against an
 implementation (builtin: podlife's engine; command:CMD: your program speaking
@@ -21,7 +22,10 @@ containerd, behind a fresh CRI proxy per case that records the calls and injects
 cases needing what only the fake can do, such as scripted exec output, are skipped). Prints a summary per
 area at the end (passed, failed, skipped and why). A failed case is followed by the CRI calls,
 events and HTTP requests it saw; a case still running after --case-timeout (default 60 s) is
-failed and released, and the run goes on. Exit status 0 when no case failed.
+failed and released, and the run goes on. --trace-dir DIR writes each failing case's timeline
+(every case's with --trace-all) to DIR as Chrome trace event JSON, DIR/<Area>.<Case>_<profile>.json,
+which Perfetto UI (ui.perfetto.dev) and chrome://tracing open as is. Exit status 0 when no case
+failed.
 
 The suite program is podlife-conformance; $PODLIFE_CONFORMANCE names it explicitly.
 )";

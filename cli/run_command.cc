@@ -21,6 +21,8 @@
 #include "src/core/profile.h"
 #include "src/engine/engine_session.h"
 #include "src/manifest/manifest.h"
+#include "trace/chrome_trace.h"
+#include "trace/trace_file.h"
 
 namespace podlife::cli {
 
@@ -74,6 +76,13 @@ Output:
   --progress-every SECONDS     while podlife waits (for a hook, an init container, the runtime),
                                say on stderr what for and for how long, every SECONDS (default 5;
                                0: never).
+  --trace FILE.json            write the run's timeline as Chrome trace event JSON, which
+                               Perfetto UI (ui.perfetto.dev) and chrome://tracing open as is:
+                               a track per container (created, started, postStart and preStop
+                               spans, StopContainer, exit, its events), the CRI calls with their
+                               deadline and status (the embedded fake's call log: with
+                               --runtime-endpoint there is none, so that track is left out) and
+                               the pod's events. The file is created before the run starts.
 
 Ctrl-C (SIGINT) or SIGTERM at any time terminates the pod through the preStop path, as does the
 end of --terminate-after; podlife says which and what it was waiting for. A sync still waiting
@@ -104,6 +113,7 @@ struct RunOptions {
   bool json = false;
   bool lenient = false;
   std::chrono::seconds progress_every{5};
+  std::string trace_file;
 };
 
 struct UsageError {
@@ -172,6 +182,9 @@ RunOptions ParseArgs(const std::vector<std::string>& args) {
       o.until_finished = true;
     } else if (flag == "--grace-period") {
       o.grace_period = ParseSeconds(flag, value());
+    } else if (flag == "--trace") {
+      o.trace_file = value();
+      if (o.trace_file.empty()) throw UsageError{"--trace needs a file name"};
     } else if (flag == "--keep") {
       o.keep = true;
     } else if (flag == "--output" || flag == "-o") {
@@ -455,7 +468,35 @@ struct RunContext {
   WaitReporter& progress;
   StopRequest& stop;
   fakes::FakeCriServer* fake = nullptr;
+  std::chrono::system_clock::time_point started = std::chrono::system_clock::now();
+  std::chrono::steady_clock::time_point started_steady = std::chrono::steady_clock::now();
 };
+
+// --trace: the run's records (the embedded fake's call log and containers, the events) as a
+// Chrome trace. A failure to write is said on stderr; the run's exit status stands.
+void WriteRunTrace(const RunContext& run) {
+  if (run.options.trace_file.empty()) return;
+  trace::TraceRecords records;
+  records.title = "pod " + run.pod.name + ", profile " + run.options.profile->name + ", runtime " +
+                  (run.fake ? "embedded fake" : run.endpoint);
+  records.origin = run.started;
+  records.origin_steady = run.started_steady;
+  records.pod = &run.pod;
+  records.calls_recorded = run.fake != nullptr;
+  if (run.fake) {
+    records.calls = run.fake->calls().Snapshot();
+    for (const auto& c : run.fake->Containers()) {
+      if (c.state != cri::CONTAINER_EXITED) continue;
+      records.exits.push_back(
+          {c.id, std::chrono::system_clock::time_point(std::chrono::nanoseconds(c.finished_at)), c.exit_code});
+    }
+  }
+  records.events = run.events.Events();
+  if (std::string error = trace::WriteTraceFile(run.options.trace_file, trace::ChromeTraceJson(records));
+      !error.empty()) {
+    std::cerr << "podlife run: --trace: " << error << "\n";
+  }
+}
 
 // How long a cancelled sync may take to return by itself (it ends waits for init containers at
 // once) before the pod is killed around it.
@@ -470,6 +511,7 @@ constexpr auto kAbandonHookAfter = std::chrono::seconds(2);
 [[noreturn]] void AbandonAndExit(RunContext& run, SyncPhase& sync, int status) {
   sync.Abandon();
   run.progress.Stop();
+  WriteRunTrace(run);
   std::fflush(stdout);
   std::fflush(stderr);
   if (run.fake) run.fake->Shutdown();
@@ -639,6 +681,12 @@ int RunCommand(const std::vector<std::string>& args) {
   for (const auto& w : warnings) std::cerr << "podlife run: warning: " << w << "\n";
   Pod pod = std::get<Pod>(loaded);
   manifest::ApplyApiServerDefaults(pod);
+  if (!options.trace_file.empty()) {
+    if (std::string error = trace::PrepareTraceFile(options.trace_file); !error.empty()) {
+      std::cerr << "podlife run: --trace: " << error << "\n";
+      return 2;
+    }
+  }
 
   // Stop signals: blocked here so every thread inherits the mask; one thread waits for them.
   sigset_t stop_signals;
@@ -669,7 +717,10 @@ int RunCommand(const std::vector<std::string>& args) {
   session_options.profile = options.profile;
   session_options.request_timeout = options.request_timeout;
   std::unique_ptr<EngineSession> engine;
-  if (int status = ConnectAndCheck(run, session_options, engine); status != 0) return status;
+  if (int status = ConnectAndCheck(run, session_options, engine); status != 0) {
+    WriteRunTrace(run);  // what the runtime answered, if anything
+    return status;
+  }
 
   // --terminate-after counts from the start of the run, so it also ends a sync that never finishes
   // (an init container that never exits, a postStart hook that never returns).
@@ -686,6 +737,7 @@ int RunCommand(const std::vector<std::string>& args) {
                (fake ? "embedded fake (" + endpoint + ")" : endpoint));
   printer.Header();
   const bool succeeded = RunPod(run, *engine, session_options);
+  WriteRunTrace(run);
 
   timer_done->Notify();
   if (terminate_timer.joinable()) terminate_timer.join();

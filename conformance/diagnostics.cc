@@ -5,6 +5,10 @@
 #include <sstream>
 
 #include "conformance/framework.h"
+#include "runtime/v1/api.pb.h"
+#include "src/manifest/manifest.h"
+#include "trace/chrome_trace.h"
+#include "trace/trace_file.h"
 
 namespace podlife::conformance {
 
@@ -82,6 +86,53 @@ std::string CaseFixture::Diagnostics() {
   if (!http_ && !https_) out << "HTTP requests: none (the case started no hook endpoint)\n";
   out << "---- end of diagnostics of " << CaseName() << "\n";
   return out.str();
+}
+
+std::string CaseFixture::TraceJson() {
+  trace::TraceRecords records;
+  records.title = CaseName() + " (" + Setting() + ")";
+  records.origin = started_;
+  records.origin_steady = started_steady_;
+  std::optional<podlife::Pod> spec;
+  if (!manifest_.empty()) {
+    auto parsed = manifest::ParsePod(manifest_, "manifest", {.lenient = true});
+    if (auto* pod = std::get_if<podlife::Pod>(&parsed)) spec = std::move(*pod);
+  }
+  records.pod = spec ? &*spec : nullptr;
+  fakes::FakeCriServer* server = runtime_ ? runtime_->fake() : nullptr;
+  fakes::CallFront* front = runtime_ ? runtime_->front() : nullptr;
+  records.calls_recorded = front != nullptr;
+  if (front != nullptr) records.calls = front->calls().Snapshot();
+  if (server != nullptr) {
+    std::map<std::string, std::string> names;
+    for (const auto& c : server->Containers()) {
+      names[c.id] = c.config.metadata().name();
+      if (c.state != ::runtime::v1::CONTAINER_EXITED) continue;
+      records.exits.push_back(
+          {c.id, std::chrono::system_clock::time_point(std::chrono::nanoseconds(c.finished_at)), c.exit_code});
+    }
+    records.namer = [names](const std::string& id) {
+      auto it = names.find(id);
+      return it == names.end() ? std::string() : it->second;
+    };
+  }
+  for (auto& retired : retired_pods_) {
+    for (auto& e : retired->events().Events()) records.events.push_back(std::move(e));
+  }
+  if (pod_) {
+    for (auto& e : pod_->events().Events()) records.events.push_back(std::move(e));
+  }
+  for (const auto* endpoint : {http_.get(), https_.get()}) {
+    if (endpoint != nullptr) records.http.push_back({endpoint->base_url(), endpoint->Requests()});
+  }
+  return trace::ChromeTraceJson(records);
+}
+
+void CaseFixture::WriteTrace() {
+  const std::string path = CurrentSelection().trace_dir + "/" + trace::TraceFileName(CaseName());
+  if (std::string error = trace::WriteTraceFile(path, TraceJson()); !error.empty()) {
+    ADD_FAILURE() << "--trace-dir: " << error;
+  }
 }
 
 fakes::FakeCriServer& CheckedFake::Use(Capability c, const char* what, const Where& where) {

@@ -188,6 +188,9 @@ void CaseFixture::TearDown() {
     std::cout << Diagnostics() << std::flush;
     RecordProperty("diagnostics", Diagnostics());
   }
+  if (!CurrentSelection().trace_dir.empty() && !IsSkipped() && (HasFailure() || CurrentSelection().trace_all)) {
+    WriteTrace();
+  }
   ReleaseParts();
   trace_.reset();
   CaseWatchdog::Instance().Disarm();

@@ -197,6 +197,8 @@ struct Selection {
   std::string runtime = "fake";            // or "unix:///..."
   std::vector<std::string> profiles = {"1.21", "1.35"};
   std::string image = "localhost/busybox:podlife";
+  std::string trace_dir;   // "" = no traces; else a Chrome trace per failing case (each with trace_all)
+  bool trace_all = false;
 };
 Selection& CurrentSelection();
 std::unique_ptr<Implementation> MakeImplementation(const std::string& spec, std::string* error);
@@ -358,6 +360,9 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   // What the case did so far, timed from its start: CRI calls, events, HTTP requests, and script
   // items not consumed. TearDown prints it after a failure, the watchdog when a case overruns.
   std::string Diagnostics();
+  // The same records as a Chrome trace (trace/chrome_trace.h); TearDown writes it to
+  // --trace-dir for a failed case (every case with --trace-all).
+  std::string TraceJson();
   // Records that the case uses `c`, and fails it at `where` unless its contract declares `c`
   // (once per capability); `what` names the use.
   void Uses(Capability c, const std::string& what,
@@ -373,6 +378,9 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
   void CheckEveryNeedUsed();
   // Cleans up what the case left; parts are moved out under parts_mu_ and destroyed outside it.
   void ReleaseParts();
+  // Writes TraceJson() to the trace directory as <Area>.<Case>_<profile>.json; a failure to write
+  // fails the case.
+  void WriteTrace();
   std::string CaseName() const;
   std::string Setting() const;  // "implementation builtin, runtime fake, profile 1.35"
   // Gives manifest_ to a new instance of the implementation, which becomes pod_.

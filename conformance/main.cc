@@ -6,6 +6,7 @@
 //   --junit FILE                           JUnit XML report (= --gtest_output=xml:FILE)
 //   --filter PATTERN                       cases to run, e.g. 'PreStop.*' (= --gtest_filter)
 //   --case-timeout SECONDS                 fail a case still running after SECONDS (default 60)
+//   --trace-dir DIR [--trace-all]          a Chrome trace per failing case (per case) in DIR
 //   --cases-markdown                       print CASES.md (from the contract blocks) and exit
 //   --list-cases                           print the case runs the options select, one JSON line
 //                                          each (case_list.h), and exit
@@ -33,6 +34,7 @@
 #include "src/core/endpoint.h"
 #include "src/core/version.h"
 #include "conformance/summary.h"
+#include "trace/trace_file.h"
 #include "conformance/watchdog.h"
 
 namespace {
@@ -58,6 +60,16 @@ Runs the conformance cases (conformance/CASES.md) against an implementation and 
                                          run goes on; if it does not return within a grace
                                          (half the timeout, 5 to 30 s), the summary and JUnit
                                          report are written and the run exits 1
+  --trace-dir DIR                        write each failing case's timeline to DIR (made if
+                                         missing) as Chrome trace event JSON, which Perfetto UI
+                                         (ui.perfetto.dev) and chrome://tracing open as is:
+                                         DIR/<Area>.<Case>_<profile>.json with a track per
+                                         container (created, started, postStart and preStop
+                                         spans, StopContainer, exit, its events), the CRI calls
+                                         (deadline, status), the HTTP hook requests and the
+                                         pod's events, timed from the case start
+  --trace-all                            with --trace-dir: a trace for every case that ran,
+                                         passed or failed
   --cases-markdown                       print CASES.md from the contract blocks and exit
   --list-cases                           print the case runs that --profile and --filter select,
                                          one JSON object per line (test, area, case, profile,
@@ -260,6 +272,14 @@ int main(int argc, char** argv) {
         return 2;
       }
       case_timeout = std::chrono::seconds(seconds);
+    } else if (value(i, "--trace-dir", &v)) {
+      if (std::string error = podlife::trace::PrepareTraceDir(v); !error.empty()) {
+        std::cerr << "podlife-conformance: --trace-dir: " << error << "\n";
+        return 2;
+      }
+      CurrentSelection().trace_dir = v;
+    } else if (std::string(argv[i]) == "--trace-all") {
+      CurrentSelection().trace_all = true;
     } else if (value(i, "--image", &v)) {
       CurrentSelection().image = v;
     } else if (value(i, "--profile", &v)) {
@@ -274,6 +294,10 @@ int main(int argc, char** argv) {
     } else {
       rest.push_back(argv[i]);
     }
+  }
+  if (CurrentSelection().trace_all && CurrentSelection().trace_dir.empty()) {
+    std::cerr << "podlife-conformance: --trace-all needs --trace-dir DIR (where the traces go)\n";
+    return 2;
   }
   int rest_argc = static_cast<int>(rest.size());
   rest.push_back(nullptr);  // gtest, like main, expects argv[argc] == nullptr

@@ -8,7 +8,8 @@
 //   deadline as remaining time, client metadata, arrival time) before anything else, applies the
 //   faults scripted for `method` (latency, a gate, a hang until the client's deadline, an empty OK
 //   answer, a status), and only then runs `body`; the record is finished with the outcome.
-//   A faulted call never reaches the backend.
+//   A faulted call never reaches the backend. `answered_id`, when given, reads the id a
+//   successful call created from its response once `body` ran (CallRecord::answered_id).
 // - Faults and gates apply to calls that arrive after they were set; a fault or gate for a method
 //   the fake does not serve throws std::invalid_argument (Script's check).
 // - Every wait (latency, gate, hang, and the backend's own waits through CallScope::WaitUntil)
@@ -23,6 +24,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -105,13 +107,14 @@ class CallFront {
 
   // Records the call, applies the faults, then runs `body(CallScope&)` unless a fault answered.
   template <class Req, class Body>
-  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body) {
+  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body,
+                     const std::function<std::string()>& answered_id = nullptr) {
     const uint64_t seq = Record(method, ctx, std::make_shared<Req>(req));
     CallScope scope(ctx, wake_, &shutting_down_);
     bool empty = false;
     grpc::Status status = ApplyFaults(method, scope, &empty);
     if (status.ok() && !empty) status = body(scope);
-    log_.Finish(seq, status);
+    log_.Finish(seq, status, status.ok() && answered_id ? answered_id() : std::string());
     return status;
   }
 

@@ -106,11 +106,14 @@ uint64_t CallLog::Begin(CallRecord record) {
   return seq;
 }
 
-void CallLog::Finish(uint64_t seq, const grpc::Status& status) {
+void CallLog::Finish(uint64_t seq, const grpc::Status& status, std::string answered_id) {
+  const auto now = std::chrono::system_clock::now();
   std::lock_guard lock(mu_);
   if (records_.empty() || seq < records_.front().seq) return;  // evicted by the capacity
   CallRecord& r = records_[seq - records_.front().seq];
   r.finished = true;
+  r.finished_at = now;
+  r.answered_id = std::move(answered_id);
   r.code = status.error_code();
   r.status_message = status.error_message();
   cv_.notify_all();

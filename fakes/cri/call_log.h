@@ -1,7 +1,8 @@
 // CallLog: the ordered record of every call a fake CRI server received.
 //
 // Contract: Begin() appends a record when a call arrives (so a test can see a call that is still
-// being served, e.g. one held at a gate) and Finish() adds its outcome. Records carry the method,
+// being served, e.g. one held at a gate) and Finish() adds its outcome, its time and, for a call
+// that creates something (RunPodSandbox, CreateContainer), the id answered. Records carry the method,
 // a copy of the request, the deadline the client set (as remaining time on arrival, or none), the
 // client metadata and the arrival time. With a capacity, only the newest `capacity` records are
 // kept (for long benchmark runs); sequence numbers keep counting. All members are thread-safe.
@@ -38,8 +39,11 @@ struct CallRecord {
   std::multimap<std::string, std::string> metadata;
   std::chrono::system_clock::time_point received_at;
   bool finished = false;
+  std::chrono::system_clock::time_point finished_at;  // set with `finished`
   grpc::StatusCode code = grpc::StatusCode::OK;
   std::string status_message;
+  // The id a successful RunPodSandbox or CreateContainer answered, which later calls name; "" else.
+  std::string answered_id;
 
   // The request as its concrete type; throws std::bad_cast on a mismatch.
   template <class T>
@@ -79,7 +83,7 @@ class CallLog {
   explicit CallLog(size_t capacity = 0) : capacity_(capacity) {}
 
   uint64_t Begin(CallRecord record);
-  void Finish(uint64_t seq, const grpc::Status& status);
+  void Finish(uint64_t seq, const grpc::Status& status, std::string answered_id = "");
 
   std::vector<CallRecord> Snapshot() const;
   std::vector<CallRecord> Calls(std::string_view method) const;

@@ -87,7 +87,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("RunPodSandbox", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       return s_->state_.RunPodSandbox(*req, resp->mutable_pod_sandbox_id());
-    });
+    }, [resp] { return resp->pod_sandbox_id(); });
   }
 
   grpc::Status StopPodSandbox(grpc::ServerContext* ctx, const cri::StopPodSandboxRequest* req,
@@ -133,7 +133,7 @@ class FakeCriServer::RuntimeServiceImpl final : public cri::RuntimeService::Serv
     return s_->Serve("CreateContainer", ctx, *req, [&](CallScope&) {
       std::lock_guard lock(s_->mu_);
       return s_->state_.CreateContainer(*req, resp->mutable_container_id());
-    });
+    }, [resp] { return resp->container_id(); });
   }
 
   grpc::Status StartContainer(grpc::ServerContext* ctx, const cri::StartContainerRequest* req,

@@ -33,6 +33,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -140,8 +141,9 @@ class FakeCriServer {
 
   // Every handler goes through the front: recorded, faulted, then served by `body`.
   template <class Req, class Body>
-  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body) {
-    return front_.Serve(method, ctx, req, std::forward<Body>(body));
+  grpc::Status Serve(const char* method, grpc::ServerContext* ctx, const Req& req, Body&& body,
+                     const std::function<std::string()>& answered_id = nullptr) {
+    return front_.Serve(method, ctx, req, std::forward<Body>(body), answered_id);
   }
 
   grpc::Status DoStopContainer(CallScope& scope, const cri::StopContainerRequest& req);

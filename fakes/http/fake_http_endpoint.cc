@@ -82,8 +82,10 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
     rec.at = std::chrono::steady_clock::now();
     HttpResponseScript script;
     std::shared_ptr<Gate> gate;
+    size_t index = 0;
     {
       std::lock_guard lock(self->mu_);
+      index = self->requests_.size();
       self->requests_.push_back(rec);
       if (auto it = self->scripts_.find(rec.path); it != self->scripts_.end()) script = it->second;
       if (auto it = self->gates_.find(rec.path); it != self->gates_.end() && !it->second.empty()) {
@@ -103,6 +105,11 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
     if (!script.redirect_to.empty()) {
       res.set_header("Location", script.redirect_to);
       if (res.status < 300 || res.status > 399) res.status = 302;
+    }
+    {
+      std::lock_guard lock(self->mu_);
+      self->requests_[index].answered_at = std::chrono::steady_clock::now();
+      self->requests_[index].status = res.status;
     }
     if (!script.hold_body) {
       res.set_content(script.body, "text/plain");

@@ -55,6 +55,10 @@ struct RecordedRequest {
   std::vector<HttpHeaderField> headers;
   std::string peer;  // "ip:port" of the client
   std::chrono::steady_clock::time_point at;
+  // When the answer's head was ready (after a scripted gate or delay) and its status; unset while
+  // the request is still held.
+  std::optional<std::chrono::steady_clock::time_point> answered_at;
+  int status = 0;
 
   // The first value of a header (case-insensitive name), or nullopt.
   std::optional<std::string> Header(const std::string& name) const;

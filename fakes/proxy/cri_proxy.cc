@@ -29,6 +29,15 @@ bool ForwardsMetadata(const std::string& key) {
   return key != "te" && key != "content-type" && key != "user-agent" && key != "host";
 }
 
+// The id a creating call answered (CallRecord::answered_id); nothing for other calls.
+std::function<std::string()> AnsweredId(const cri::RunPodSandboxResponse* resp) {
+  return [resp] { return resp->pod_sandbox_id(); };
+}
+std::function<std::string()> AnsweredId(const cri::CreateContainerResponse* resp) {
+  return [resp] { return resp->container_id(); };
+}
+std::function<std::string()> AnsweredId(const void*) { return nullptr; }
+
 }  // namespace
 
 template <class Stub, class Req, class Resp>
@@ -42,7 +51,7 @@ grpc::Status CriProxy::Forward(const char* method, grpc::ServerContext* ctx, con
       if (ForwardsMetadata(key)) upstream->AddMetadata(key, std::string(v.data(), v.size()));
     }
     return (stub->*call)(upstream.get(), req, resp);
-  });
+  }, AnsweredId(resp));
 }
 
 // One line per forwarded method: a method added to the proto is forwarded by adding its line.

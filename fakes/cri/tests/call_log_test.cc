@@ -110,6 +110,20 @@ TEST(CallLogTest, DescribeShowsDeadlineOutcomeAndRequest) {
   EXPECT_THAT(line, HasSubstr("container_id: \"abc\""));
 }
 
+TEST(CallLogTest, FinishRecordsTheTimeAndTheIdACreatingCallAnswered) {
+  CallLog log;
+  auto r = Record("StartContainer", "abc");
+  const auto before = std::chrono::system_clock::now();
+  log.Finish(log.Begin(r), grpc::Status::OK, "4f2a");
+  log.Begin(r);  // still being served
+  const auto calls = log.Snapshot();
+  EXPECT_TRUE(calls[0].finished);
+  EXPECT_GE(calls[0].finished_at, before);
+  EXPECT_EQ(calls[0].answered_id, "4f2a");
+  EXPECT_FALSE(calls[1].finished);
+  EXPECT_EQ(calls[1].answered_id, "");
+}
+
 TEST(CallLogTest, TimelineShowsTimeKeyFieldsDeadlineAndOutcomeInOrder) {
   CallLog log;
   const auto origin = std::chrono::system_clock::now();

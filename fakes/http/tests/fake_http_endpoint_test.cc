@@ -83,8 +83,13 @@ TEST(FakeHttpEndpointTest, AGateHoldsTheRequestUntilReleased) {
   auto pending = std::async(std::launch::async, [&] { return Get(*ep, "http", "/slow"); });
   ASSERT_TRUE(gate->WaitUntilHeld(5s).ok());
   EXPECT_EQ(pending.wait_for(0ms), std::future_status::timeout);  // held at the gate
+  EXPECT_FALSE(ep->Requests().at(0).answered_at.has_value());     // not answered while held
   gate->Release();
   ASSERT_TRUE(std::holds_alternative<http::Response>(pending.get()));
+  const RecordedRequest answered = ep->Requests().at(0);
+  ASSERT_TRUE(answered.answered_at.has_value());
+  EXPECT_GE(*answered.answered_at, answered.at);
+  EXPECT_EQ(answered.status, 200);
 }
 
 TEST(FakeHttpEndpointTest, AFailedWaitSaysWhatArrived) {

@@ -82,6 +82,12 @@ TEST_F(CriProxyTest, APodsLifeThroughTheProxyAnswersAsTheUpstreamDoes) {
   ASSERT_TRUE(upstream_->Sandbox(sandbox).has_value());
   const std::string app = client_->Started(sandbox, "app");  // PullImage, CreateContainer, StartContainer
   ASSERT_TRUE(upstream_->Container(app).has_value());
+  // The proxy's log keeps the ids the creating calls answered (traces name containers by them).
+  ASSERT_EQ(proxy_->calls().Calls("RunPodSandbox").size(), 1u);
+  EXPECT_EQ(proxy_->calls().Calls("RunPodSandbox")[0].answered_id, sandbox);
+  ASSERT_EQ(proxy_->calls().Calls("CreateContainer").size(), 1u);
+  EXPECT_EQ(proxy_->calls().Calls("CreateContainer")[0].answered_id, app);
+  EXPECT_EQ(proxy_->calls().Calls("StartContainer")[0].answered_id, "");
   EXPECT_EQ(upstream_->Container(app)->state, cri::CONTAINER_RUNNING);
   upstream_->ScriptExec({"big"}, {0, std::string(6 * 1024 * 1024, 'x'), "err", 0ms}, 1);
   cri::ExecSyncResponse exec;
