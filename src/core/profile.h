@@ -1,6 +1,6 @@
-// Profile: which kubelet the engine imitates. Every behaviour that differs between the kubelet
-// of the project's founding documents (1.21) and current upstream (1.35) is one field here, so
-// code asks the profile a question instead of comparing version strings.
+// Profile: which kubelet the engine imitates. Every behaviour that differs between kubelet 1.21
+// (the one docs/behaviours.md was first written against) and current upstream (1.35) is one
+// field here, so code asks the profile a question instead of comparing version strings.
 //
 // Contract: Profile121() and Profile135() are the two built-in profiles; FindProfile("1.21")
 // finds one by name. docs/profiles.md is the human-readable table of the same fields (one place).
