@@ -10,6 +10,7 @@
 
 #include "conformance/interruption.h"
 #include "conformance/watchdog.h"
+#include "fakes/http/every_endpoint.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
 
@@ -247,14 +248,18 @@ void CaseFixture::OnWatchdog() {
                      "endpoints shut down) and the run goes on";
   }
   std::cout << Diagnostics() << std::flush;
-  // Unblock: every gate, every pod (a command implementation's busy process group is killed),
-  // then the servers, so a call the case is waiting on ends.
+  // Unblock: every gate and every wait for an event or a call (they may never come, and a wait
+  // longer than the grace would end the run), every pod (a command implementation's busy process
+  // group is killed), then the servers (their request waits end), so a call the case is waiting
+  // on ends.
   fakes::ReleaseEveryGate();
+  if (runtime_ && runtime_->front()) runtime_->front()->calls().AbandonWaits();
   if (pod_) pod_->Cancel();
   for (auto& retired : retired_pods_) retired->Cancel();
   if (runtime_) runtime_->Shutdown();
   if (http_) http_->Shutdown();
   if (https_) https_->Shutdown();
+  fakes::ShutdownEveryEndpoint();  // also those the case started itself
 }
 
 void CaseFixture::Uses(Capability c, const std::string& what, const std::source_location& where) {
@@ -393,8 +398,10 @@ ContainerView CaseFixture::Observe(const std::string& container_id) {
 }
 
 namespace {
+// `released`: the watchdog released the case; an endpoint started after that is shut down at
+// once, so no wait on it outlasts the grace (OnWatchdog shut down those that existed).
 fakes::FakeHttpEndpoint& StartedEndpoint(std::unique_ptr<fakes::FakeHttpEndpoint>& slot, std::mutex& mu,
-                                         fakes::FakeHttpEndpoint::Scheme scheme) {
+                                         fakes::FakeHttpEndpoint::Scheme scheme, const std::atomic<bool>& released) {
   if (!slot) {
     std::string error;
     auto started = fakes::FakeHttpEndpoint::Start(scheme, &error);
@@ -402,17 +409,18 @@ fakes::FakeHttpEndpoint& StartedEndpoint(std::unique_ptr<fakes::FakeHttpEndpoint
     if (!started) throw std::runtime_error(std::string("cannot start the ") + name + " hook endpoint: " + error);
     std::lock_guard lock(mu);
     slot = std::move(started);
+    if (released) slot->Shutdown();
   }
   return *slot;
 }
 }  // namespace
 
 fakes::FakeHttpEndpoint& CaseFixture::http() {
-  return StartedEndpoint(http_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttp);
+  return StartedEndpoint(http_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttp, watchdog_fired_);
 }
 
 fakes::FakeHttpEndpoint& CaseFixture::https() {
-  return StartedEndpoint(https_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttps);
+  return StartedEndpoint(https_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttps, watchdog_fired_);
 }
 
 std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
@@ -450,7 +458,17 @@ std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {
 
 ::testing::AssertionResult CaseFixture::WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout,
                                                      size_t count) {
-  if (pod_->events().WaitForReason(reason, timeout, count)) return ::testing::AssertionSuccess();
+  // In slices, so that the watchdog's release ends the wait (the event may never come, and a wait
+  // past the grace would end the run); the event log itself knows nothing of the watchdog.
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (pod_->events().WaitForReason(reason, std::clamp(left, std::chrono::milliseconds(0), kSlice), count)) {
+      return ::testing::AssertionSuccess();
+    }
+    if (left <= kSlice || watchdog_fired_) break;
+  }
   std::string seen;
   for (const auto& r : Reasons()) seen += (seen.empty() ? "" : ", ") + r;
   return ::testing::AssertionFailure() << "no " << count << "x " << reason << " event within " << timeout.count()
