@@ -458,21 +458,26 @@ std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {
 
 ::testing::AssertionResult CaseFixture::WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout,
                                                      size_t count) {
-  // In slices, so that the watchdog's release ends the wait (the event may never come, and a wait
-  // past the grace would end the run); the event log itself knows nothing of the watchdog.
-  constexpr auto kSlice = std::chrono::milliseconds(100);
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
-    if (pod_->events().WaitForReason(reason, std::clamp(left, std::chrono::milliseconds(0), kSlice), count)) {
-      return ::testing::AssertionSuccess();
-    }
-    if (left <= kSlice || watchdog_fired_) break;
+  // The event log knows nothing of the watchdog: the event may never come, and a wait past the
+  // grace would end the run.
+  if (WaitUnlessReleased(timeout, [&](auto slice) { return pod_->events().WaitForReason(reason, slice, count); })) {
+    return ::testing::AssertionSuccess();
   }
   std::string seen;
   for (const auto& r : Reasons()) seen += (seen.empty() ? "" : ", ") + r;
   return ::testing::AssertionFailure() << "no " << count << "x " << reason << " event within " << timeout.count()
                                        << "ms; events so far: [" << seen << "]";
+}
+
+bool CaseFixture::WaitUnlessReleased(std::chrono::milliseconds timeout,
+                                     const std::function<bool(std::chrono::milliseconds slice)>& wait) {
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (wait(std::clamp(left, std::chrono::milliseconds(0), kSlice))) return true;
+    if (left <= kSlice || watchdog_fired_) return false;
+  }
 }
 
 ::testing::AssertionResult Awaited(const fakes::WaitResult& result) {

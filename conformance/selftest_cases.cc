@@ -123,6 +123,14 @@ PODLIFE_SELFTEST(TheWatchdogEndsTheCasesWaits, {.needs = {Capability::kFaults, C
   EXPECT_TRUE(WaitForEvent("NeverRecorded", std::chrono::minutes(1)));
   EXPECT_TRUE(WaitForRequest(http(), "/never", std::chrono::minutes(1)));
   EXPECT_TRUE(WaitForRequest(*own, "/own", std::chrono::minutes(1)));
+  // A helper of the case's own that knows nothing of the watchdog (a condition nobody signals).
+  std::mutex mu;
+  std::condition_variable never;
+  const bool helper = WaitUnlessReleased(std::chrono::minutes(1), [&](std::chrono::milliseconds slice) {
+    std::unique_lock lock(mu);
+    return never.wait_for(lock, slice, [] { return false; });
+  });
+  EXPECT_TRUE(helper) << "the case's own wait ended without its condition";
 }
 
 // Runs after the blocked case: the run goes on, on a fresh fake.
