@@ -331,7 +331,8 @@ PODLIFE_CASE(HttpEdges, DuplicateHostAcceptAndUserAgentHeaders,
                                           "          - {name: User-Agent, value: ua-2}\n")).Sync();
   EXPECT_TRUE(r.ok) << r.error;
   std::string head;
-  ASSERT_TRUE(raw->WaitForHead(10s, &head)) << "no request arrived";
+  ASSERT_TRUE(WaitUnlessReleased(10s, [&](auto slice) { return raw->WaitForHead(slice, &head); }))
+      << "no request arrived";
   const std::vector<std::string> lines = HeaderLines(head);
   EXPECT_EQ(LinesNamed(lines, "Host"), std::vector<std::string>{"Host: first.example"}) << head;
   EXPECT_EQ(LinesNamed(lines, "Accept"), (std::vector<std::string>{"Accept: text/plain", "Accept: "})) << head;

@@ -1,7 +1,7 @@
 # Runs the conformance binary's self-test cases (PODLIFE_CONFORMANCE_SELFTEST=1) and checks what a
 # user would see: failures that explain themselves, strict fakes, and a watchdog that ends every
 # run, and a summary that says what gtest says. Usage: cmake -DBINARY=... -DVERSION=<project version>
-#   -DCHECK=diagnostics|strict|watchdog|never-returns|never-returns-repeated|outside-cases
+#   -DCHECK=diagnostics|strict|watchdog|watchdog-waits|never-returns|never-returns-repeated|outside-cases
 #                   [-DIMPLEMENTATION=builtin|command:...] -DWORKDIR=... -P check_selftest.cmake
 if(NOT IMPLEMENTATION)
   set(IMPLEMENTATION builtin)
@@ -50,6 +50,22 @@ elseif(CHECK STREQUAL "watchdog")
     "watchdog: SelfTest.TheWatchdogReleasesABlockedCase/v135 \\(implementation [^\n]*\\) did not finish within 2 s \\(--case-timeout\\)"
     "---- diagnostics of SelfTest.TheWatchdogReleasesABlockedCase/v135[^\n]*\nCRI calls[^\n]*\n(  [^\n]*\n)*  \\+[0-9.]+s #[0-9]+ StartContainer container=app deadline=[0-9]+ms -> \\(no answer yet\\)"
     "\\[  FAILED  \\] SelfTest.TheWatchdogReleasesABlockedCase/v135"
+    "\\[       OK \\] SelfTest.TheRunGoesOnAfterTheWatchdog/v135"
+    "total +1 +1 +0")
+elseif(CHECK STREQUAL "watchdog-waits")
+  list(APPEND args --profile=1.35 --case-timeout=2
+    "--filter=SelfTest.TheWatchdogEndsTheCasesWaits/*:SelfTest.TheRunGoesOnAfterTheWatchdog/*")
+  set(want_exit 1)
+  set(max_seconds 30)
+  set(want
+    "watchdog: SelfTest.TheWatchdogEndsTheCasesWaits/v135 [^\n]* did not finish within 2 s"
+    "the gate was released by the watchdog while waiting for 1 StopContainer call"
+    "the watchdog ended the wait waiting for call RemoveContainer"
+    "no 1x NeverRecorded event within 60000ms"
+    "the endpoint was shut down waiting for 1 GET /never"
+    "the endpoint was shut down waiting for 1 GET /own"
+    "the case's own wait ended without its condition"
+    "\\[  FAILED  \\] SelfTest.TheWatchdogEndsTheCasesWaits/v135"
     "\\[       OK \\] SelfTest.TheRunGoesOnAfterTheWatchdog/v135"
     "total +1 +1 +0")
 elseif(CHECK STREQUAL "never-returns")

@@ -10,6 +10,7 @@
 
 #include "conformance/interruption.h"
 #include "conformance/watchdog.h"
+#include "fakes/http/every_endpoint.h"
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/endpoint.h"
 
@@ -250,14 +251,18 @@ void CaseFixture::OnWatchdog() {
                      "endpoints shut down) and the run goes on";
   }
   std::cout << Diagnostics() << std::flush;
-  // Unblock: every gate, every pod (a command implementation's busy process group is killed),
-  // then the servers, so a call the case is waiting on ends.
+  // Unblock: every gate and every wait for an event or a call (they may never come, and a wait
+  // longer than the grace would end the run), every pod (a command implementation's busy process
+  // group is killed), then the servers (their request waits end), so a call the case is waiting
+  // on ends.
   fakes::ReleaseEveryGate();
+  if (runtime_ && runtime_->front()) runtime_->front()->calls().AbandonWaits();
   if (pod_) pod_->Cancel();
   for (auto& retired : retired_pods_) retired->Cancel();
   if (runtime_) runtime_->Shutdown();
   if (http_) http_->Shutdown();
   if (https_) https_->Shutdown();
+  fakes::ShutdownEveryEndpoint();  // also those the case started itself
 }
 
 void CaseFixture::Uses(Capability c, const std::string& what, const std::source_location& where) {
@@ -396,8 +401,10 @@ ContainerView CaseFixture::Observe(const std::string& container_id) {
 }
 
 namespace {
+// `released`: the watchdog released the case; an endpoint started after that is shut down at
+// once, so no wait on it outlasts the grace (OnWatchdog shut down those that existed).
 fakes::FakeHttpEndpoint& StartedEndpoint(std::unique_ptr<fakes::FakeHttpEndpoint>& slot, std::mutex& mu,
-                                         fakes::FakeHttpEndpoint::Scheme scheme) {
+                                         fakes::FakeHttpEndpoint::Scheme scheme, const std::atomic<bool>& released) {
   if (!slot) {
     std::string error;
     auto started = fakes::FakeHttpEndpoint::Start(scheme, &error);
@@ -405,17 +412,18 @@ fakes::FakeHttpEndpoint& StartedEndpoint(std::unique_ptr<fakes::FakeHttpEndpoint
     if (!started) throw std::runtime_error(std::string("cannot start the ") + name + " hook endpoint: " + error);
     std::lock_guard lock(mu);
     slot = std::move(started);
+    if (released) slot->Shutdown();
   }
   return *slot;
 }
 }  // namespace
 
 fakes::FakeHttpEndpoint& CaseFixture::http() {
-  return StartedEndpoint(http_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttp);
+  return StartedEndpoint(http_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttp, watchdog_fired_);
 }
 
 fakes::FakeHttpEndpoint& CaseFixture::https() {
-  return StartedEndpoint(https_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttps);
+  return StartedEndpoint(https_, parts_mu_, fakes::FakeHttpEndpoint::Scheme::kHttps, watchdog_fired_);
 }
 
 std::string CaseFixture::Manifest(const std::string& spec_yaml, int64_t grace_seconds, bool host_network) {
@@ -453,11 +461,26 @@ std::vector<Event> CaseFixture::EventsWithReason(const std::string& reason) {
 
 ::testing::AssertionResult CaseFixture::WaitForEvent(const std::string& reason, std::chrono::milliseconds timeout,
                                                      size_t count) {
-  if (pod_->events().WaitForReason(reason, timeout, count)) return ::testing::AssertionSuccess();
+  // The event log knows nothing of the watchdog: the event may never come, and a wait past the
+  // grace would end the run.
+  if (WaitUnlessReleased(timeout, [&](auto slice) { return pod_->events().WaitForReason(reason, slice, count); })) {
+    return ::testing::AssertionSuccess();
+  }
   std::string seen;
   for (const auto& r : Reasons()) seen += (seen.empty() ? "" : ", ") + r;
   return ::testing::AssertionFailure() << "no " << count << "x " << reason << " event within " << timeout.count()
                                        << "ms; events so far: [" << seen << "]";
+}
+
+bool CaseFixture::WaitUnlessReleased(std::chrono::milliseconds timeout,
+                                     const std::function<bool(std::chrono::milliseconds slice)>& wait) {
+  constexpr auto kSlice = std::chrono::milliseconds(100);
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - std::chrono::steady_clock::now());
+    if (wait(std::clamp(left, std::chrono::milliseconds(0), kSlice))) return true;
+    if (left <= kSlice || watchdog_fired_) return false;
+  }
 }
 
 ::testing::AssertionResult Awaited(const fakes::WaitResult& result) {

@@ -356,6 +356,11 @@ class CaseFixture : public ::testing::TestWithParam<std::string> {
                                             std::chrono::milliseconds timeout = 10s,
                                             fakes::RecordedRequest* found = nullptr, int count = 1);
   ::testing::AssertionResult WaitUntilHeld(fakes::Gate& gate, std::chrono::milliseconds timeout = 10s, int count = 1);
+  // For a case's own helpers, which the watchdog cannot reach: calls wait(slice), slices of at
+  // most 100 ms, until it returns true (true), `timeout` passes or the watchdog released the case
+  // (false), so that the case returns within the watchdog's grace.
+  bool WaitUnlessReleased(std::chrono::milliseconds timeout,
+                          const std::function<bool(std::chrono::milliseconds slice)>& wait);
 
   // What the case did so far, timed from its start: CRI calls, events, HTTP requests, and script
   // items not consumed. TearDown prints it after a failure, the watchdog when a case overruns.

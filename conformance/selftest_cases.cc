@@ -106,6 +106,33 @@ PODLIFE_SELFTEST(ACaseThatNeverReturnsTheSecondTime, {}) {
   never.wait_for(lock, std::chrono::hours(1), [] { return false; });
 }
 
+// Waits a minute each for a gate, a CRI call, an event and HTTP requests (at the case's endpoint
+// and at one the case started itself) that never come, as a
+// case against an implementation that failed early does: the watchdog's release must end each
+// wait at once, or the case outlasts the grace and ends the run (a case timeout of 5 s ended the
+// whole suite at the first case waiting 10 s for its gate).
+PODLIFE_SELFTEST(TheWatchdogEndsTheCasesWaits, {.needs = {Capability::kFaults, Capability::kCallLog}}) {
+  auto held = fake().HoldNext("StopContainer");
+  std::string error;
+  auto own = fakes::FakeHttpEndpoint::Start(fakes::FakeHttpEndpoint::Scheme::kHttp, &error);
+  ASSERT_TRUE(own) << error;
+  SyncReport r = Pod(kApp).Sync();
+  EXPECT_TRUE(r.ok) << r.error;
+  EXPECT_TRUE(WaitUntilHeld(*held, std::chrono::minutes(1)));
+  EXPECT_TRUE(WaitForCall(fakes::Call("RemoveContainer"), std::chrono::minutes(1)));
+  EXPECT_TRUE(WaitForEvent("NeverRecorded", std::chrono::minutes(1)));
+  EXPECT_TRUE(WaitForRequest(http(), "/never", std::chrono::minutes(1)));
+  EXPECT_TRUE(WaitForRequest(*own, "/own", std::chrono::minutes(1)));
+  // A helper of the case's own that knows nothing of the watchdog (a condition nobody signals).
+  std::mutex mu;
+  std::condition_variable never;
+  const bool helper = WaitUnlessReleased(std::chrono::minutes(1), [&](std::chrono::milliseconds slice) {
+    std::unique_lock lock(mu);
+    return never.wait_for(lock, slice, [] { return false; });
+  });
+  EXPECT_TRUE(helper) << "the case's own wait ended without its condition";
+}
+
 // Runs after the blocked case: the run goes on, on a fresh fake.
 PODLIFE_SELFTEST(TheRunGoesOnAfterTheWatchdog, {}) {
   SyncReport r = Pod(kApp).Sync();

@@ -33,14 +33,20 @@ int ReleaseEveryGate() {
   int released = 0;
   for (Gate* gate : Live()) {
     released += gate->released() ? 0 : 1;
-    gate->Release();
+    gate->Abandon();
   }
   return released;
 }
 
 WaitResult Gate::WaitUntilHeld(Millis timeout, int count) {
   std::unique_lock lock(mu_);
-  if (cv_.wait_for(lock, timeout, [&] { return arrived_ >= count; })) return WaitResult::Ok();
+  if (cv_.wait_for(lock, timeout, [&] { return arrived_ >= count || abandoned_; }) && arrived_ >= count) {
+    return WaitResult::Ok();
+  }
+  if (abandoned_) {
+    return WaitResult::Failure("the gate was released by the watchdog while waiting for " + std::to_string(count) +
+                               " " + method_ + " call(s); " + std::to_string(arrived_) + " arrived");
+  }
   return WaitResult::Failure("timed out after " + std::to_string(timeout.count()) + "ms waiting for " +
                              std::to_string(count) + " " + method_ + " call(s) at the gate; " +
                              std::to_string(arrived_) + " arrived");
@@ -49,6 +55,13 @@ WaitResult Gate::WaitUntilHeld(Millis timeout, int count) {
 void Gate::Release() {
   std::lock_guard lock(mu_);
   released_ = true;
+  cv_.notify_all();
+}
+
+void Gate::Abandon() {
+  std::lock_guard lock(mu_);
+  released_ = true;
+  abandoned_ = true;
   cv_.notify_all();
 }
 

@@ -4,7 +4,8 @@
 // Contract: Park() blocks the serving thread until Release() or until `abandon()` turns true;
 // WaitUntilHeld() lets the test wait, with a deadline, until calls are parked; TryClaim() makes
 // a gate hold exactly one call. ReleaseEveryGate() releases every gate alive in the process (the
-// conformance watchdog's way to unblock a case that overran). Thread-safe.
+// conformance watchdog's way to unblock a case that overran) and ends every WaitUntilHeld() on
+// them, now and later, with a failure: the call it waits for may never come. Thread-safe.
 #pragma once
 
 #include <chrono>
@@ -21,7 +22,8 @@ using Millis = std::chrono::milliseconds;
 
 // A gate parks calls until Release(). Thread-safe.
 class Gate;
-// Releases every gate alive in the process; returns how many were still closed.
+// Releases every gate alive in the process and ends the waits on them (WaitUntilHeld fails at
+// once); returns how many were still closed.
 int ReleaseEveryGate();
 
 class Gate {
@@ -31,9 +33,12 @@ class Gate {
   Gate(const Gate&) = delete;
   Gate& operator=(const Gate&) = delete;
 
-  // Waits until at least `count` calls are parked at (or have passed) this gate.
+  // Waits until at least `count` calls are parked at (or have passed) this gate; fails at once
+  // once the gate was abandoned (ReleaseEveryGate) with fewer.
   WaitResult WaitUntilHeld(Millis timeout, int count = 1);
   void Release();
+  // Release(), and WaitUntilHeld() no longer waits (ReleaseEveryGate's way).
+  void Abandon();
   int held() const;
   bool released() const;
   const std::string& method() const { return method_; }
@@ -53,6 +58,7 @@ class Gate {
   std::condition_variable cv_;
   int arrived_ = 0;
   bool released_ = false;
+  bool abandoned_ = false;
   bool claimed_ = false;
 };
 

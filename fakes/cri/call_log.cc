@@ -174,9 +174,10 @@ WaitResult CallLog::WaitImpl(const CallMatcher& matcher, std::chrono::millisecon
     }
     return false;
   };
-  if (!cv_.wait_for(lock, timeout, search)) {
+  if (!cv_.wait_for(lock, timeout, [&] { return search() || abandoned_; }) || hit == nullptr) {
     std::ostringstream msg;
-    msg << "timed out after " << timeout.count() << "ms waiting for " << (need_finished ? "finished " : "")
+    msg << (abandoned_ ? "the watchdog ended the wait" : "timed out after " + std::to_string(timeout.count()) + "ms")
+        << " waiting for " << (need_finished ? "finished " : "")
         << "call " << matcher.Describe();
     if (after_seq > 0) msg << " after #" << after_seq;
     msg << "; the calls that arrived instead:\n" << CompactLocked();
@@ -184,6 +185,12 @@ WaitResult CallLog::WaitImpl(const CallMatcher& matcher, std::chrono::millisecon
   }
   if (found) *found = *hit;
   return WaitResult::Ok();
+}
+
+void CallLog::AbandonWaits() {
+  std::lock_guard lock(mu_);
+  abandoned_ = true;
+  cv_.notify_all();
 }
 
 WaitResult CallLog::ExpectSubsequence(const std::vector<CallMatcher>& expected) const {

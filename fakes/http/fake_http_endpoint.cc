@@ -8,9 +8,11 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <set>
 #include <sstream>
 #include <stdexcept>
 
+#include "fakes/http/every_endpoint.h"
 #include "testsupport/self_signed_cert.h"
 
 namespace podlife::fakes {
@@ -48,6 +50,26 @@ int RecordedRequest::HeaderCount(const std::string& name) const {
   return n;
 }
 
+namespace {
+// Every live endpoint, for ShutdownEveryEndpoint(). A leaf lock but for the Shutdown calls made
+// under it, which never take it. Never destroyed, so an endpoint that outlives static destruction
+// still finds them.
+std::mutex& LiveMutex() {
+  static auto* mu = new std::mutex;
+  return *mu;
+}
+std::set<FakeHttpEndpoint*>& Live() {
+  static auto* endpoints = new std::set<FakeHttpEndpoint*>;
+  return *endpoints;
+}
+}  // namespace
+
+int ShutdownEveryEndpoint() {
+  std::lock_guard lock(LiveMutex());
+  for (FakeHttpEndpoint* endpoint : Live()) endpoint->Shutdown();
+  return static_cast<int>(Live().size());
+}
+
 std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::Start(Scheme scheme, std::string* error) {
   return StartOn(scheme, "127.0.0.1", 0, error);
 }
@@ -55,6 +77,10 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::Start(Scheme scheme, std::st
 std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const std::string& host, int port,
                                                             std::string* error) {
   std::unique_ptr<FakeHttpEndpoint> ep(new FakeHttpEndpoint());
+  {
+    std::lock_guard lock(LiveMutex());
+    Live().insert(ep.get());
+  }
   ep->host_ = host;
   ep->scheme_ = scheme;
   if (scheme == Scheme::kHttps) {
@@ -144,7 +170,13 @@ std::unique_ptr<FakeHttpEndpoint> FakeHttpEndpoint::StartOn(Scheme scheme, const
   return ep;
 }
 
-FakeHttpEndpoint::~FakeHttpEndpoint() { Shutdown(); }
+FakeHttpEndpoint::~FakeHttpEndpoint() {
+  {
+    std::lock_guard lock(LiveMutex());
+    Live().erase(this);
+  }
+  Shutdown();
+}
 
 void FakeHttpEndpoint::Shutdown() {
   std::lock_guard once(shutdown_mu_);
@@ -246,10 +278,13 @@ WaitResult FakeHttpEndpoint::WaitForRequest(const std::string& path, Millis time
     }
     return false;
   };
-  if (arrived_.wait_for(lock, timeout, matching)) return WaitResult::Ok();
+  arrived_.wait_for(lock, timeout, [&] { return matching() || stopping_; });
+  if (matching()) return WaitResult::Ok();
+  const bool stopped = stopping_;
   lock.unlock();
-  return WaitResult::Failure("timed out after " + std::to_string(timeout.count()) + "ms waiting for " +
-                             std::to_string(count) + " GET " + path + "; " + Describe());
+  return WaitResult::Failure((stopped ? std::string("the endpoint was shut down")
+                                      : "timed out after " + std::to_string(timeout.count()) + "ms") +
+                             " waiting for " + std::to_string(count) + " GET " + path + "; " + Describe());
 }
 
 std::unique_ptr<SilentTcpListener> SilentTcpListener::Start(std::string* error) {

@@ -16,7 +16,8 @@
 //   else throws std::invalid_argument naming it (it could never match a request).
 // - Strict: Unconsumed() / VerifyAllConsumed() report HoldNext gates no request reached and
 //   scripted paths nobody requested.
-// - Shutdown() (also run by the destructor; idempotent, callable from any thread) releases every
+// - Shutdown() (also run by the destructor; idempotent, callable from any thread) ends every
+//   WaitForRequest that no request recorded so far satisfies (none can come), releases every
 //   gate it made and abandons a held body, then stops the server, even when it runs right after
 //   Start() (before the listen thread has reached accept()); nothing blocks past it.
 // SilentTcpListener: accepts connections on 127.0.0.1:0, reads what arrives, and closes without

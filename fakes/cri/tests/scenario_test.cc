@@ -4,7 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <future>
 
 #include "fakes/cri/script.h"
 #include "fakes/cri/tests/scenario_parse.h"
@@ -300,6 +302,21 @@ TEST(ScriptTest, ReleaseEveryGateReleasesTheGatesStillClosed) {
   auto closed = script.AddGate("StopContainer");
   EXPECT_EQ(ReleaseEveryGate(), 1);
   EXPECT_TRUE(closed->released());
+}
+
+// The watchdog's release also ends a case's wait for a call that never reaches a gate (an
+// implementation that failed before it): such a wait outlasted the watchdog's grace, so a case
+// timeout of 5 s ended the whole run at a case waiting 10 s for its gate.
+TEST(ScriptTest, ReleaseEveryGateEndsAWaitForACallThatNeverComes) {
+  Script script;
+  auto gate = script.AddGate("StartContainer");
+  const auto started = std::chrono::steady_clock::now();
+  auto wait = std::async(std::launch::async, [&] { return gate->WaitUntilHeld(std::chrono::seconds(30)); });
+  EXPECT_EQ(ReleaseEveryGate(), 1);
+  const WaitResult result = wait.get();
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));
+  EXPECT_FALSE(result.ok());
+  EXPECT_THAT(result.message(), HasSubstr("released by the watchdog while waiting for 1 StartContainer call(s)"));
 }
 
 TEST(ScriptTest, AGateHoldsOnlyOneCall) {
