@@ -30,6 +30,15 @@ void ConcurrentRounds::Run(const std::function<void(size_t)>& work) {
   work_ = nullptr;
 }
 
+std::string ConcurrentRounds::RunAll(const std::function<std::string(size_t)>& work) {
+  std::vector<std::string> failures(workers_);
+  Run([&](size_t w) { failures[w] = work(w); });
+  for (const auto& f : failures) {
+    if (!f.empty()) return f;
+  }
+  return "";
+}
+
 void ConcurrentRounds::HelperLoop(size_t worker) {
   uint64_t seen = 0;
   std::unique_lock lock(mu_);

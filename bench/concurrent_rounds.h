@@ -3,7 +3,8 @@
 // start-up.
 //
 // Contract: Run(work) calls work(i) for every i in [0, N) concurrently and returns once every call
-// has returned; rounds never overlap. The calling thread is worker 0, so N = 1 runs inline with no
+// has returned; rounds never overlap; RunAll(work) does the same with work that returns "" or a
+// failure, and gives the first failure. The calling thread is worker 0, so N = 1 runs inline with no
 // hand-off at all. Hand-offs wait on a condition variable, never on a sleep. The destructor stops
 // and joins the N - 1 helper threads. Run() must not be called from two threads at once.
 #pragma once
@@ -12,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -26,6 +28,9 @@ class ConcurrentRounds {
 
   size_t workers() const { return workers_; }
   void Run(const std::function<void(size_t worker)>& work);
+  // Run() of work that returns "" or what failed: "" when every worker's call succeeded, else
+  // the failure of the lowest-numbered worker that failed.
+  std::string RunAll(const std::function<std::string(size_t worker)>& work);
 
  private:
   void HelperLoop(size_t worker);

@@ -125,28 +125,18 @@ void PathPair(benchmark::State& state, const BenchBackend& backend, int http_por
   }
 }
 
-// Runs one phase for every worker's pod at once; "" or the first failure.
-std::string AllAtOnce(ConcurrentRounds& workers, const std::function<std::string(size_t)>& phase) {
-  std::vector<std::string> failures(workers.workers());
-  workers.Run([&](size_t w) { failures[w] = phase(w); });
-  for (const auto& f : failures) {
-    if (!f.empty()) return f;
-  }
-  return "";
-}
-
 // Syncs every pod of `driver` at once, then terminates them at once: wall and CPU seconds of each.
 Round SyncThenTerminate(ConcurrentRounds& workers, PodDriver& driver) {
   return [&workers, &driver](Seconds* t) {
     double cpu = ProcessCpuSeconds();
     auto start = std::chrono::steady_clock::now();
-    std::string failure = AllAtOnce(workers, [&](size_t w) { return driver.Sync(w); });
+    std::string failure = workers.RunAll([&](size_t w) { return driver.Sync(w); });
     (*t)[0] = SecondsSince(start);
     (*t)[2] = ProcessCpuSeconds() - cpu;
     cpu = ProcessCpuSeconds();
     start = std::chrono::steady_clock::now();
     // A failed sync may have left sandboxes: terminate either way, report the first failure.
-    std::string terminated = AllAtOnce(workers, [&](size_t w) { return driver.Terminate(w); });
+    std::string terminated = workers.RunAll([&](size_t w) { return driver.Terminate(w); });
     (*t)[1] = SecondsSince(start);
     (*t)[3] = ProcessCpuSeconds() - cpu;
     return failure.empty() ? terminated : failure;
@@ -219,7 +209,7 @@ std::string ConnectClients(const std::string& address, size_t clients, Connectio
 Round CallsRound(ConcurrentRounds& workers, Connections& connections) {
   return [&workers, &connections](Seconds* t) {
     const auto start = std::chrono::steady_clock::now();
-    std::string failure = AllAtOnce(workers, [&](size_t w) {
+    std::string failure = workers.RunAll([&](size_t w) {
       for (int i = 0; i < kCallsPerClient; ++i) {
         if (std::string f = connections[w]->Version(); !f.empty()) return f;
       }

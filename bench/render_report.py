@@ -517,9 +517,7 @@ def main():
         title = "fake CRI runtime (in-process)" if backend == "fake" else f"real runtime ({context.get('real_endpoint', '')})"
         if backend == "fake" and subjects:
             out += [f"## Targets: {title}", "", PAIRED_METHOD, "",
-                    paired_report.targets_table(paired_report.fake_targets(subjects)), "",
-                    "The same figures as single best values (the families below, for the charts and the "
-                    "detail tables; not what the targets are judged on):", "", targets_table(res, backend), ""]
+                    paired_report.targets_table(paired_report.fake_targets(subjects)), ""]
         else:
             out += [f"## Targets: {title}", "", targets_table(res, backend), ""]
     out += ["## Hook latency (µs; Δ = the path with the hook minus the same path without one; "

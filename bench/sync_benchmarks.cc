@@ -45,12 +45,7 @@ struct ThroughputCase {
 
 // Runs one phase for every worker's pod at once; "" or the first failure.
 std::string RunPhase(ConcurrentRounds& rounds, PodDriver& driver, Phase phase) {
-  std::vector<std::string> failures(rounds.workers());
-  rounds.Run([&](size_t w) { failures[w] = phase == Phase::kSync ? driver.Sync(w) : driver.Terminate(w); });
-  for (const auto& f : failures) {
-    if (!f.empty()) return f;
-  }
-  return "";
+  return rounds.RunAll([&](size_t w) { return phase == Phase::kSync ? driver.Sync(w) : driver.Terminate(w); });
 }
 
 void Throughput(benchmark::State& state, const ThroughputCase& c) {

@@ -16,6 +16,7 @@
 #include <regex>
 #include <thread>
 
+#include "cli/tests/run_podlife.h"
 #include "testsupport/child_process.h"
 
 namespace podlife {
@@ -29,27 +30,6 @@ using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
 constexpr auto kWait = 60s;
-
-struct RunOutput {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunOutput RunPodlife(std::vector<std::string> args) {
-  args.insert(args.begin(), PODLIFE_BIN);
-  ChildProcess p;
-  EXPECT_TRUE(p.Start(args));
-  RunOutput r;
-  auto code = p.Wait(kWait);
-  EXPECT_TRUE(code.has_value()) << "podlife run did not finish";
-  r.exit_code = code.value_or(-1);
-  r.out = p.DrainStdout();
-  r.err = p.DrainStderr();
-  return r;
-}
-
-std::string Example(const std::string& name) { return std::string(PODLIFE_SOURCE_DIR) + "/examples/" + name; }
 
 // The (reason, object) of every JSON event line, in order.
 std::vector<std::string> Reasons(const std::string& json_lines, bool with_object = false) {

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli/tests/run_podlife.h"
 #include "testsupport/child_process.h"
 #include "testsupport/scoped_temp_dir.h"
 #include "testsupport/trace_format.h"
@@ -21,27 +22,6 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 using json = nlohmann::json;
 using namespace std::chrono_literals;
-
-struct RunOutput {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-RunOutput RunPodlife(std::vector<std::string> args) {
-  args.insert(args.begin(), PODLIFE_BIN);
-  testsupport::ChildProcess p;
-  EXPECT_TRUE(p.Start(args));
-  RunOutput r;
-  auto code = p.Wait(60s);
-  EXPECT_TRUE(code.has_value()) << "podlife run did not finish";
-  r.exit_code = code.value_or(-1);
-  r.out = p.DrainStdout();
-  r.err = p.DrainStderr();
-  return r;
-}
-
-std::string Example(const std::string& name) { return std::string(PODLIFE_SOURCE_DIR) + "/examples/" + name; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);

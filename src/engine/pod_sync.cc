@@ -431,11 +431,10 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   std::vector<absl::Status> results(running.size());
   // preStop hooks may outlive the kill (EX-06): they share one copy of the pod, made only when a
   // running container has one.
-  std::shared_ptr<const Pod> pod_for_hooks;
-  for (const auto& r : running) {
-    if (r.spec.lifecycle && r.spec.lifecycle->pre_stop) pod_for_hooks = std::make_shared<const Pod>(pod);
-    if (pod_for_hooks) break;
-  }
+  const bool any_pre_stop = std::any_of(running.begin(), running.end(), [](const Running& r) {
+    return r.spec.lifecycle && r.spec.lifecycle->pre_stop;
+  });
+  const auto pod_for_hooks = any_pre_stop ? std::make_shared<const Pod>(pod) : nullptr;
   auto kill = [&](size_t i) {
     KillRequest request;
     request.pod = &pod;

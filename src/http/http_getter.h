@@ -29,7 +29,8 @@
 //   endless body ends there too.
 // - A server that never answers, or trickles its head byte by byte, blocks the call until
 //   `cancelled()` turns true (checked at least every 100 ms; the kubelet's client has no timeout
-//   either, HT-09), then it ends with kind kCancelled.
+//   either, HT-09), then it ends with kind kCancelled. An empty `cancelled` never cancels, and
+//   costs the call no watch.
 // - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind.
 // Any HTTP status code is a response, not an error. Thread-safe: one getter serves many calls.
 #pragma once
