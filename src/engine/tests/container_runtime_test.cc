@@ -5,8 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
 #include <future>
+#include <thread>
 
 #include "src/core/task_pool.h"
 #include "src/engine/tests/mocks.h"
@@ -271,6 +273,37 @@ TEST_P(ContainerRuntimeTest, AHookStillRunningAtShutdownEndsWithoutAFailureEvent
     clock_.Advance(2s);
     EXPECT_TRUE(kill.get().ok());
   }  // the engine ends while the hook still sleeps
+  EXPECT_THAT(events_.Reasons(), ElementsAre("Killing")) << "the shutdown's cancel was reported as a hook failure";
+}
+
+// An httpGet preStop hook that outlived the kill is cancelled when the engine ends (its request
+// is handed a cancellation that fires), without a failure event. Handing it no cancellation
+// left the request hanging past the engine's end.
+TEST_P(ContainerRuntimeTest, AnHttpGetHookStillRunningAtShutdownIsCancelled) {
+  container_.lifecycle = Lifecycle{};
+  container_.lifecycle->pre_stop = LifecycleHandler{};
+  container_.lifecycle->pre_stop->http_get = HttpGetAction{"/drain", IntOrString::Int(8080), "127.0.0.1", "", {}};
+  pod_.termination_grace_period_seconds = 2;
+  std::atomic<bool> saw_cancel{false};
+  EXPECT_CALL(http_, Get(_, _, _)).WillOnce([&](const http::Request&, const http::Options&,
+                                                const std::function<bool()>& cancelled) -> http::Result {
+    // A server that never answers: the request ends only by cancellation (10 s at most here).
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < deadline && !saw_cancel) {
+      saw_cancel = cancelled && cancelled();
+      std::this_thread::sleep_for(1ms);  // polling the cancellation, which offers no wait
+    }
+    return http::Error{http::ErrorKind::kCancelled, "Get \"http://127.0.0.1:8080/drain\": context canceled"};
+  });
+  HandlerRunner hooks(cri_, http_, clock_, events_, profile());
+  {
+    ContainerRuntime runtime(cri_, hooks, clock_, events_, profile());
+    auto kill = KillAsync(runtime);
+    ASSERT_TRUE(clock_.WaitForWaiters(1, 10s));  // the kill's wait for the hook
+    clock_.Advance(2s);
+    EXPECT_TRUE(kill.get().ok());
+  }  // the engine ends while the request still hangs
+  EXPECT_TRUE(saw_cancel) << "the hook's request was never cancelled";
   EXPECT_THAT(events_.Reasons(), ElementsAre("Killing")) << "the shutdown's cancel was reported as a hook failure";
 }
 
