@@ -6,7 +6,8 @@
 // timestamps (a container's finishedAt, for CrashLoopBackOff).
 // Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
 // says which; a wait past the clock's end lasts for ever (DeadlineAfter saturates, as Go's timers
-// do) instead of wrapping into the past. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
+// do) instead of wrapping into the past. real_time() says whether the clock's time is
+// steady_clock's (RealClock), so that a wait may be handed to a system call. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
 // Advance() is called, and lets a test wait, with a real deadline, until some thread is waiting
 // on it, so the test advances time only once the engine is actually waiting.
 #pragma once
@@ -59,6 +60,8 @@ class Clock {
   virtual std::chrono::system_clock::time_point WallNow() const = 0;
   // True if `n` was notified before `d` passed.
   virtual bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) = 0;
+  // True when this clock's time is steady_clock's, so a wait on it may be a system call's timeout.
+  virtual bool real_time() const { return false; }
 };
 
 class RealClock final : public Clock {
@@ -66,6 +69,7 @@ class RealClock final : public Clock {
   TimePoint Now() const override { return std::chrono::steady_clock::now(); }
   std::chrono::system_clock::time_point WallNow() const override { return std::chrono::system_clock::now(); }
   bool WaitForNotification(const std::shared_ptr<Notification>& n, Duration d) override { return n->WaitFor(d); }
+  bool real_time() const override { return true; }
 };
 
 class FakeClock final : public Clock {

@@ -244,16 +244,22 @@ absl::StatusOr<std::vector<cri::Container>> GrpcCriClient::ListContainers(const 
   return std::vector<cri::Container>(resp.containers().begin(), resp.containers().end());
 }
 
-ExecResult GrpcCriClient::ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
-                                   std::chrono::seconds timeout) {
+cri::ExecSyncRequest GrpcCriClient::ExecRequest(const std::string& container_id, const std::vector<std::string>& cmd,
+                                                std::chrono::seconds timeout) {
   cri::ExecSyncRequest req;
   req.set_container_id(container_id);
   for (const auto& c : cmd) req.add_cmd(c);
   req.set_timeout(timeout.count());  // CRI-02: whole seconds; 0 for hooks
-  cri::ExecSyncResponse resp;
+  return req;
+}
+
+milliseconds GrpcCriClient::ExecDeadline(std::chrono::seconds timeout) const {
   // CRI-01: request timeout + exec timeout; no deadline at all when the exec timeout is 0.
-  const milliseconds deadline = timeout.count() == 0 ? kNoDeadline : options_.request_timeout + timeout;
-  auto st = runtime_->ExecSync(Context(deadline).get(), req, &resp);
+  return timeout.count() == 0 ? kNoDeadline : options_.request_timeout + timeout;
+}
+
+ExecResult GrpcCriClient::ExecResultFrom(const grpc::Status& st, const cri::ExecSyncResponse& resp,
+                                         const std::vector<std::string>& cmd, std::chrono::seconds timeout) const {
   ExecResult result;
   if (!st.ok()) {
     if (st.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
@@ -270,6 +276,27 @@ ExecResult GrpcCriClient::ExecSync(const std::string& container_id, const std::v
     result.error = absl::UnknownError(ExecExitErrorText(cmd, resp.exit_code(), resp.stderr()));  // CRI-04
   }
   return result;
+}
+
+ExecResult GrpcCriClient::ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                                   std::chrono::seconds timeout) {
+  cri::ExecSyncResponse resp;
+  auto st = runtime_->ExecSync(Context(ExecDeadline(timeout)).get(), ExecRequest(container_id, cmd, timeout), &resp);
+  return ExecResultFrom(st, resp, cmd, timeout);
+}
+
+std::shared_ptr<ExecCall> GrpcCriClient::StartExecSync(const std::string& container_id,
+                                                       const std::vector<std::string>& cmd,
+                                                       std::chrono::seconds timeout) {
+  return StartGrpcExecCall(*runtime_, ExecRequest(container_id, cmd, timeout), ExecDeadline(timeout),
+                           [this, cmd, timeout](const grpc::Status& st, const cri::ExecSyncResponse& resp) {
+                             return ExecResultFrom(st, resp, cmd, timeout);
+                           });
+}
+
+std::shared_ptr<ExecCall> CriClient::StartExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                                                   std::chrono::seconds timeout) {
+  return StartPooledExecCall([this, container_id, cmd, timeout] { return ExecSync(container_id, cmd, timeout); });
 }
 
 }  // namespace podlife

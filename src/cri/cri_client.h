@@ -31,20 +31,11 @@
 
 #include "runtime/v1/api.grpc.pb.h"
 #include "src/core/profile.h"
+#include "src/cri/exec_call.h"
 
 namespace podlife {
 
 namespace cri = ::runtime::v1;
-
-struct ExecResult {
-  std::string stdout_text;
-  std::string stderr_text;
-  int exit_code = 0;
-  absl::Status error;  // OK only when the command ran and exited 0
-
-  // RunInContainer's output: stdout then stderr (EX-02).
-  std::string CombinedOutput() const { return stdout_text + stderr_text; }
-};
 
 class CriClient {
  public:
@@ -68,6 +59,10 @@ class CriClient {
   virtual absl::StatusOr<std::vector<cri::Container>> ListContainers(const std::string& sandbox_id) = 0;
   virtual ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                               std::chrono::seconds timeout) = 0;
+  // The same exec for a caller that may stop waiting for it (exec_call.h). This default runs
+  // ExecSync on the engine's TaskPool; GrpcCriClient's is driven by the thread that waits.
+  virtual std::shared_ptr<ExecCall> StartExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                                                  std::chrono::seconds timeout);
 };
 
 struct CriClientOptions {
@@ -97,10 +92,19 @@ class GrpcCriClient final : public CriClient {
   absl::StatusOr<std::vector<cri::Container>> ListContainers(const std::string& sandbox_id) override;
   ExecResult ExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
                       std::chrono::seconds timeout) override;
+  std::shared_ptr<ExecCall> StartExecSync(const std::string& container_id, const std::vector<std::string>& cmd,
+                                          std::chrono::seconds timeout) override;
 
  private:
   GrpcCriClient(std::shared_ptr<grpc::Channel> channel, const Profile& profile, CriClientOptions options);
   std::unique_ptr<grpc::ClientContext> Context(std::chrono::milliseconds deadline) const;
+  // ExecSync's parts, shared by the blocking call and StartExecSync: the request, the deadline
+  // (CRI-01, CRI-02) and the result from the RPC's status and response (CRI-03, CRI-04).
+  static cri::ExecSyncRequest ExecRequest(const std::string& container_id, const std::vector<std::string>& cmd,
+                                          std::chrono::seconds timeout);
+  std::chrono::milliseconds ExecDeadline(std::chrono::seconds timeout) const;
+  ExecResult ExecResultFrom(const grpc::Status& status, const cri::ExecSyncResponse& response,
+                            const std::vector<std::string>& cmd, std::chrono::seconds timeout) const;
 
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<cri::RuntimeService::Stub> runtime_;

@@ -4,7 +4,6 @@
 #include <string_view>
 
 #include "src/core/go_duration.h"
-#include "src/core/task_pool.h"
 #include "src/engine/go_format.h"
 
 namespace podlife {
@@ -170,9 +169,8 @@ ContainerRuntime::~ContainerRuntime() { CancelAndJoinHooks(); }
 
 void ContainerRuntime::CancelAndJoinHooks() {
   std::unique_lock lock(hooks_mu_);
-  for (auto& cancel : hook_cancels_) cancel->Notify();
-  hook_cancels_.clear();
-  hooks_ended_.wait(lock, [&] { return hooks_running_ == 0; });
+  for (auto& hook : hooks_running_) hook->Cancel();
+  hooks_ended_.wait(lock, [&] { return hooks_running_.empty(); });
 }
 
 void ContainerRuntime::Event(const Container& c, bool init, const std::string& container_id, const std::string& type,
@@ -266,37 +264,37 @@ StartResult ContainerRuntime::StartContainer(const Pod& pod, const SandboxRef& s
 }
 
 int64_t ContainerRuntime::ExecutePreStopHook(const KillRequest& request, int64_t grace) {
-  auto done = std::make_shared<Notification>();
-  auto cancel = std::make_shared<Notification>();
   const TimePoint start = clock_.Now();
-  // The hook runs on a pool worker and may outlive the wait (EX-06); its failure event is
-  // recorded from there, possibly after StopContainer (PR-06). It owns copies of what it reads.
-  // One copy per pod kill, not per hook: 2,000 hooks each holding a 2,000-container Pod took 2.9 GB.
+  // The hook may outlive the wait (EX-06); its failure event is then recorded when it ends,
+  // possibly after StopContainer (PR-06). It owns copies of what it reads. One copy of the pod
+  // per pod kill, not per hook: 2,000 hooks each holding a 2,000-container Pod took 2.9 GB.
   std::shared_ptr<const Pod> pod = request.pod_for_hooks ? request.pod_for_hooks : std::make_shared<const Pod>(*request.pod);
-  auto container = std::make_shared<Container>(*request.spec);
-  HookTarget target{pod.get(), request.sandbox.id, container.get(), request.container_id};
-  LifecycleHandler handler = *container->lifecycle->pre_stop;
-  bool init = request.init_container;
+  auto container = std::make_shared<const Container>(*request.spec);
+  const HookTarget target{pod.get(), request.sandbox.id, container.get(), request.container_id};
+  std::shared_ptr<RunningHook> hook = hooks_.Start(target, *container->lifecycle->pre_stop);
   {
     std::lock_guard lock(hooks_mu_);
-    hook_cancels_.push_back(cancel);
-    ++hooks_running_;
+    hooks_running_.push_back(hook);
   }
-  TaskPool::Shared().Submit([this, pod, container, target, handler, init, cancel] {
-    HookOutcome outcome = hooks_.Run(target, handler, cancel);
+  const bool init = request.init_container;
+  auto ended = [this, pod, container, target, init, hook](const HookOutcome& outcome) {
     // A hook this engine cancelled at its own shutdown did not fail: the kubelet would have let
     // it run on (it only stops waiting), so no FailedPreStopHook is recorded for it.
-    if (outcome.failed && !cancel->HasBeenNotified()) {
+    if (outcome.failed && !hook->cancelled()) {
       Event(*container, init, target.container_id, "Warning", "FailedPreStopHook",  // EV-05
             profile_.hook_failure_event_has_detail ? outcome.message : "PreStopHook failed");
     }
     std::lock_guard lock(hooks_mu_);
-    std::erase(hook_cancels_, cancel);
-    if (--hooks_running_ == 0) hooks_ended_.notify_all();
-  }, done);  // notified once the hook returned and its worker is free again
+    std::erase(hooks_running_, hook);
+    if (hooks_running_.empty()) hooks_ended_.notify_all();
+  };
   // PR-05; SL-06 for a sleep. Go's time.Duration(grace) * time.Second: a grace past 9223372036 s
   // wraps there and the kubelet's timer fires at once; below it a far deadline waits for the hook.
-  clock_.WaitForNotification(done, GoSeconds(grace));
+  if (hook->Wait(clock_, GoSeconds(grace))) {
+    ended(hook->outcome());
+  } else {
+    hook->Detach(std::move(ended));
+  }
   return std::chrono::duration_cast<std::chrono::seconds>(clock_.Now() - start).count();
 }
 

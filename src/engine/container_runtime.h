@@ -22,8 +22,9 @@
 //   StopContainer with that grace (PR-13 for its errors).
 // - A preStop hook that outlives its wait keeps running (EX-06) until the container stops; the
 //   destructor cancels any still running and waits for them, silently: a hook ended that way
-//   records no FailedPreStopHook (the kubelet never cancels it). Hooks run on the engine's
-//   TaskPool (src/core/task_pool.h), so a kill creates no thread of its own. Thread-safe.
+//   records no FailedPreStopHook (the kubelet never cancels it). A kill creates no thread of its
+//   own: an exec hook is driven by the killing thread while it waits (HandlerRunner::Start),
+//   httpGet and sleep hooks run on the engine's TaskPool (src/core/task_pool.h). Thread-safe.
 #pragma once
 
 #include <absl/status/status.h>
@@ -107,11 +108,10 @@ class ContainerRuntime {
   EventRecorder& events_;
   const Profile& profile_;
 
-  // The preStop hooks still running, and their cancels.
+  // The preStop hooks still running, waited for or not.
   std::mutex hooks_mu_;
   std::condition_variable hooks_ended_;
-  size_t hooks_running_ = 0;
-  std::vector<std::shared_ptr<Notification>> hook_cancels_;
+  std::vector<std::shared_ptr<RunningHook>> hooks_running_;
 };
 
 // Go's grpcstatus.FromError(err).Message(): the description of an error the CRI client rendered as

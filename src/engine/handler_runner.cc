@@ -1,12 +1,19 @@
 #include "src/engine/handler_runner.h"
 
+#include <atomic>
+
 #include "src/core/go_duration.h"
+#include "src/core/pooled_call.h"
 #include "src/engine/go_format.h"
 #include "src/engine/http_hook.h"
 
 namespace podlife {
 
 namespace {
+
+// EX-01: an exec hook has no timeout, so its CRI ExecSync carries no deadline (EX-09: no
+// probe-timeout gate applies), on the postStart and the preStop path alike.
+constexpr std::chrono::seconds kExecHookTimeout{0};
 
 std::string Where(const HookTarget& t) {
   return " for Container " + GoQuote(t.container->name) + " in Pod " + GoQuote(t.pod->FormatForMessages()) +
@@ -35,16 +42,83 @@ HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler&
 }
 
 HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& exec) {
-  // EX-01: timeout 0, so CRI carries no deadline (EX-09: no probe-timeout gate applies);
-  // EX-02: stdout then stderr. EX-07: an exec the runtime refuses (container not running) is a
-  // failure like any other.
-  ExecResult result = cri_.ExecSync(target.container_id, exec.command, std::chrono::seconds(0));
+  // EX-07: an exec the runtime refuses (container not running) is a failure like any other.
+  return ExecOutcome(target, exec, cri_.ExecSync(target.container_id, exec.command, kExecHookTimeout));
+}
+
+HookOutcome HandlerRunner::ExecOutcome(const HookTarget& target, const ExecAction& exec, const ExecResult& result) {
   if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
-  // EX-04
+  // EX-04; EX-02: stdout then stderr.
   std::string error(result.error.message());
   return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) + error +
                     ", message: " + GoQuote(result.CombinedOutput()),
           error};
+}
+
+namespace {
+
+// An exec hook: its ExecCall, whose result becomes the outcome.
+class RunningExecHook final : public RunningHook, public std::enable_shared_from_this<RunningExecHook> {
+ public:
+  RunningExecHook(std::shared_ptr<ExecCall> call, HookTarget target, ExecAction exec,
+                  std::function<HookOutcome(const HookTarget&, const ExecAction&, const ExecResult&)> outcome_of)
+      : call_(std::move(call)), target_(std::move(target)), exec_(std::move(exec)), outcome_of_(std::move(outcome_of)) {}
+
+  bool Wait(Clock& clock, Duration d) override {
+    if (!call_->Wait(clock, d)) return false;
+    outcome_ = outcome_of_(target_, exec_, call_->result());
+    return true;
+  }
+  const HookOutcome& outcome() const override { return outcome_; }
+  void Detach(std::function<void(const HookOutcome&)> ended) override {
+    call_->Detach([self = shared_from_this(), ended = std::move(ended)](const ExecResult& result) {
+      self->outcome_ = self->outcome_of_(self->target_, self->exec_, result);
+      ended(self->outcome_);
+    });
+  }
+  void Cancel() override {
+    cancelled_ = true;
+    call_->Cancel();
+  }
+  bool cancelled() const override { return cancelled_; }
+
+ private:
+  std::shared_ptr<ExecCall> call_;
+  HookTarget target_;
+  ExecAction exec_;
+  std::function<HookOutcome(const HookTarget&, const ExecAction&, const ExecResult&)> outcome_of_;
+  HookOutcome outcome_;
+  std::atomic<bool> cancelled_{false};
+};
+
+// httpGet, sleep and invalid handlers: Run() on a pool worker, cancelled through its Notification.
+class PooledHook final : public RunningHook {
+ public:
+  explicit PooledHook(std::function<HookOutcome(const std::shared_ptr<Notification>&)> run)
+      : call_(PooledCall<HookOutcome>::Start([run = std::move(run), cancel = cancel_] { return run(cancel); })) {}
+
+  bool Wait(Clock& clock, Duration d) override { return call_->Wait(clock, d); }
+  const HookOutcome& outcome() const override { return call_->result(); }
+  void Detach(std::function<void(const HookOutcome&)> ended) override { call_->Detach(std::move(ended)); }
+  void Cancel() override { cancel_->Notify(); }
+  bool cancelled() const override { return cancel_->HasBeenNotified(); }
+
+ private:
+  const std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();
+  std::shared_ptr<PooledCall<HookOutcome>> call_;
+};
+
+}  // namespace
+
+std::shared_ptr<RunningHook> HandlerRunner::Start(const HookTarget& target, const LifecycleHandler& handler) {
+  // HD-01's dispatch, as Run's: an exec is the only handler whose call can be driven by the waiter.
+  if (handler.exec) {
+    return std::make_shared<RunningExecHook>(
+        cri_.StartExecSync(target.container_id, handler.exec->command, kExecHookTimeout), target, *handler.exec,
+        &HandlerRunner::ExecOutcome);
+  }
+  return std::make_shared<PooledHook>(
+      [this, target, handler](const std::shared_ptr<Notification>& cancel) { return Run(target, handler, cancel); });
 }
 
 std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction& action,

@@ -6,9 +6,14 @@
 // attempt (HD-04) and returns an empty message on success (HD-03) or the failure message with the
 // profile's exact text (EX-04, HT-14, SL-03). exec goes through CRI ExecSync with timeout 0, so
 // no deadline (EX-01); httpGet goes to the handler's host, else the sandbox's first pod IP (HT-01).
-// `cancel` ends a sleep early (SL-03) and abandons a blocked HTTP request. Thread-safe.
+// `cancel` ends a sleep early (SL-03) and abandons a blocked HTTP request.
+// Start() runs the same handler for a caller that may stop waiting for it (a preStop hook at its
+// grace, EX-06) and returns a RunningHook at once: an exec goes through CriClient::StartExecSync,
+// so with GrpcCriClient an exec that ends within the wait is driven by the waiting thread alone;
+// httpGet and sleep run on the TaskPool (their calls block). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,6 +39,20 @@ struct HookTarget {
   std::string container_id;
 };
 
+// A hook under way. Wait(clock, d): at most `d`; true once it ended, then outcome() is Run()'s.
+// Detach(ended): the caller waits no more; `ended` runs once with the outcome when the hook ends
+// (at once, on the caller's thread, if it has). Cancel() ends it early: a sleep, an HTTP request,
+// or an exec where the CRI client can cancel one; cancelled() says it was asked to.
+class RunningHook {
+ public:
+  virtual ~RunningHook() = default;
+  virtual bool Wait(Clock& clock, Duration d) = 0;
+  virtual const HookOutcome& outcome() const = 0;
+  virtual void Detach(std::function<void(const HookOutcome&)> ended) = 0;
+  virtual void Cancel() = 0;
+  virtual bool cancelled() const = 0;
+};
+
 class HandlerRunner {
  public:
   HandlerRunner(CriClient& cri, http::HttpGetter& http, Clock& clock, EventRecorder& events, const Profile& profile)
@@ -41,9 +60,13 @@ class HandlerRunner {
 
   HookOutcome Run(const HookTarget& target, const LifecycleHandler& handler,
                   const std::shared_ptr<Notification>& cancel);
+  // `target` and what it points to must outlive the hook (until it ended or `ended` ran).
+  std::shared_ptr<RunningHook> Start(const HookTarget& target, const LifecycleHandler& handler);
 
  private:
   HookOutcome RunExec(const HookTarget& target, const ExecAction& exec);
+  // EX-03, EX-04: the hook's outcome from its ExecSync's result.
+  static HookOutcome ExecOutcome(const HookTarget& target, const ExecAction& exec, const ExecResult& result);
   HookOutcome RunHttp(const HookTarget& target, const HttpGetAction& action,
                       const std::shared_ptr<Notification>& cancel);
   HookOutcome RunSleep(const HookTarget& target, const SleepAction& sleep,

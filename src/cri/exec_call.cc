@@ -1,0 +1,140 @@
+// Implements src/cri/exec_call.h.
+#include "src/cri/exec_call.h"
+
+#include <mutex>
+#include <utility>
+
+#include "src/core/go_duration.h"
+#include "src/core/pooled_call.h"
+#include "src/core/task_pool.h"
+
+namespace podlife {
+
+namespace {
+
+class PooledExecCall final : public ExecCall {
+ public:
+  explicit PooledExecCall(std::function<ExecResult()> exec) : call_(PooledCall<ExecResult>::Start(std::move(exec))) {}
+  bool Wait(Clock& clock, Duration d) override { return call_->Wait(clock, d); }
+  const ExecResult& result() const override { return call_->result(); }
+  void Detach(std::function<void(const ExecResult&)> ended) override { call_->Detach(std::move(ended)); }
+  void Cancel() override {}  // a blocking ExecSync cannot be cancelled
+
+ private:
+  std::shared_ptr<PooledCall<ExecResult>> call_;
+};
+
+// The RPC on a completion queue of its own, which whoever waits drives: the waiting thread
+// itself (AsyncNext up to its deadline, as a blocking call drives its own queue), or, once
+// detached, a pool worker. Exactly one thread drives the queue at a time.
+class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<GrpcExecCall> {
+ public:
+  explicit GrpcExecCall(ExecResultOf to_result) : to_result_(std::move(to_result)) {}
+
+  ~GrpcExecCall() override {
+    // Only once no thread drives the queue (a driving pool task holds the call): drain it.
+    if (!ended_) context_.TryCancel();
+    queue_.Shutdown();
+    void* tag;
+    bool ok;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
+  void Start(runtime::v1::RuntimeService::StubInterface& stub, const runtime::v1::ExecSyncRequest& request,
+             std::chrono::milliseconds deadline) {
+    if (deadline.count() > 0) context_.set_deadline(DeadlineAfter(std::chrono::system_clock::now(), deadline));
+    reader_ = stub.AsyncExecSync(&context_, request, &queue_);
+    reader_->Finish(&response_, &status_, this);
+  }
+
+  bool Wait(Clock& clock, Duration d) override {
+    if (!clock.real_time()) {
+      // The clock's time is not the queue's: a pool worker drives the RPC, the clock times the wait.
+      DriveOnPool();
+      return clock.WaitForNotification(ended_note_, d);
+    }
+    {
+      std::lock_guard lock(mu_);
+      if (ended_) return true;
+    }
+    void* tag;
+    bool ok;
+    const auto deadline = DeadlineAfter(std::chrono::system_clock::now(), d);
+    if (queue_.AsyncNext(&tag, &ok, deadline) != grpc::CompletionQueue::GOT_EVENT) return false;
+    End();
+    return true;
+  }
+
+  const ExecResult& result() const override { return result_; }
+
+  void Detach(std::function<void(const ExecResult&)> ended) override {
+    std::unique_lock lock(mu_);
+    if (ended_) {
+      lock.unlock();
+      ended(result_);
+      return;
+    }
+    continuation_ = std::move(ended);
+    lock.unlock();
+    DriveOnPool();
+  }
+
+  void Cancel() override { context_.TryCancel(); }
+
+ private:
+  void DriveOnPool() {
+    {
+      std::lock_guard lock(mu_);
+      if (pool_drives_ || ended_) return;
+      pool_drives_ = true;
+    }
+    TaskPool::Shared().Submit([self = shared_from_this()] {
+      void* tag;
+      bool ok;
+      if (self->queue_.Next(&tag, &ok)) self->End();
+    }, ended_note_);
+  }
+
+  // The RPC's one event arrived: the result, then a detached caller's continuation.
+  void End() {
+    std::function<void(const ExecResult&)> continuation;
+    {
+      std::lock_guard lock(mu_);
+      result_ = to_result_(status_, response_);
+      ended_ = true;
+      continuation.swap(continuation_);
+    }
+    if (continuation) continuation(result_);
+  }
+
+  const ExecResultOf to_result_;
+  grpc::ClientContext context_;
+  grpc::CompletionQueue queue_;
+  std::unique_ptr<grpc::ClientAsyncResponseReaderInterface<runtime::v1::ExecSyncResponse>> reader_;
+  runtime::v1::ExecSyncResponse response_;
+  grpc::Status status_;
+
+  std::mutex mu_;
+  bool ended_ = false;
+  bool pool_drives_ = false;
+  ExecResult result_;
+  std::function<void(const ExecResult&)> continuation_;
+  const std::shared_ptr<Notification> ended_note_ = std::make_shared<Notification>();
+};
+
+}  // namespace
+
+std::shared_ptr<ExecCall> StartPooledExecCall(std::function<ExecResult()> exec) {
+  return std::make_shared<PooledExecCall>(std::move(exec));
+}
+
+std::shared_ptr<ExecCall> StartGrpcExecCall(runtime::v1::RuntimeService::StubInterface& stub,
+                                            const runtime::v1::ExecSyncRequest& request,
+                                            std::chrono::milliseconds deadline, ExecResultOf to_result) {
+  auto call = std::make_shared<GrpcExecCall>(std::move(to_result));
+  call->Start(stub, request, deadline);
+  return call;
+}
+
+}  // namespace podlife
