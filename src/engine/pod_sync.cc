@@ -525,6 +525,15 @@ absl::Status PodSync::RemovePod() {
     absl::Status st = cri_.RemovePodSandbox(id);
     if (!st.ok() && first.ok()) first = st;
   }
+  if (first.ok()) {
+    // The runtime has nothing of the pod left: forget it, so that a later sync starts afresh
+    // (and kills and removals stop visiting every container and sandbox the pod ever had).
+    std::lock_guard lock(mu_);
+    sandbox_ = {};
+    old_sandboxes_.clear();
+    started_.clear();
+    sandbox_attempt_ = 0;
+  }
   return first;
 }
 

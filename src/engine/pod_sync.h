@@ -76,7 +76,8 @@ class PodSync {
   // carry: labels (pod and container names) and annotations (grace periods, preStop handler,
   // ports) (PR-14). OK when the runtime has nothing of the pod.
   absl::Status KillDeletedPod(const std::string& uid, std::optional<int64_t> grace_override);
-  // Removes the sandbox (and with it its containers) from the runtime.
+  // Removes the sandbox (and with it its containers) from the runtime; once all are removed, the
+  // pod is forgotten: a later SyncPod starts it as a new pod.
   absl::Status RemovePod();
 
  private:

@@ -5,12 +5,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <iterator>
 #include <set>
 
 #include "fakes/cri/fake_cri_server.h"
+#include "src/core/task_pool.h"
 
 namespace podlife {
 namespace {
@@ -229,6 +232,58 @@ TEST_F(PodSyncTest, APodOf16KilledAgainAndAgainReusesTheSameThreads) {
   }
   EXPECT_LE(seen.size(), after_first_round + kRounds + 2)
       << "new threads ran the kills of later rounds: a thread per kill or per hook";
+}
+
+// Issue 15, over a real gRPC channel: a pod's start and kill, with an exec preStop hook that ends
+// within its grace, start no thread at all: the killing thread drives the hook's ExecSync itself
+// (ExecCall), and a pod of one container is killed on the calling thread.
+TEST_F(PodSyncTest, AThousandSyncsAndKillsWithExecPreStopHooksStartNoThread) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.containers = {Named("app")};
+  pod.containers[0].lifecycle = Lifecycle{ExecHook({"warm"}), ExecHook({"drain"})};
+  auto cycle = [&](int i) {
+    ASSERT_TRUE(engine_->Sync(pod, nullptr).ok()) << "cycle " << i;
+    ASSERT_TRUE(engine_->Kill(pod, std::nullopt).ok()) << "cycle " << i;
+    ASSERT_TRUE(engine_->Remove().ok()) << "cycle " << i;
+  };
+  cycle(0);  // warms gRPC's and the fake's own threads
+  const uint64_t pool_before = TaskPool::Shared().threads_started();
+  const auto own_before = OwnThreadIds();
+  for (int i = 1; i <= 1000; ++i) {
+    cycle(i);
+    if (HasFatalFailure()) return;
+  }
+  EXPECT_EQ(TaskPool::Shared().threads_started(), pool_before) << "the pool started workers";
+  const auto own_after = OwnThreadIds();
+  std::vector<std::string> new_threads;
+  std::set_difference(own_after.begin(), own_after.end(), own_before.begin(), own_before.end(),
+                      std::back_inserter(new_threads));
+  EXPECT_TRUE(new_threads.empty()) << new_threads.size() << " threads of podlife's own appeared";
+  EXPECT_EQ(fake_->calls().Calls("ExecSync").size(), 2002u) << "a postStart and a preStop hook per cycle";
+}
+
+// A pod removed from the runtime is forgotten: synced again it is a new pod, whose kill and removal
+// visit only what it has now (they visited every container and sandbox it ever had, so each
+// cycle of a pod synced, killed and removed again and again took longer than the last).
+TEST_F(PodSyncTest, ARemovedPodSyncedAgainIsANewPod) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.containers = {Named("app")};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(engine_->Sync(pod, nullptr).ok()) << "cycle " << i;
+    ASSERT_TRUE(engine_->Kill(pod, std::nullopt).ok()) << "cycle " << i;
+    ASSERT_TRUE(engine_->Remove().ok()) << "cycle " << i;
+  }
+  ASSERT_TRUE(engine_->Sync(pod, nullptr).ok());
+  EXPECT_EQ(fake_->Sandbox(fake_->calls().Calls("RunPodSandbox").back().answered_id)->config.metadata().attempt(), 0u)
+      << "a new pod's sandbox is its first";
+  fake_->calls().Clear();
+  ASSERT_TRUE(engine_->Kill(pod, std::nullopt).ok());
+  ASSERT_TRUE(engine_->Remove().ok());
+  EXPECT_EQ(fake_->calls().Calls("ContainerStatus").size(), 1u) << "the kill looked at containers long gone";
+  EXPECT_EQ(fake_->calls().Calls("StopContainer").size(), 1u);
+  EXPECT_EQ(fake_->calls().Calls("RemovePodSandbox").size(), 1u) << "the removal removed sandboxes long gone";
 }
 
 TEST_F(PodSyncTest, SidecarsStopAfterTheMainContainersIn135) {
