@@ -32,19 +32,18 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
   explicit GrpcExecCall(ExecResultOf to_result) : to_result_(std::move(to_result)) {}
 
   ~GrpcExecCall() override {
-    // Only once no thread drives the queue (a driving pool task holds the call): drain it.
-    if (!ended_) context_.TryCancel();
-    queue_.Shutdown();
-    void* tag;
-    bool ok;
-    while (queue_.Next(&tag, &ok)) {
-    }
+    // Only once no thread drives the queue (a driving pool task holds the call). A call that
+    // never ended is cancelled and its one event drained.
+    if (context_) context_->TryCancel();
+    ReleaseQueue();
+    reader_.reset();
+    context_.reset();
   }
 
   void Start(runtime::v1::RuntimeService::StubInterface& stub, const runtime::v1::ExecSyncRequest& request,
              std::chrono::milliseconds deadline) {
-    if (deadline.count() > 0) context_.set_deadline(DeadlineAfter(std::chrono::system_clock::now(), deadline));
-    reader_ = stub.AsyncExecSync(&context_, request, &queue_);
+    if (deadline.count() > 0) context_->set_deadline(DeadlineAfter(std::chrono::system_clock::now(), deadline));
+    reader_ = stub.AsyncExecSync(context_.get(), request, &queue_);
     reader_->Finish(&response_, &status_, this);
   }
 
@@ -80,7 +79,10 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
     DriveOnPool();
   }
 
-  void Cancel() override { context_.TryCancel(); }
+  void Cancel() override {
+    std::lock_guard lock(mu_);
+    if (context_) context_->TryCancel();
+  }
 
  private:
   void DriveOnPool() {
@@ -96,21 +98,37 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
     }, ended_note_);
   }
 
-  // The RPC's one event arrived: the result, then a detached caller's continuation.
+  // The RPC's one event arrived: the result; the call's hold on the channel released (so that
+  // whoever the continuation tells may tear the client down); then a detached caller's continuation.
   void End() {
     std::function<void(const ExecResult&)> continuation;
     {
       std::lock_guard lock(mu_);
       result_ = to_result_(status_, response_);
       ended_ = true;
+      reader_.reset();
+      context_.reset();
       continuation.swap(continuation_);
     }
+    ReleaseQueue();
     if (continuation) continuation(result_);
   }
 
+  // Shuts the queue down and drains it (at most the RPC's one event); once is enough.
+  void ReleaseQueue() {
+    if (queue_released_) return;
+    queue_released_ = true;
+    queue_.Shutdown();
+    void* tag;
+    bool ok;
+    while (queue_.Next(&tag, &ok)) {
+    }
+  }
+
   const ExecResultOf to_result_;
-  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientContext> context_ = std::make_unique<grpc::ClientContext>();
   grpc::CompletionQueue queue_;
+  bool queue_released_ = false;  // only the driving thread, or the destructor, touches it
   std::unique_ptr<grpc::ClientAsyncResponseReaderInterface<runtime::v1::ExecSyncResponse>> reader_;
   runtime::v1::ExecSyncResponse response_;
   grpc::Status status_;
