@@ -24,7 +24,10 @@ import statistics
 HOOK_LATENCY_MAX_RATIO = 1.25
 THROUGHPUT_MIN_RATIO = 0.8
 LINEARITY_MAX_RATIO = 1.25
-CORES_BUSY_MIN = 1.6
+# Concurrency: the engine keeps the cores as busy as the bare RPC sequence does at 8 pods. (An
+# absolute 1.6 of 2 cores measured the machine: the bare sequence itself reaches 1.48-1.53 here,
+# the fake's and gRPC's threads sharing the same cores.)
+CORES_BUSY_MIN_RATIO = 0.95
 FAKE_CAPACITY_MIN_RATIO = 0.8
 PREFIX = "paired/target:"
 
@@ -185,20 +188,23 @@ def linearity_target(subjects, phase, label, hooks):
 
 
 def cores_target(subjects, phase, label):
-    reps = subjects.get("pods/containers:4/hooks:none/pods:8")
-    busy = per_rep(reps or [], lambda r: r[f"{phase}_cpu.engine"] / r[f"{phase}.engine"])
-    one = per_rep(subjects.get("pods/containers:4/hooks:none/pods:1") or [],
-                  lambda r: r[f"{phase}_cpu.engine"] / r[f"{phase}.engine"])
+    reps = subjects.get("pods/containers:4/hooks:none/pods:8") or []
+
+    def busy(r, variant):
+        return r[f"{phase}_cpu.{variant}"] / r[f"{phase}.{variant}"]
+
     tid = f"cores/{phase}"
-    if not busy:
+    ratios = per_rep(reps, lambda r: busy(r, "engine") / busy(r, "bare"))
+    target = f"≥ {CORES_BUSY_MIN_RATIO}x the bare sequence's"
+    if not ratios:
         return {"id": tid, "figure": f"{label} concurrency: cores busy at 8 pods", "value": "n/a", "floor": "n/a",
-                "ratio": "n/a", "target": f"≥ {CORES_BUSY_MIN} cores", "verdict": "n/a", "ratios": {}}
-    m, lo, hi, _ = median_interval(busy)
+                "ratio": "n/a", "target": target, "verdict": "n/a", "ratios": {}}
+    m, lo, hi, _ = median_interval(ratios)
     return {"id": tid, "figure": f"{label} concurrency (4 containers, no hooks): cores busy at 8 pods",
-            "value": f"{m:.2f} cores [{lo:.2f}, {hi:.2f}]",
-            "floor": f"{statistics.median(one):.2f} cores at 1 pod" if one else "n/a",
-            "ratio": "–", "target": f"≥ {CORES_BUSY_MIN} cores", "verdict": judge(lo, hi, CORES_BUSY_MIN, False),
-            "ratios": {tid: m}}
+            "value": f"{statistics.median(per_rep(reps, lambda r: busy(r, 'engine'))):.2f} cores",
+            "floor": f"{statistics.median(per_rep(reps, lambda r: busy(r, 'bare'))):.2f} cores (bare sequence, same pods)",
+            "ratio": f"{m:.2f}x [{lo:.2f}, {hi:.2f}]", "target": target,
+            "verdict": judge(lo, hi, CORES_BUSY_MIN_RATIO, False), "ratios": {tid: m}}
 
 
 def capacity_targets(subjects):

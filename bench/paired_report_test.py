@@ -78,6 +78,22 @@ class Targets(unittest.TestCase):
         self.assertEqual(t["throughput/terminate"]["verdict"], "met")
         self.assertEqual(len(t["throughput/sync"]["ratios"]), 24)
 
+    def test_cores_busy_is_judged_against_the_bare_sequence_in_the_same_repetition(self):
+        # The bare sequence keeps 1.5 cores busy; the engine 1.5 (met) or 1.2 (missed), whatever
+        # the absolute figure.
+        def subjects(engine_cpu):
+            return {"pods/containers:4/hooks:none/pods:8": reps(
+                20, **{"sync.bare": lambda i: 1.0 + i / 100, "sync_cpu.bare": lambda i: 1.5 * (1.0 + i / 100),
+                       "sync.engine": lambda i: 2.0, "sync_cpu.engine": lambda i, c=engine_cpu: c,
+                       "terminate.bare": lambda i: 1.0, "terminate_cpu.bare": lambda i: 1.5,
+                       "terminate.engine": lambda i: 1.0, "terminate_cpu.engine": lambda i: 1.5})}
+        t = self.targets(subjects(3.0))
+        self.assertEqual(t["cores/sync"]["verdict"], "met")
+        self.assertAlmostEqual(t["cores/sync"]["ratios"]["cores/sync"], 1.0)
+        self.assertIn("1.50 cores", t["cores/sync"]["value"])
+        self.assertEqual(self.targets(subjects(2.4))["cores/sync"]["verdict"], "missed")
+        self.assertEqual(t["cores/terminate"]["verdict"], "met")
+
     def test_missing_results_are_not_a_verdict(self):
         self.assertEqual(self.targets({})["capacity/1"]["verdict"], "n/a")
 
