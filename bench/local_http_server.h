@@ -6,7 +6,9 @@
 // Contract: Start() returns a listening server (connections are accepted from the moment it
 // returns) or nullptr and *error. The destructor stops the server and joins its thread.
 // BareHttpGet() is the floor's client: a fresh cpp-httplib client per call (a new connection,
-// as the engine's getter makes), GET, "" on a 200 or what failed.
+// as the engine's getter makes), GET with the hook's own headers (Go's User-Agent and
+// `Accept-Encoding: gzip`, so the server gzips the answer for both and both undo it), "" on a 200
+// whose body is "ok", or what failed.
 #pragma once
 
 #include <memory>
