@@ -41,8 +41,11 @@ namespace podlife::bench {
 namespace {
 
 // Pairs per target: 20 give a 95% interval of the median between the 6th and 15th pair;
-// PODLIFE_BENCH_PAIRS overrides it (ci/bench --smoke: 2).
+// PODLIFE_BENCH_PAIRS overrides it (ci/bench --smoke: 2). A hook's Δ on a path is a difference
+// of two path times ten times its size, so its ratio is the noisiest: those targets take 3x the
+// pairs (about 20 s more), which keeps their medians within a few percent from run to run.
 constexpr int kRepetitions = 20;
+constexpr int kDeltaRepetitionsFactor = 3;
 constexpr int kCycles = 2;            // each variant runs 2 x V timed rounds per repetition
 constexpr int kCallsPerRound = 8;     // hook latency: calls per round (one call is ~100 us)
 constexpr int kStepsPerRound = 4;     // container paths: steps per round
@@ -255,7 +258,8 @@ void RegisterPairedBenchmarks(const BenchContext& context) {
   for (bool post_start : {true, false}) {
     for (HookKind kind : {HookKind::kExec, HookKind::kHttpGet}) {
       RegisterPaired(on + "path/path:" + (post_start ? "postStart" : "preStop") + "/type:" + HookKindName(kind),
-                     kRepetitions, [&fake, port, post_start, kind](benchmark::State& state) {
+                     kRepetitions * podlife::bench::kDeltaRepetitionsFactor,
+                     [&fake, port, post_start, kind](benchmark::State& state) {
                        PathPair(state, fake, port, post_start, kind);
                      });
     }

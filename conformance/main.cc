@@ -89,7 +89,8 @@ implementation process group, fail the running case, skip the rest and write the
 JUnit report (a second signal exits at once).
 Exit status 0 when no case failed (skips do not fail) and gtest recorded no failure outside the
 cases (the summary lists those too), 1 otherwise, 2 on a usage error (also: --filter matches no
-case), 3 when the runtime or the implementation cannot be used (the start-up check), 128+N when
+case), 3 when the runtime or the implementation cannot be used (the start-up check; the JUnit
+report, when asked for, then holds one failed testcase StartUp with the reason), 128+N when
 ended by signal N.
 )";
 
@@ -148,19 +149,17 @@ int CasesSelectedBy(const std::string& filter) {
 }
 
 // The start-up checks: the runtime answers, a command implementation starts and says hello.
-// 0, or the exit status after saying what is wrong.
-int CheckStartUp() {
+// "" or what is wrong.
+std::string CheckStartUp() {
   const auto& selection = podlife::conformance::CurrentSelection();
   if (std::string why = podlife::conformance::CheckRuntimeReachable(selection.runtime); !why.empty()) {
-    std::cerr << "podlife-conformance: --runtime: " << why << "\n";
-    return 3;
+    return "--runtime: " + why;
   }
   std::string error;
   if (!podlife::conformance::MakeImplementation(selection.implementation, &error)) {
-    std::cerr << "podlife-conformance: --implementation " << selection.implementation << ": " << error << "\n";
-    return 3;
+    return "--implementation " + selection.implementation + ": " + error;
   }
-  return 0;
+  return "";
 }
 
 // What this run tests with what: podlife's version, the implementation, the runtime, the profiles.
@@ -326,7 +325,15 @@ int main(int argc, char** argv) {
                 << "' matches no case of the selected profiles (--gtest_list_tests lists them)\n";
       return 2;
     }
-    if (const int status = CheckStartUp(); status != 0) return interrupted_status() ? interrupted_status() : status;
+    if (const std::string failed = CheckStartUp(); !failed.empty()) {
+      std::cerr << "podlife-conformance: " << failed << "\n";
+      if (const std::string junit = JUnitPath(argv[0]); !junit.empty()) {
+        const std::string unwritten =
+            podlife::conformance::WriteStartUpFailure(junit, RunIdentityOf(CurrentSelection()), failed);
+        if (!unwritten.empty()) std::cerr << "podlife-conformance: " << unwritten << "\n";
+      }
+      return interrupted_status() ? interrupted_status() : 3;
+    }
   }
   const auto& selection = CurrentSelection();
   const podlife::conformance::RunIdentity identity = RunIdentityOf(selection);

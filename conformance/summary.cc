@@ -227,6 +227,20 @@ void WriteEndedCase(std::ostream& xml, const ::testing::TestInfo& info) {
 }
 }  // namespace
 
+std::string WriteStartUpFailure(const std::string& path, const RunIdentity& identity, const std::string& error) {
+  std::ofstream xml(path);
+  if (!xml) return "cannot write the JUnit report " + path;
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\" tests=\"1\" "
+         "failures=\"1\"";
+  for (const auto& [name, value] : identity.attributes) xml << " " << name << "=\"" << XmlEscaped(value) << "\"";
+  xml << ">\n  <testsuite name=\"podlife-conformance\" tests=\"1\" failures=\"1\">\n"
+      << "    <testcase name=\"StartUp\" classname=\"podlife-conformance\">\n"
+      << "      <failure message=\"" << XmlEscaped(error) << "\" type=\"\">" << XmlEscaped(error)
+      << "; no case ran</failure>\n    </testcase>\n  </testsuite>\n</testsuites>\n";
+  xml.close();
+  return xml ? "" : "cannot write the JUnit report " + path;
+}
+
 void SummaryPrinter::WriteJUnit(const ::testing::UnitTest& unit, const std::string& stuck_case,
                                 const std::string& why, const std::string& path) {
   std::ofstream xml(path);

@@ -37,6 +37,12 @@ struct RunIdentity {
   std::vector<std::pair<std::string, std::string>> attributes;
 };
 
+// The JUnit XML report of a run that ended at its start-up check (exit 3: the runtime or the
+// implementation cannot be used): one failed testcase `StartUp` whose message is `error`, the
+// run's identity on <testsuites>, so that a CI job's report step finds the reason rather than no
+// file. Returns "" or why `path` could not be written.
+std::string WriteStartUpFailure(const std::string& path, const RunIdentity& identity, const std::string& error);
+
 class SummaryPrinter : public ::testing::EmptyTestEventListener {
  public:
   SummaryPrinter(std::ostream& out, RunIdentity identity) : out_(out), identity_(std::move(identity)) {}

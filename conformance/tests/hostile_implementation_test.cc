@@ -435,6 +435,22 @@ TEST(SuiteCommandLine, ARuntimeSocketThatDoesNotExistIsOneStartUpError) {
   EXPECT_LT(r->seconds, 15);
 }
 
+// A CI job's report step reads the JUnit file: after a start-up error it holds the reason.
+TEST(SuiteCommandLine, AStartUpErrorStillWritesAJUnitReportWithTheReason) {
+  podlife::testsupport::ScopedTempDir dir("podlife-startup-junit");
+  ASSERT_TRUE(dir.ok());
+  const std::string junit = (dir.path() / "report.xml").string();
+  SuiteRun run({"--runtime", "unix:///nonexistent/podlife/cri.sock", "--filter", kTwoCases, "--junit", junit});
+  auto r = run.Finish(60s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 3) << r->output;
+  const std::string xml = ReadFile(junit);
+  EXPECT_THAT(xml, ContainsRegex("<testsuites name=\"podlife-conformance\" tests=\"1\" failures=\"1\"[^>]*"
+                                 "runtime=\"unix:///nonexistent/podlife/cri.sock\""));
+  EXPECT_THAT(xml, ContainsRegex("<testcase name=\"StartUp\" classname=\"podlife-conformance\">\\s*<failure message="
+                                 "\"--runtime: cannot connect to unix:///nonexistent/podlife/cri.sock: [^\"]*No such file"));
+}
+
 // What a run tests with what: the version, and in the summary and the JUnit report also the
 // implementation, the runtime and the profiles.
 TEST(SuiteVersion, VersionNamesTheProjectVersionAndBothProfiles) {
