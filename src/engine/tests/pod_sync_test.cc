@@ -263,6 +263,25 @@ TEST_F(PodSyncTest, AThousandSyncsAndKillsWithExecPreStopHooksStartNoThread) {
   EXPECT_EQ(fake_->calls().Calls("ExecSync").size(), 2002u) << "a postStart and a preStop hook per cycle";
 }
 
+// EX-06 over a real gRPC channel: at the grace the kill goes on without the preStop exec, which is
+// left running, not cancelled: it ends later, and its failure is recorded then, after the stop.
+TEST_F(PodSyncTest, APreStopExecPastTheGraceRunsOnAndItsFailureIsRecordedAfterTheStop) {
+  Build(Profile135());
+  Pod pod = MakePod();
+  pod.termination_grace_period_seconds = 1;
+  pod.containers = {Named("app")};
+  pod.containers[0].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain"})};
+  ASSERT_TRUE(engine_->Sync(pod, nullptr).ok());
+  fake_->ScriptExec({"drain"}, {.exit_code = 1, .stderr_text = "late"});
+  auto gate = fake_->HoldNext("ExecSync");
+  ASSERT_TRUE(engine_->Kill(pod, std::nullopt).ok());  // after the 1 s grace, without the hook
+  ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
+  EXPECT_EQ(fake_->calls().Calls("StopContainer").size(), 1u);
+  EXPECT_FALSE(events_.WaitForReason("FailedPreStopHook", 0ms)) << "the hook ended at the grace";
+  gate->Release();
+  EXPECT_TRUE(events_.WaitForReason("FailedPreStopHook", kWait)) << "the hook was abandoned, not left running";
+}
+
 // A pod removed from the runtime is forgotten: synced again it is a new pod, whose kill and removal
 // visit only what it has now (they visited every container and sandbox it ever had, so each
 // cycle of a pod synced, killed and removed again and again took longer than the last).
