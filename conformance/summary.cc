@@ -207,6 +207,14 @@ std::string XmlEscaped(const std::string& text) {
   return out;
 }
 
+// The XML declaration and the <testsuites> element's opening tag: `counts` (attributes, or ""),
+// then the run's identity as gtest writes recorded properties.
+void OpenReport(std::ostream& xml, const RunIdentity& identity, const std::string& counts) {
+  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\"" << counts;
+  for (const auto& [name, value] : identity.attributes) xml << " " << name << "=\"" << XmlEscaped(value) << "\"";
+  xml << ">\n";
+}
+
 // One <testcase> of a case that ended, as gtest would write it (failures with file:line).
 void WriteEndedCase(std::ostream& xml, const ::testing::TestInfo& info) {
   const auto& result = *info.result();
@@ -230,10 +238,8 @@ void WriteEndedCase(std::ostream& xml, const ::testing::TestInfo& info) {
 std::string WriteStartUpFailure(const std::string& path, const RunIdentity& identity, const std::string& error) {
   std::ofstream xml(path);
   if (!xml) return "cannot write the JUnit report " + path;
-  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\" tests=\"1\" "
-         "failures=\"1\"";
-  for (const auto& [name, value] : identity.attributes) xml << " " << name << "=\"" << XmlEscaped(value) << "\"";
-  xml << ">\n  <testsuite name=\"podlife-conformance\" tests=\"1\" failures=\"1\">\n"
+  OpenReport(xml, identity, " tests=\"1\" failures=\"1\"");
+  xml << "  <testsuite name=\"podlife-conformance\" tests=\"1\" failures=\"1\">\n"
       << "    <testcase name=\"StartUp\" classname=\"podlife-conformance\">\n"
       << "      <failure message=\"" << XmlEscaped(error) << "\" type=\"\">" << XmlEscaped(error)
       << "; no case ran</failure>\n    </testcase>\n  </testsuite>\n</testsuites>\n";
@@ -248,9 +254,7 @@ void SummaryPrinter::WriteJUnit(const ::testing::UnitTest& unit, const std::stri
     out_ << "podlife-conformance: cannot write the JUnit report " << path << "\n";
     return;
   }
-  xml << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"podlife-conformance\"";
-  for (const auto& [name, value] : identity_.attributes) xml << " " << name << "=\"" << XmlEscaped(value) << "\"";
-  xml << ">\n";
+  OpenReport(xml, identity_, "");
   for (int i = 0; i < unit.total_test_suite_count(); ++i) {
     const auto& suite = *unit.GetTestSuite(i);
     if (suite.test_to_run_count() == 0) continue;

@@ -7,9 +7,10 @@
 // Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
 // says which; a wait past the clock's end lasts for ever (DeadlineAfter saturates, as Go's timers
 // do) instead of wrapping into the past. real_time() says whether the clock's time is
-// steady_clock's (RealClock), so that a wait may be handed to a system call. RealClock uses std::chrono::steady_clock. FakeClock (for tests) only moves when
-// Advance() is called, and lets a test wait, with a real deadline, until some thread is waiting
-// on it, so the test advances time only once the engine is actually waiting.
+// steady_clock's (RealClock), so that a wait may be handed to a system call. RealClock uses
+// std::chrono::steady_clock. FakeClock (for tests) only moves when Advance() is called, and lets
+// a test wait, with a real deadline, until some thread is waiting on it, so the test advances
+// time only once the engine is actually waiting.
 #pragma once
 
 #include <chrono>

@@ -53,10 +53,7 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
       DriveOnPool();
       return clock.WaitForNotification(ended_note_, d);
     }
-    {
-      std::lock_guard lock(mu_);
-      if (ended_) return true;
-    }
+    if (completion_.delivered()) return true;
     void* tag;
     bool ok;
     const auto deadline = DeadlineAfter(std::chrono::system_clock::now(), d);
@@ -65,18 +62,10 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
     return true;
   }
 
-  const ExecResult& result() const override { return result_; }
+  const ExecResult& result() const override { return completion_.result(); }
 
   void Detach(std::function<void(const ExecResult&)> ended) override {
-    std::unique_lock lock(mu_);
-    if (ended_) {
-      lock.unlock();
-      ended(result_);
-      return;
-    }
-    continuation_ = std::move(ended);
-    lock.unlock();
-    DriveOnPool();
+    if (completion_.Detach(std::move(ended))) DriveOnPool();
   }
 
   void Cancel() override {
@@ -88,7 +77,7 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
   void DriveOnPool() {
     {
       std::lock_guard lock(mu_);
-      if (pool_drives_ || ended_) return;
+      if (pool_drives_ || completion_.delivered()) return;
       pool_drives_ = true;
     }
     TaskPool::Shared().Submit([self = shared_from_this()] {
@@ -99,19 +88,17 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
   }
 
   // The RPC's one event arrived: the result; the call's hold on the channel released (so that
-  // whoever the continuation tells may tear the client down); then a detached caller's continuation.
+  // whoever the continuation tells may tear the client down); then the result delivered.
   void End() {
-    std::function<void(const ExecResult&)> continuation;
+    ExecResult result;
     {
-      std::lock_guard lock(mu_);
-      result_ = to_result_(status_, response_);
-      ended_ = true;
+      std::lock_guard lock(mu_);  // against Cancel
+      result = to_result_(status_, response_);
       reader_.reset();
       context_.reset();
-      continuation.swap(continuation_);
     }
     ReleaseQueue();
-    if (continuation) continuation(result_);
+    completion_.Deliver(std::move(result));
   }
 
   // Shuts the queue down and drains it (at most the RPC's one event); once is enough.
@@ -133,11 +120,9 @@ class GrpcExecCall final : public ExecCall, public std::enable_shared_from_this<
   runtime::v1::ExecSyncResponse response_;
   grpc::Status status_;
 
-  std::mutex mu_;
-  bool ended_ = false;
+  std::mutex mu_;  // context_, reader_ and pool_drives_ between the driving thread and Cancel/Detach
   bool pool_drives_ = false;
-  ExecResult result_;
-  std::function<void(const ExecResult&)> continuation_;
+  Completion<ExecResult> completion_;
   const std::shared_ptr<Notification> ended_note_ = std::make_shared<Notification>();
 };
 

@@ -25,6 +25,16 @@ std::string JoinHostPort(const std::string& host, int64_t port) {
                                              : host + ":" + std::to_string(port);
 }
 
+// EX-03, EX-04: an exec hook's outcome from its ExecSync's result.
+HookOutcome ExecOutcome(const HookTarget& target, const ExecAction& exec, const ExecResult& result) {
+  if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
+  // EX-04; EX-02: stdout then stderr.
+  std::string error(result.error.message());
+  return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) + error +
+                    ", message: " + GoQuote(result.CombinedOutput()),
+          error};
+}
+
 }  // namespace
 
 HookOutcome HandlerRunner::Run(const HookTarget& target, const LifecycleHandler& handler,
@@ -46,33 +56,23 @@ HookOutcome HandlerRunner::RunExec(const HookTarget& target, const ExecAction& e
   return ExecOutcome(target, exec, cri_.ExecSync(target.container_id, exec.command, kExecHookTimeout));
 }
 
-HookOutcome HandlerRunner::ExecOutcome(const HookTarget& target, const ExecAction& exec, const ExecResult& result) {
-  if (result.error.ok()) return {};  // EX-03: exit 0 succeeds whatever the output
-  // EX-04; EX-02: stdout then stderr.
-  std::string error(result.error.message());
-  return {true, "Exec lifecycle hook (" + GoSlice(exec.command) + ")" + Where(target) + error +
-                    ", message: " + GoQuote(result.CombinedOutput()),
-          error};
-}
-
 namespace {
 
 // An exec hook: its ExecCall, whose result becomes the outcome.
 class RunningExecHook final : public RunningHook, public std::enable_shared_from_this<RunningExecHook> {
  public:
-  RunningExecHook(std::shared_ptr<ExecCall> call, HookTarget target, ExecAction exec,
-                  std::function<HookOutcome(const HookTarget&, const ExecAction&, const ExecResult&)> outcome_of)
-      : call_(std::move(call)), target_(std::move(target)), exec_(std::move(exec)), outcome_of_(std::move(outcome_of)) {}
+  RunningExecHook(std::shared_ptr<ExecCall> call, HookTarget target, ExecAction exec)
+      : call_(std::move(call)), target_(std::move(target)), exec_(std::move(exec)) {}
 
   bool Wait(Clock& clock, Duration d) override {
     if (!call_->Wait(clock, d)) return false;
-    outcome_ = outcome_of_(target_, exec_, call_->result());
+    outcome_ = ExecOutcome(target_, exec_, call_->result());
     return true;
   }
   const HookOutcome& outcome() const override { return outcome_; }
   void Detach(std::function<void(const HookOutcome&)> ended) override {
     call_->Detach([self = shared_from_this(), ended = std::move(ended)](const ExecResult& result) {
-      self->outcome_ = self->outcome_of_(self->target_, self->exec_, result);
+      self->outcome_ = ExecOutcome(self->target_, self->exec_, result);
       ended(self->outcome_);
     });
   }
@@ -86,7 +86,6 @@ class RunningExecHook final : public RunningHook, public std::enable_shared_from
   std::shared_ptr<ExecCall> call_;
   HookTarget target_;
   ExecAction exec_;
-  std::function<HookOutcome(const HookTarget&, const ExecAction&, const ExecResult&)> outcome_of_;
   HookOutcome outcome_;
   std::atomic<bool> cancelled_{false};
 };
@@ -114,8 +113,7 @@ std::shared_ptr<RunningHook> HandlerRunner::Start(const HookTarget& target, cons
   // HD-01's dispatch, as Run's: an exec is the only handler whose call can be driven by the waiter.
   if (handler.exec) {
     return std::make_shared<RunningExecHook>(
-        cri_.StartExecSync(target.container_id, handler.exec->command, kExecHookTimeout), target, *handler.exec,
-        &HandlerRunner::ExecOutcome);
+        cri_.StartExecSync(target.container_id, handler.exec->command, kExecHookTimeout), target, *handler.exec);
   }
   return std::make_shared<PooledHook>(
       [this, target, handler](const std::shared_ptr<Notification>& cancel) { return Run(target, handler, cancel); });

@@ -65,8 +65,6 @@ class HandlerRunner {
 
  private:
   HookOutcome RunExec(const HookTarget& target, const ExecAction& exec);
-  // EX-03, EX-04: the hook's outcome from its ExecSync's result.
-  static HookOutcome ExecOutcome(const HookTarget& target, const ExecAction& exec, const ExecResult& result);
   HookOutcome RunHttp(const HookTarget& target, const HttpGetAction& action,
                       const std::shared_ptr<Notification>& cancel);
   HookOutcome RunSleep(const HookTarget& target, const SleepAction& sleep,

@@ -152,7 +152,7 @@ TEST_F(ExecCallTest, OnAFakeClockTheWaitEndsWhenTheClockPassesIt) {
 }
 
 TEST_F(ExecCallTest, TheResultIsTheBlockingExecSyncsForAFailingCommand) {
-  server_->ScriptExec({"sh", "-c", "fail"}, {.exit_code = 3, .stdout_text = "out", .stderr_text = "err"});
+  server_->ScriptExec({"sh", "-c", "fail"}, {.exit_code = 3, .stdout_text = "out", .stderr_text = "err", .delay = {}});
   const std::vector<std::string> command = {"sh", "-c", "fail"};
   podlife::ExecResult blocking = client_->ExecSync(container_, command, 0s);
   auto call = client_->StartExecSync(container_, command, 0s);

@@ -272,7 +272,7 @@ TEST_F(PodSyncTest, APreStopExecPastTheGraceRunsOnAndItsFailureIsRecordedAfterTh
   pod.containers = {Named("app")};
   pod.containers[0].lifecycle = Lifecycle{std::nullopt, ExecHook({"drain"})};
   ASSERT_TRUE(engine_->Sync(pod, nullptr).ok());
-  fake_->ScriptExec({"drain"}, {.exit_code = 1, .stderr_text = "late"});
+  fake_->ScriptExec({"drain"}, {.exit_code = 1, .stdout_text = "", .stderr_text = "late", .delay = {}});
   auto gate = fake_->HoldNext("ExecSync");
   ASSERT_TRUE(engine_->Kill(pod, std::nullopt).ok());  // after the 1 s grace, without the hook
   ASSERT_TRUE(gate->WaitUntilHeld(kWait).ok());
