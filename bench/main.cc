@@ -7,6 +7,7 @@
 // backend:proxy (the same runtime through an in-process CRI proxy) and the overhead family;
 // PODLIFE_BENCH_IMAGE (default localhost/busybox:podlife) is the image its pods use. Without
 // an endpoint, one `real_runtime/backend:real` benchmark is reported as skipped, saying why.
+#include <absl/synchronization/mutex.h>
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
@@ -46,6 +47,10 @@ std::string EnvOr(const char* name, const std::string& fallback) {
 
 int main(int argc, char** argv) {
   using namespace podlife::bench;
+  // Debian's absl keeps its mutex deadlock detector on (a debugging aid that records every lock
+  // order in a global graph: 3% of the kill path's CPU under perf, on both sides of a pair). The
+  // shipped binary turns it off too (cli/main.cc); the tests keep it.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 2;
 

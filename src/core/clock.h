@@ -1,7 +1,8 @@
 // Clock and Notification: time as the engine sees it, injectable so unit tests of grace periods
 // and sleep hooks run in milliseconds.
 //
-// Contract: Notification is a one-shot, thread-safe "it happened" flag. Clock::Now() is monotonic;
+// Contract: Notification is a one-shot, thread-safe "it happened" flag (optionally "it happened
+// n times"). Clock::Now() is monotonic;
 // Clock::WallNow() is the same clock as wall-clock time, for comparing with the runtime's
 // timestamps (a container's finishedAt, for CrashLoopBackOff).
 // Clock::WaitForNotification(n, d) blocks until n is notified or d has passed on that clock and
@@ -26,10 +27,14 @@ namespace podlife {
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::steady_clock::time_point;
 
+// Notified once Notify() has been called `notifies_needed` times (a countdown for a fan-out:
+// one wake-up of the waiter when the last of n tasks ends, not one per task).
 class Notification {
  public:
+  explicit Notification(int notifies_needed = 1) : remaining_(notifies_needed) {}
   void Notify() {
     std::lock_guard lock(mu_);
+    if (--remaining_ > 0) return;
     notified_ = true;
     cv_.notify_all();
   }
@@ -51,6 +56,7 @@ class Notification {
   friend class FakeClock;
   mutable std::mutex mu_;
   std::condition_variable cv_;
+  int remaining_;
   bool notified_ = false;
 };
 

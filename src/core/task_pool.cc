@@ -82,4 +82,9 @@ size_t TaskPool::threads_alive() const {
   return alive_;
 }
 
+size_t TaskPool::idle_workers() const {
+  std::lock_guard lock(mu_);
+  return idle_;
+}
+
 }  // namespace podlife

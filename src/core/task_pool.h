@@ -4,14 +4,16 @@
 // Contract:
 // - Submit(task, finished) runs `task` on an idle worker, or on a new worker when every worker is
 //   busy, and notifies `finished` (when given) once the task has returned and its worker is
-//   available again: whoever waits for it and submits the next task finds that worker idle. The
+//   available again: whoever waits for it and submits the next task finds that worker idle. One
+//   Notification(n) given to n tasks wakes its waiter once, when the last of them has ended. The
 //   pool never queues a task behind a busy one, because the kubelet's kill path runs every
 //   container's kill at once and a preStop hook may block its worker for a whole grace period.
 //   So the number of workers is the peak number of tasks running at once, and a steady load
 //   (1,000 kills one after another, or a pod of 16 killed again and again) reuses the same ones.
 // - A worker idle for `idle_timeout` exits (keeping `keep_idle` workers), so a burst does not
 //   pin its threads forever.
-// - threads_started() counts the workers ever started; threads_alive() those alive now.
+// - threads_started() counts the workers ever started; threads_alive() those alive now;
+//   idle_workers() those waiting for a task.
 // - The destructor waits for every submitted task to end, then joins the workers. Shared() is
 //   the process-wide pool, never destroyed (its idle workers end with the process).
 // - Thread-safe. A task must not throw.
@@ -43,6 +45,7 @@ class TaskPool {
   void Submit(std::function<void()> task, std::shared_ptr<Notification> finished = nullptr);
   uint64_t threads_started() const;
   size_t threads_alive() const;
+  size_t idle_workers() const;
 
  private:
   void WorkerLoop();

@@ -450,13 +450,12 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   // Every container's kill at once, as the kubelet's goroutines do: all but the last on the
   // engine's pool, the last on this thread, which waits for them anyway (a pod of one container
   // is killed with no hand-off at all).
-  std::vector<std::shared_ptr<Notification>> killed;
-  for (size_t i = 0; i + 1 < running.size(); ++i) {
-    killed.push_back(std::make_shared<Notification>());
-    TaskPool::Shared().Submit([&kill, i] { kill(i); }, killed.back());
-  }
+  // One countdown for the pool's kills: this thread wakes once, when the last has ended.
+  const size_t pooled = running.empty() ? 0 : running.size() - 1;
+  auto killed = std::make_shared<Notification>(static_cast<int>(pooled));
+  for (size_t i = 0; i < pooled; ++i) TaskPool::Shared().Submit([&kill, i] { kill(i); }, killed);
   if (!running.empty()) kill(running.size() - 1);
-  for (const auto& k : killed) k->Wait();
+  if (pooled > 0) killed->Wait();
 
   absl::Status first_error = absl::OkStatus();
   for (const auto& st : results) {

@@ -1,5 +1,5 @@
 // Tests of TaskPool: workers reused, never a task queued behind a blocked one, idle workers
-// retired, the destructor waiting for running tasks.
+// retired, the destructor waiting for running tasks, one countdown for a fan-out.
 #include "src/core/task_pool.h"
 
 #include <gtest/gtest.h>
@@ -24,6 +24,36 @@ TEST(TaskPoolTest, TasksOneAfterAnotherReuseOneWorker) {
   }
   // `finished` comes once the worker is free again, so the next task always finds it idle.
   EXPECT_EQ(pool.threads_started(), 1u);
+}
+
+TEST(TaskPoolTest, ACountdownIsNotifiedByTheLastOfItsTasksOnly) {
+  Notification direct(3);
+  direct.Notify();
+  direct.Notify();
+  EXPECT_FALSE(direct.HasBeenNotified()) << "two of three";
+  direct.Notify();
+  EXPECT_TRUE(direct.HasBeenNotified());
+
+  // Through the pool: while one of four tasks is held, the countdown stays unnotified however
+  // long the other three have been done; releasing it notifies, with every task ended.
+  TaskPool pool;
+  auto all_ended = std::make_shared<Notification>(4);
+  auto release = std::make_shared<Notification>();
+  std::atomic<int> ended{0};
+  pool.Submit([release, &ended] { release->WaitFor(30s); ++ended; }, all_ended);
+  auto three = std::make_shared<Notification>(3);
+  for (int i = 0; i < 3; ++i) {
+    pool.Submit([&ended, three] { ++ended; three->Notify(); }, all_ended);
+  }
+  ASSERT_TRUE(three->WaitFor(10s));
+  // A worker notifies all_ended, then goes idle: three idle workers have each notified it.
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (pool.idle_workers() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+  ASSERT_EQ(pool.idle_workers(), 3u);
+  EXPECT_FALSE(all_ended->HasBeenNotified()) << "notified with one task still running";
+  release->Notify();
+  ASSERT_TRUE(all_ended->WaitFor(10s));
+  EXPECT_EQ(ended.load(), 4);
 }
 
 TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
