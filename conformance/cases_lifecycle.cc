@@ -401,6 +401,32 @@ PODLIFE_CASE(PreStop, AHookLongerThanTheGraceIsCutOff,
   EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("ExceededGracePeriod")));
 }
 
+PODLIFE_CASE(PreStop, AHookPastTheGraceRunsOnAndItsFailureIsReportedLater,
+             {.ids = "EX-06 PR-06 EV-05 EV-11", .needs = {Capability::kFaults, Capability::kCallLog},
+              .must = "A preStop exec still running at the grace MUST neither hold up the kill nor be cancelled: the container is stopped at the grace, and when the hook fails afterwards FailedPreStopHook MUST be recorded."}) {
+  SyncReport r = Pod("  containers:\n" + Container("app", ExecHandler("preStop", "exit 1")), 2).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  GateGuard held{fake().HoldNext("ExecSync")};
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_TRUE(held.gate->WaitUntilHeld(10s).ok()) << "the preStop exec never arrived";
+  // Waiting for the hook past its 2 s grace would keep the kill until the release below.
+  ASSERT_EQ(kill.wait_for(20s), std::future_status::ready) << "the kill waited for the held hook past the grace";
+  EXPECT_EQ(kill.get(), "");
+  EXPECT_EQ(Calls("StopContainer").size(), 1u) << "the container was not stopped while the hook was held";
+  // At the grace the kubelet only stops waiting: no failure (nor EV-11's unused reasons) yet.
+  EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("FailedPreStopHook")));
+  held.gate->Release();
+  // A hook cancelled at the grace never gets the exec's answer, so its failure would go unreported.
+  ASSERT_TRUE(WaitForEvent("FailedPreStopHook")) << "the hook's failure after the stop was not recorded";
+  const auto failed = EventsWithReason("FailedPreStopHook");
+  if (v135()) {
+    EXPECT_EQ(failed.at(0).message, "PreStopHook failed");
+  } else {
+    EXPECT_THAT(failed.at(0).message, HasSubstr("Exec lifecycle hook ([sh -c exit 1]) for Container \"app\""));
+  }
+  EXPECT_EQ(Calls("ExecSync").size(), 1u);  // HD-04: not retried
+}
+
 PODLIFE_CASE(PreStop, HooksOfAPodStartConcurrently,
              {.ids = "PR-11", .needs = {Capability::kFaults},
               .must = "Terminating a pod MUST start the preStop hooks of all its containers without waiting for each other."}) {
