@@ -13,10 +13,10 @@ TaskPool::~TaskPool() {
   {
     std::unique_lock lock(mu_);
     stopping_ = true;
-    work_ready_.notify_all();
+    for (Worker* w : idle_) w->wake.notify_one();
     workers.swap(workers_);
   }
-  // Workers finish the queue before they see stopping_ (WorkerLoop), so every task ends first.
+  // A busy worker finishes its task before it sees stopping_ (WorkerLoop), so every task ends.
   for (auto& w : workers) w.join();
 }
 
@@ -27,37 +27,44 @@ TaskPool& TaskPool::Shared() {
 
 void TaskPool::Submit(std::function<void()> task, std::shared_ptr<Notification> finished) {
   std::lock_guard lock(mu_);
-  queue_.push_back({std::move(task), std::move(finished)});
-  if (queue_.size() <= idle_) {
-    work_ready_.notify_one();
+  if (!idle_.empty()) {
+    Worker* worker = idle_.back();
+    idle_.pop_back();
+    worker->task = Task{std::move(task), std::move(finished)};
+    worker->wake.notify_one();  // under mu_: an idle worker cannot retire (and go) meanwhile
     return;
   }
   ReapExitedLocked();
   ++started_;
   ++alive_;
-  workers_.emplace_back([this] { WorkerLoop(); });
+  workers_.emplace_back([this, first = Task{std::move(task), std::move(finished)}]() mutable {
+    Worker self;
+    self.task = std::move(first);
+    WorkerLoop(self);
+  });
 }
 
-void TaskPool::WorkerLoop() {
+void TaskPool::WorkerLoop(Worker& self) {
   std::unique_lock lock(mu_);
   for (;;) {
-    if (!queue_.empty()) {
-      Task task = std::move(queue_.front());
-      queue_.pop_front();
+    if (self.task) {
+      Task task = std::move(*self.task);
+      self.task.reset();
       lock.unlock();
       task.run();
       task.run = nullptr;  // its captures die outside the lock
       lock.lock();
-      // Under mu_, so a waiter woken here and submitting again blocks until this worker is idle.
+      // Idle before `finished`, under mu_: a waiter woken by it that submits again finds this
+      // worker idle.
+      idle_.push_back(&self);
       if (task.finished) task.finished->Notify();
       continue;
     }
     if (stopping_) break;
-    ++idle_;
-    const bool woke = work_ready_.wait_for(lock, idle_timeout_, [&] { return !queue_.empty() || stopping_; });
-    --idle_;
-    if (!woke && idle_ >= keep_idle_) break;  // idle too long, and enough others stay
+    const bool woke = self.wake.wait_for(lock, idle_timeout_, [&] { return self.task.has_value() || stopping_; });
+    if (!woke && idle_.size() > keep_idle_) break;  // idle too long, and enough others stay
   }
+  std::erase(idle_, &self);
   --alive_;
   if (!stopping_) exited_.push_back(std::this_thread::get_id());
 }
@@ -84,7 +91,7 @@ size_t TaskPool::threads_alive() const {
 
 size_t TaskPool::idle_workers() const {
   std::lock_guard lock(mu_);
-  return idle_;
+  return idle_.size();
 }
 
 }  // namespace podlife

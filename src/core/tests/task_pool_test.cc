@@ -1,5 +1,6 @@
 // Tests of TaskPool: workers reused, never a task queued behind a blocked one, idle workers
-// retired, the destructor waiting for running tasks, one countdown for a fan-out.
+// retired, the destructor waiting for running tasks, one countdown for a fan-out, the warm
+// worker first.
 #include "src/core/task_pool.h"
 
 #include <gtest/gtest.h>
@@ -54,6 +55,28 @@ TEST(TaskPoolTest, ACountdownIsNotifiedByTheLastOfItsTasksOnly) {
   release->Notify();
   ASSERT_TRUE(all_ended->WaitFor(10s));
   EXPECT_EQ(ended.load(), 4);
+}
+
+TEST(TaskPoolTest, TheMostRecentlyIdleWorkerTakesTheNextTask) {
+  TaskPool pool;
+  auto release_a = std::make_shared<Notification>();
+  auto release_b = std::make_shared<Notification>();
+  std::thread::id a_thread, b_thread, c_thread;
+  auto a_done = std::make_shared<Notification>();
+  auto b_done = std::make_shared<Notification>();
+  pool.Submit([&, release_a] { a_thread = std::this_thread::get_id(); release_a->WaitFor(30s); }, a_done);
+  pool.Submit([&, release_b] { b_thread = std::this_thread::get_id(); release_b->WaitFor(30s); }, b_done);
+  release_a->Notify();
+  ASSERT_TRUE(a_done->WaitFor(10s));
+  release_b->Notify();
+  ASSERT_TRUE(b_done->WaitFor(10s));
+  auto c_done = std::make_shared<Notification>();
+  pool.Submit([&] { c_thread = std::this_thread::get_id(); }, c_done);
+  ASSERT_TRUE(c_done->WaitFor(10s));
+  ASSERT_NE(a_thread, b_thread);
+  // B went idle last: its thread is the warm one. Waking the longest idle worker picks A.
+  EXPECT_EQ(c_thread, b_thread);
+  EXPECT_EQ(pool.threads_started(), 2u);
 }
 
 TEST(TaskPoolTest, BlockedTasksDoNotHoldBackOthers) {
