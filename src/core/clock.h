@@ -27,14 +27,15 @@ namespace podlife {
 using Duration = std::chrono::nanoseconds;
 using TimePoint = std::chrono::steady_clock::time_point;
 
-// Notified once Notify() has been called `notifies_needed` times (a countdown for a fan-out:
-// one wake-up of the waiter when the last of n tasks ends, not one per task).
+// Notified once Notify() has been called `notifies_needed` times, at once when that is 0 (a
+// countdown for a fan-out: one wake-up of the waiter when the last of n tasks ends).
 class Notification {
  public:
-  explicit Notification(int notifies_needed = 1) : remaining_(notifies_needed) {}
+  explicit Notification(int notifies_needed = 1)
+      : remaining_(notifies_needed), notified_(notifies_needed <= 0) {}
   void Notify() {
     std::lock_guard lock(mu_);
-    if (--remaining_ > 0) return;
+    if (remaining_ > 0 && --remaining_ > 0) return;
     notified_ = true;
     cv_.notify_all();
   }
@@ -57,7 +58,7 @@ class Notification {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   int remaining_;
-  bool notified_ = false;
+  bool notified_;
 };
 
 class Clock {

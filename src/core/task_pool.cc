@@ -35,13 +35,14 @@ void TaskPool::Submit(std::function<void()> task, std::shared_ptr<Notification> 
     return;
   }
   ReapExitedLocked();
-  ++started_;
-  ++alive_;
+  // Counted once the thread exists: a failed creation throws to the caller and counts nothing.
   workers_.emplace_back([this, first = Task{std::move(task), std::move(finished)}]() mutable {
     Worker self;
     self.task = std::move(first);
     WorkerLoop(self);
   });
+  ++started_;
+  ++alive_;
 }
 
 void TaskPool::WorkerLoop(Worker& self) {

@@ -37,31 +37,43 @@ TEST(TaskPoolTest, ACountdownIsNotifiedByTheLastOfItsTasksOnly) {
 
   // Through the pool: while one of four tasks is held, the countdown stays unnotified however
   // long the other three have been done; releasing it notifies, with every task ended.
-  TaskPool pool;
   auto all_ended = std::make_shared<Notification>(4);
   auto release = std::make_shared<Notification>();
-  std::atomic<int> ended{0};
-  pool.Submit([release, &ended] { release->WaitFor(30s); ++ended; }, all_ended);
-  auto three = std::make_shared<Notification>(3);
+  auto three_running = std::make_shared<Notification>(3);
+  auto go = std::make_shared<Notification>();
+  auto ended = std::make_shared<std::atomic<int>>(0);
+  TaskPool pool;
+  // An early return (a failed ASSERT) releases the tasks, so the pool's destructor need not wait.
+  struct ReleaseOnExit {
+    std::shared_ptr<Notification> release, go;
+    ~ReleaseOnExit() { release->Notify(); go->Notify(); }
+  } release_on_exit{release, go};
+  pool.Submit([release, ended] { release->WaitFor(30s); ++*ended; }, all_ended);
+  // The three wait for each other, so they run on three workers, which then all go idle.
   for (int i = 0; i < 3; ++i) {
-    pool.Submit([&ended, three] { ++ended; three->Notify(); }, all_ended);
+    pool.Submit([three_running, go, ended] { three_running->Notify(); go->WaitFor(30s); ++*ended; }, all_ended);
   }
-  ASSERT_TRUE(three->WaitFor(10s));
-  // A worker notifies all_ended, then goes idle: three idle workers have each notified it.
+  ASSERT_TRUE(three_running->WaitFor(10s));
+  go->Notify();
+  // A worker goes idle, then notifies all_ended, under the pool's lock: three idle workers have
+  // each notified it.
   const auto deadline = std::chrono::steady_clock::now() + 10s;
   while (pool.idle_workers() < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
   ASSERT_EQ(pool.idle_workers(), 3u);
   EXPECT_FALSE(all_ended->HasBeenNotified()) << "notified with one task still running";
   release->Notify();
   ASSERT_TRUE(all_ended->WaitFor(10s));
-  EXPECT_EQ(ended.load(), 4);
+  EXPECT_EQ(ended->load(), 4);
+
+  Notification none(0);
+  EXPECT_TRUE(none.HasBeenNotified()) << "a countdown of nothing has nothing to wait for";
 }
 
 TEST(TaskPoolTest, TheMostRecentlyIdleWorkerTakesTheNextTask) {
-  TaskPool pool;
+  std::thread::id a_thread, b_thread, c_thread;
   auto release_a = std::make_shared<Notification>();
   auto release_b = std::make_shared<Notification>();
-  std::thread::id a_thread, b_thread, c_thread;
+  TaskPool pool;  // declared after what its tasks write, so it joins them first
   auto a_done = std::make_shared<Notification>();
   auto b_done = std::make_shared<Notification>();
   pool.Submit([&, release_a] { a_thread = std::this_thread::get_id(); release_a->WaitFor(30s); }, a_done);
