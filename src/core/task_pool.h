@@ -3,9 +3,9 @@
 //
 // Contract:
 // - Submit(task, finished) runs `task` on the most recently idle worker, or on a new worker when
-//   every worker is busy, and notifies `finished` (when given) once the task has returned and its worker is
-//   available again: whoever waits for it and submits the next task finds that worker idle. One
-//   Notification(n) given to n tasks wakes its waiter once, when the last of them has ended. The
+//   every worker is busy, and notifies `finished` (when given) once the task has returned and its
+//   worker is available again: whoever waits for it and submits the next task finds that worker
+//   idle. One Notification(n) given to n tasks wakes its waiter once, when the last has ended. The
 //   pool never queues a task behind a busy one, because the kubelet's kill path runs every
 //   container's kill at once and a preStop hook may block its worker for a whole grace period.
 //   So the number of workers is the peak number of tasks running at once, and a steady load

@@ -455,7 +455,7 @@ absl::Status PodSync::KillRunning(const Pod& pod, std::optional<int64_t> grace_o
   auto killed = std::make_shared<Notification>(static_cast<int>(pooled));
   for (size_t i = 0; i < pooled; ++i) TaskPool::Shared().Submit([&kill, i] { kill(i); }, killed);
   if (!running.empty()) kill(running.size() - 1);
-  if (pooled > 0) killed->Wait();
+  killed->Wait();  // a countdown of 0 (one container) is notified from the start
 
   absl::Status first_error = absl::OkStatus();
   for (const auto& st : results) {
