@@ -22,6 +22,7 @@ namespace {
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
 constexpr int kOurTimeout = -1;  // the dial's own deadline passed (Go: i/o timeout)
 constexpr int kCancelled = -2;
+constexpr int kPaused = -3;  // the caller's pause_at passed with the connect under way
 
 // syscall.Errno's text: the C library's, first letter lower-cased ("connection refused").
 std::string ErrnoText(int err) {
@@ -37,13 +38,15 @@ std::string NumericHostPort(const addrinfo& a, int port) {
   return (a.ai_family == AF_INET6 ? "[" + h + "]" : h) + ":" + std::to_string(port);
 }
 
-// Waits for a non-blocking connect: 0, the connect's errno, kOurTimeout or kCancelled.
-int AwaitConnect(int fd, std::chrono::steady_clock::time_point deadline, const std::function<bool()>& cancelled) {
+// Waits for a non-blocking connect: 0, the connect's errno, kOurTimeout, kCancelled or kPaused.
+int AwaitConnect(int fd, std::chrono::steady_clock::time_point deadline, std::chrono::steady_clock::time_point pause_at,
+                 const std::function<bool()>& cancelled) {
   while (true) {
     if (cancelled && cancelled()) return kCancelled;
     const auto now = std::chrono::steady_clock::now();
     if (now >= deadline) return kOurTimeout;
-    const auto slice = std::min<std::chrono::steady_clock::duration>(kCancelPoll, deadline - now);
+    if (now >= pause_at) return kPaused;
+    const auto slice = std::min<std::chrono::steady_clock::duration>({kCancelPoll, deadline - now, pause_at - now});
     pollfd p{fd, POLLOUT, 0};
     const int ready = poll(&p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
     if (ready < 0 && errno != EINTR) return errno;
@@ -55,13 +58,8 @@ int AwaitConnect(int fd, std::chrono::steady_clock::time_point deadline, const s
   }
 }
 
-// One connect to one address: 0 with *fd open, else an errno or kOurTimeout/kCancelled.
-int ConnectOnce(const addrinfo& a, std::chrono::steady_clock::time_point deadline,
-                const std::function<bool()>& cancelled, int* fd) {
-  *fd = socket(a.ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (*fd < 0) return errno;
-  int err = connect(*fd, a.ai_addr, a.ai_addrlen) == 0 ? 0 : errno;
-  if (err == EINPROGRESS) err = AwaitConnect(*fd, deadline, cancelled);
+// A connect that ended (err) on *fd: 0 with *fd open and blocking, else *fd closed.
+int EndConnect(int err, int* fd) {
   if (err != 0) {
     close(*fd);
     *fd = -1;
@@ -71,35 +69,72 @@ int ConnectOnce(const addrinfo& a, std::chrono::steady_clock::time_point deadlin
   return 0;
 }
 
+// One connect to one address: 0 with *fd open, kPaused with *fd connecting, else an errno or
+// kOurTimeout/kCancelled.
+int ConnectOnce(const addrinfo& a, std::chrono::steady_clock::time_point deadline,
+                std::chrono::steady_clock::time_point pause_at, const std::function<bool()>& cancelled, int* fd) {
+  *fd = socket(a.ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (*fd < 0) return errno;
+  int err = connect(*fd, a.ai_addr, a.ai_addrlen) == 0 ? 0 : errno;
+  if (err == EINPROGRESS) err = AwaitConnect(*fd, deadline, pause_at, cancelled);
+  if (err == kPaused) return kPaused;
+  return EndConnect(err, fd);
+}
+
+// Go's text for a failed connect to `target` (IP:port).
+std::string ConnectCause(const std::string& target, int err) {
+  return "dial tcp " + target + ": " + (err == kOurTimeout ? "i/o timeout" : "connect: " + ErrnoText(err));
+}
+
 }  // namespace
 
 DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds timeout,
-                 const std::function<bool()>& cancelled) {
-  if (port < 0 || port > 65535) return {-1, "dial tcp: address " + std::to_string(port) + ": invalid port"};
+                 const std::function<bool()>& cancelled, std::chrono::steady_clock::time_point pause_at) {
+  DialOutcome out;
+  if (port < 0 || port > 65535) {
+    out.cause = "dial tcp: address " + std::to_string(port) + ": invalid port";
+    return out;
+  }
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
   addrinfo* addrs = nullptr;
   if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addrs) != 0 || addrs == nullptr) {
-    return {-1, "dial tcp: lookup " + host + ": no such host"};
+    out.cause = "dial tcp: lookup " + host + ": no such host";
+    return out;
   }
   const auto deadline = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout
                                             : std::chrono::steady_clock::time_point::max();
-  DialOutcome out;
   for (const addrinfo* a = addrs; a != nullptr; a = a->ai_next) {
-    const int err = ConnectOnce(*a, deadline, cancelled, &out.fd);
+    const int err = ConnectOnce(*a, deadline, pause_at, cancelled, &out.fd);
     if (err == 0) break;
     if (err == kCancelled) {
       out.cancelled = true;
       break;
     }
+    if (err == kPaused) {
+      out.in_progress = true;
+      out.address = NumericHostPort(*a, port);
+      out.deadline = deadline;
+      break;
+    }
     // Go reports the first address's error; a passed deadline ends the whole dial.
-    const std::string target = "dial tcp " + NumericHostPort(*a, port) + ": ";
-    if (out.cause.empty()) out.cause = target + (err == kOurTimeout ? "i/o timeout" : "connect: " + ErrnoText(err));
+    if (out.cause.empty()) out.cause = ConnectCause(NumericHostPort(*a, port), err);
     if (err == kOurTimeout) break;
   }
   freeaddrinfo(addrs);
   if (out.fd >= 0) out.cause.clear();
+  return out;
+}
+
+DialOutcome ResumeDial(DialOutcome paused, const std::function<bool()>& cancelled) {
+  if (!paused.in_progress) return paused;
+  DialOutcome out;
+  const int err = EndConnect(AwaitConnect(paused.fd, paused.deadline, std::chrono::steady_clock::time_point::max(), cancelled),
+                             &paused.fd);
+  out.fd = paused.fd;
+  out.cancelled = err == kCancelled;
+  if (err != 0 && err != kCancelled) out.cause = ConnectCause(paused.address, err);
   return out;
 }
 

@@ -6,6 +6,9 @@
 //   `dial tcp: address N: invalid port`, `dial tcp: lookup H: no such host`,
 //   `dial tcp IP:P: connect: <errno text>`, or `dial tcp IP:P: i/o timeout` once `timeout` (> 0)
 //   has passed; timeout 0 waits as long as the kernel does. `cancelled` is polled every 50 ms.
+// - Given a `pause_at`, Dial stops waiting for a connect still under way then: the outcome is
+//   `in_progress` (fd is the connecting socket, no further address is tried) and ResumeDial, on
+//   any thread, waits for that connect to the dial's own deadline and reports it as Dial would.
 // - ObserveTls(ctx, obs) makes every handshake on `ctx` record into `obs` what the server sent:
 //   the first record header (5 bytes, before OpenSSL judges it), the first alert, and the
 //   certificate check as Go's x509 orders it (validity, then hostname, then chain).
@@ -24,13 +27,18 @@
 namespace podlife::http {
 
 struct DialOutcome {
-  int fd = -1;  // >= 0: connected (the caller owns it)
+  int fd = -1;  // >= 0: connected, or still connecting when in_progress (the caller owns it)
   std::string cause;
   bool cancelled = false;
+  bool in_progress = false;  // paused: ResumeDial ends it
+  std::string address;       // in_progress: the numeric IP:port being connected to
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
 };
 
 DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds timeout,
-                 const std::function<bool()>& cancelled);
+                 const std::function<bool()>& cancelled,
+                 std::chrono::steady_clock::time_point pause_at = std::chrono::steady_clock::time_point::max());
+DialOutcome ResumeDial(DialOutcome paused, const std::function<bool()>& cancelled);
 
 struct TlsObservation {
   std::string host;  // the name or IP the certificate must match

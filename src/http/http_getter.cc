@@ -1,11 +1,13 @@
 #include "src/http/http_getter.h"
 
 #include <arpa/inet.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <httplib.h>
 
@@ -19,6 +21,8 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
+#include <utility>
 
 #include "src/http/go_dial.h"
 #include "src/http/response_head.h"
@@ -33,6 +37,9 @@ std::string Url::Authority() const {
 std::string Url::ToString() const { return scheme + "://" + Authority() + target; }
 
 namespace {
+
+using SteadyTime = std::chrono::steady_clock::time_point;
+constexpr SteadyTime kNoPause = SteadyTime::max();
 
 constexpr int kMaxRequests = 10;  // Go's default and the kubelet's checker: stop once 10 requests were made
 constexpr auto kCancelPoll = std::chrono::milliseconds(50);
@@ -243,12 +250,35 @@ class SigpipeBlocked {
   bool already_pending_ = false;
 };
 
+// A GET paused on one thread and continued on another: its connection, how much of the request
+// had been sent, and every byte of the answer read so far (parsed again when it goes on).
+struct Handover {
+  DialOutcome dial;  // the connection; dial.in_progress: still connecting
+  size_t bytes_sent = 0;
+  std::string received;
+};
+
+// A plain connection's pause point (kNoPause: never), and what it had sent and read when paused.
+struct StreamPause {
+  SteadyTime pause_at = kNoPause;
+  bool paused = false;
+  size_t bytes_sent = 0;
+  std::string received;
+  bool armed() const { return pause_at != kNoPause; }
+};
+
 // The connection as httplib reads and writes it (plain, or TLS over it), with every byte read
 // passed through a ResponseHeadWatch: past Go's head limit a read fails, as Go's transport does.
 // Blocking: httplib's timeouts are ours to set (none), a cancelled request's socket is shut down.
+// A plain stream with an armed `pause` waits for its socket only until pause_at: then it fails the
+// read or write with `pause->paused` set. A stream given a `resume` first serves its received
+// bytes and drops as many written bytes as had been sent, so httplib's fresh request and parse
+// continue the paused one.
 class WatchedStream : public httplib::Stream {
  public:
-  WatchedStream(int fd, SSL* ssl, ResponseHeadWatch* head) : fd_(fd), ssl_(ssl), head_(head) {}
+  WatchedStream(int fd, SSL* ssl, ResponseHeadWatch* head, StreamPause* pause, const Handover* resume)
+      : fd_(fd), ssl_(ssl), head_(head), pause_(pause), resume_(resume),
+        unsent_skip_(resume != nullptr ? resume->bytes_sent : 0) {}
 
   bool is_readable() const override {
     if (consumed_ < buffered_ || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return true;
@@ -275,10 +305,18 @@ class WatchedStream : public httplib::Stream {
   }
   ssize_t write(const char* ptr, size_t size) override {
     if (ssl_ != nullptr) return SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+    if (unsent_skip_ > 0) {  // sent before the pause
+      const size_t take = std::min(size, unsent_skip_);
+      unsent_skip_ -= take;
+      return static_cast<ssize_t>(take);
+    }
+    const bool pausing = pause_->armed();
     ssize_t n;
     do {
-      n = send(fd_, ptr, size, MSG_NOSIGNAL);
-    } while (n < 0 && errno == EINTR);
+      if (pausing && !AwaitSocket(POLLOUT)) return -1;
+      n = send(fd_, ptr, size, MSG_NOSIGNAL | (pausing ? MSG_DONTWAIT : 0));
+    } while (n < 0 && (errno == EINTR || (pausing && (errno == EAGAIN || errno == EWOULDBLOCK))));
+    if (pausing && n > 0) pause_->bytes_sent += static_cast<size_t>(n);
     return n;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { Address(getpeername, ip, port); }
@@ -290,6 +328,16 @@ class WatchedStream : public httplib::Stream {
     ssize_t n;
     if (ssl_ != nullptr) {
       n = SSL_read(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
+    } else if (resume_ != nullptr && replayed_ < resume_->received.size()) {
+      n = static_cast<ssize_t>(std::min(size, resume_->received.size() - replayed_));
+      std::memcpy(ptr, resume_->received.data() + replayed_, static_cast<size_t>(n));
+      replayed_ += static_cast<size_t>(n);
+    } else if (pause_->armed()) {
+      do {
+        if (!AwaitSocket(POLLIN)) return -1;
+        n = recv(fd_, ptr, size, MSG_DONTWAIT);
+      } while (n < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK));
+      if (n > 0) pause_->received.append(ptr, static_cast<size_t>(n));
     } else {
       do {
         n = recv(fd_, ptr, size, 0);
@@ -297,6 +345,25 @@ class WatchedStream : public httplib::Stream {
     }
     if (n > 0 && !head_->head_done() && !head_->Feed(ptr, static_cast<size_t>(n))) return -1;
     return n < 0 ? -1 : n;
+  }
+
+  // Waits until the socket is ready for `events` or pause_at has passed (then marks the pause and
+  // returns false). A poll error is left for the read or write to report.
+  bool AwaitSocket(short events) {
+    while (true) {
+      const auto now = std::chrono::steady_clock::now();
+      const auto left = std::max(SteadyTime::duration::zero(), pause_->pause_at - now);
+      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
+      const timespec wait{static_cast<time_t>(secs.count()),
+                          static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count())};
+      pollfd p{fd_, events, 0};
+      const int ready = ppoll(&p, 1, &wait, nullptr);
+      if (ready > 0 || (ready < 0 && errno != EINTR)) return true;
+      if (ready == 0 && left == SteadyTime::duration::zero()) {
+        pause_->paused = true;
+        return false;
+      }
+    }
   }
 
   void Address(int (*get)(int, sockaddr*, socklen_t*), std::string& ip, int& port) const {
@@ -320,18 +387,45 @@ class WatchedStream : public httplib::Stream {
   int fd_;
   SSL* ssl_;
   ResponseHeadWatch* head_;
+  StreamPause* pause_;
+  const Handover* resume_;
+  size_t unsent_skip_;
+  size_t replayed_ = 0;
   char buffer_[4096];
   size_t buffered_ = 0;
   size_t consumed_ = 0;
 };
 
 // An httplib client that connects through Dial (one connect, Go's errors) instead of its own.
+// A plain connection's socket is the client's own, not httplib's (httplib would shut it down when
+// the request fails), so a paused request can hand it on: `pause_at` pauses it (plain only), a
+// `resume` continues one (TakeHandover gives what a paused one leaves).
 template <class Base>
 class DialingClient : public Base {
+  static constexpr bool kTls = std::is_same_v<Base, httplib::SSLClient>;
+
  public:
   DialingClient(const std::string& host, int port, std::chrono::milliseconds connect_timeout,
-                const std::function<bool()>& cancelled)
-      : Base(host, port), connect_timeout_(connect_timeout), cancelled_(cancelled) {}
+                const std::function<bool()>& cancelled, SteadyTime pause_at, Handover* resume)
+      : Base(host, port), connect_timeout_(connect_timeout), cancelled_(cancelled), resume_(resume) {
+    pause_.pause_at = kTls ? kNoPause : pause_at;
+  }
+  ~DialingClient() override {
+    if (plain_fd_ >= 0 && !pause_.paused) {
+      ::shutdown(plain_fd_, SHUT_RDWR);
+      ::close(plain_fd_);
+    }
+  }
+  DialingClient(const DialingClient&) = delete;
+  DialingClient& operator=(const DialingClient&) = delete;
+
+  std::optional<Handover> TakeHandover() {
+    if (!pause_.paused) return std::nullopt;
+    Handover h{dial_, pause_.bytes_sent, std::move(pause_.received)};
+    pause_.paused = false;
+    plain_fd_ = -1;  // the handover owns it now
+    return h;
+  }
   const DialOutcome& dial() const { return dial_; }
   std::chrono::steady_clock::time_point connected_at() const { return connected_at_; }
   const ResponseHeadWatch& head() const { return head_; }
@@ -340,25 +434,35 @@ class DialingClient : public Base {
  private:
   // httplib's own stream, but watched (the TLS session, when there is one, is httplib's).
   bool process_socket(const typename Base::Socket& socket, std::function<bool(httplib::Stream&)> callback) override {
-    WatchedStream stream(socket.sock, socket.ssl, &head_);
+    WatchedStream stream(kTls ? socket.sock : plain_fd_, socket.ssl, &head_, &pause_, resume_);
     return callback(stream);
   }
 
   bool create_and_connect_socket(typename Base::Socket& socket, httplib::Error& error) override {
     if (!this->is_valid()) return false;
-    dial_ = Dial(this->host_, this->port_, connect_timeout_, cancelled_);
+    dial_ = resume_ != nullptr ? ResumeDial(resume_->dial, cancelled_)
+                               : Dial(this->host_, this->port_, connect_timeout_, cancelled_, pause_.pause_at);
     connected_at_ = std::chrono::steady_clock::now();
-    if (dial_.fd < 0) {
+    if (dial_.in_progress) pause_.paused = true;
+    if (dial_.fd < 0 || dial_.in_progress) {
       error = httplib::Error::Connection;
       return false;
     }
-    socket.sock = dial_.fd;
+    // Plain: httplib's socket stays invalid, so it neither shuts down nor closes ours.
+    if (kTls) {
+      socket.sock = dial_.fd;
+    } else {
+      plain_fd_ = dial_.fd;
+    }
     fd_ = dial_.fd;
     return true;
   }
 
   std::chrono::milliseconds connect_timeout_;
   const std::function<bool()>& cancelled_;
+  Handover* resume_;
+  StreamPause pause_;
+  int plain_fd_ = -1;
   DialOutcome dial_;
   std::chrono::steady_clock::time_point connected_at_;
   ResponseHeadWatch head_;
@@ -370,6 +474,7 @@ using TlsClient = DialingClient<httplib::SSLClient>;
 
 // What one connection's request ended with, before it becomes a Result.
 struct Attempt {
+  std::optional<Handover> paused;  // set: the request goes on elsewhere, nothing else counts
   httplib::Error error = httplib::Error::Success;
   bool cancelled = false;
   DialOutcome dial;
@@ -398,14 +503,60 @@ std::string TransportCause(const Attempt& a, const Options& options) {
   }
 }
 
+// Whether a request to `url` can begin on the caller's thread: plain http to a numeric IP (no
+// name lookup, no TLS handshake, both of which block where no pause can reach).
+bool BeginsOnCallersThread(const Url& url) {
+  in6_addr ip{};
+  return url.scheme == "http" &&
+         (inet_pton(AF_INET, url.host.c_str(), &ip) == 1 || inet_pton(AF_INET6, url.host.c_str(), &ip) == 1);
+}
+
+// A GET across its redirect hops: the hop under way, and its connection when the GET paused.
+struct GetProgress {
+  Request first;
+  Url url;
+  std::vector<Header> headers;
+  std::string host_header;
+  int requests_made = 1;
+  std::optional<Handover> paused;
+
+  static GetProgress Of(const Request& request) {
+    GetProgress p;
+    p.first = request;
+    p.url = request.url;
+    p.headers = request.headers;
+    p.host_header = request.host_header;
+    return p;
+  }
+};
+
 class HttplibGetter : public HttpGetter {
  public:
   Result Get(const Request& request, const Options& options, const std::function<bool()>& cancelled) override {
-    Url url = request.url;
-    std::vector<Header> headers = request.headers;
-    std::string host_header = request.host_header;
-    for (int requests_made = 1;; ++requests_made) {
-      Result one = GetOnce(url, headers, host_header, options, cancelled);
+    GetProgress progress = GetProgress::Of(request);
+    return *Drive(progress, options, cancelled, kNoPause);
+  }
+
+  Begun GetUntil(const Request& request, const Options& options, std::function<bool()> cancelled,
+                 SteadyTime pause_at) override {
+    auto progress = std::make_shared<GetProgress>(GetProgress::Of(request));
+    // Both outlive this call when the GET goes on: DialingClient and the watcher hold references.
+    auto watched = std::make_shared<const std::function<bool()>>(std::move(cancelled));
+    if (std::optional<Result> done = Drive(*progress, options, *watched, pause_at)) return *done;
+    return Unfinished{[this, progress, options, watched] { return *Drive(*progress, options, *watched, kNoPause); }};
+  }
+
+ private:
+  // Runs the GET's hops from where `p` is, until its Result or (with a pause_at) its pause: then
+  // nullopt, with p.paused holding the hop's connection (none when the hop had not begun).
+  std::optional<Result> Drive(GetProgress& p, const Options& options, const std::function<bool()>& cancelled,
+                              SteadyTime pause_at) {
+    const Request& request = p.first;
+    for (;; ++p.requests_made) {
+      if (pause_at != kNoPause && !BeginsOnCallersThread(p.url)) return std::nullopt;
+      std::optional<Handover> resume = std::exchange(p.paused, std::nullopt);
+      Result one = GetOnce(p.url, p.headers, p.host_header, options, cancelled, pause_at, resume, &p.paused);
+      if (p.paused) return std::nullopt;
       auto* response = std::get_if<Response>(&one);
       if (response == nullptr || !IsRedirect(response->status)) return one;
       std::string location;
@@ -418,24 +569,23 @@ class HttplibGetter : public HttpGetter {
       if (location.empty()) {
         // Go follows 307/308 only with a Location; a 301/302/303 without one is an error.
         if (response->status == 307 || response->status == 308) return one;
-        return Error{ErrorKind::kTransport, Quoted(url.ToString()) + std::to_string(response->status) +
+        return Error{ErrorKind::kTransport, Quoted(p.url.ToString()) + std::to_string(response->status) +
                                                 " response missing Location header"};
       }
       Url next;
-      if (!ResolveLocation(url, location, &next)) return one;
+      if (!ResolveLocation(p.url, location, &next)) return one;
       // HT-10: the kubelet's checker compares URL.Hostname() as written (case matters).
       if (options.redirects == RedirectPolicy::kSameHostOnly && next.host != request.url.host) return one;
-      if (requests_made >= kMaxRequests) {
+      if (p.requests_made >= kMaxRequests) {
         // Go's client reports the Location it refused, as the server sent it.
         return Error{ErrorKind::kTooManyRedirects, Quoted(location) + "stopped after 10 redirects"};
       }
-      headers = NextHopHeaders(request, url, next, location);
-      host_header = location.find("://") == std::string::npos ? request.host_header : "";
-      url = next;
+      p.headers = NextHopHeaders(request, p.url, next, location);
+      p.host_header = location.find("://") == std::string::npos ? request.host_header : "";
+      p.url = next;
     }
   }
 
- private:
   // Go's redirect: the first request's headers (credentials only towards the same host:port or
   // a subdomain of the previous one) plus Referer, the previous URL unless https goes to http.
   static std::vector<Header> NextHopHeaders(const Request& first, const Url& from, const Url& to,
@@ -449,8 +599,11 @@ class HttplibGetter : public HttpGetter {
     return headers;
   }
 
+  // One hop. With a pause_at it may pause (*paused set, the Result meaningless); a `resume`
+  // continues a paused one.
   Result GetOnce(const Url& url, const std::vector<Header>& headers, const std::string& host_header,
-                 const Options& options, const std::function<bool()>& cancelled) {
+                 const Options& options, const std::function<bool()>& cancelled, SteadyTime pause_at,
+                 std::optional<Handover>& resume, std::optional<Handover>* paused) {
     if (url.scheme != "http" && url.scheme != "https") {
       return Error{ErrorKind::kUnsupportedScheme, Quoted(url.ToString()) + "unsupported protocol scheme \"" + url.scheme + "\""};
     }
@@ -483,7 +636,12 @@ class HttplibGetter : public HttpGetter {
                    Quoted(url.ToString()) + "dial tcp: address " + std::to_string(url.port) + ": invalid port"};
     }
     Attempt attempt;
-    httplib::Result result = Send(url, sent, gzip, options, cancelled, on_response, on_body, &attempt);
+    httplib::Result result = Send(url, sent, gzip, options, cancelled, on_response, on_body, pause_at,
+                                  resume ? &*resume : nullptr, &attempt);
+    if (attempt.paused) {
+      *paused = std::move(attempt.paused);
+      return response;
+    }
     if (result.error() == httplib::Error::Success) {
       // httplib skips the response handler for some bodiless answers; the result has it all.
       response.status = result->status;
@@ -510,14 +668,15 @@ class HttplibGetter : public HttpGetter {
   // server is ended by cancellation.
   httplib::Result Send(const Url& url, const httplib::Headers& sent, bool gzip, const Options& options,
                        const std::function<bool()>& cancelled, httplib::ResponseHandler on_response,
-                       httplib::ContentReceiver on_body, Attempt* attempt) {
+                       httplib::ContentReceiver on_body, SteadyTime pause_at, Handover* resume, Attempt* attempt) {
     const auto forever = std::chrono::hours(24 * 365);
     std::unique_ptr<httplib::ClientImpl> client;
     PlainClient* plain = nullptr;
     TlsClient* tls = nullptr;
     attempt->tls.host = url.host;
     if (url.scheme == "https") {
-      auto c = std::make_unique<TlsClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled);
+      auto c = std::make_unique<TlsClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled,
+                                           kNoPause, nullptr);
       c->enable_server_certificate_verification(options.verify_certificates);
       if (options.verify_certificates) SSL_CTX_set_default_verify_paths(c->ssl_context());
       ObserveTls(c->ssl_context(), &attempt->tls);
@@ -530,7 +689,8 @@ class HttplibGetter : public HttpGetter {
       tls = c.get();
       client = std::move(c);
     } else {
-      auto c = std::make_unique<PlainClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled);
+      auto c = std::make_unique<PlainClient>(url.host, static_cast<int>(url.port), options.connect_timeout, cancelled,
+                                             pause_at, resume);
       plain = c.get();
       client = std::move(c);
     }
@@ -547,6 +707,7 @@ class HttplibGetter : public HttpGetter {
       return client->Get(url.target, sent, std::move(on_response), std::move(on_body));
     }();
     const bool watcher_fired = watch && watcher_.Remove(*watch);
+    if (plain != nullptr) attempt->paused = plain->TakeHandover();
     attempt->error = result.error();
     attempt->dial = plain != nullptr ? plain->dial() : tls->dial();
     attempt->head = plain != nullptr ? plain->head() : tls->head();
@@ -560,6 +721,11 @@ class HttplibGetter : public HttpGetter {
 };
 
 }  // namespace
+
+Begun HttpGetter::GetUntil(const Request& request, const Options& options, std::function<bool()> cancelled,
+                           std::chrono::steady_clock::time_point) {
+  return Unfinished{[this, request, options, cancelled = std::move(cancelled)] { return Get(request, options, cancelled); }};
+}
 
 std::unique_ptr<HttpGetter> NewHttpGetter() { return std::make_unique<HttplibGetter>(); }
 

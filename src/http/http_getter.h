@@ -32,6 +32,13 @@
 //   either, HT-09), then it ends with kind kCancelled. An empty `cancelled` never cancels, and
 //   costs the call no watch.
 // - Errors carry a Go-style text `Get "<url>": <cause>` (HT-17) and a kind.
+// - GetUntil() is the same GET begun on the calling thread, for a caller that stops waiting at
+//   `pause_at` (a preStop hook at its grace) while the GET goes on. It returns the Result when the
+//   GET ended first; else an Unfinished whose rest(), run once on any thread, continues that GET
+//   (the same connection: no second connect, no byte of the request sent twice; what was read is
+//   parsed again) and returns its Result. The real getter does this for http to a numeric IP; for
+//   https or a host name, and in the default of this interface, nothing runs on the calling
+//   thread: rest() is the whole Get().
 // Any HTTP status code is a response, not an error. Thread-safe: one getter serves many calls.
 #pragma once
 
@@ -100,10 +107,18 @@ struct Options {
 
 using Result = std::variant<Response, Error>;
 
+// The rest of a GET that GetUntil paused. rest() may be called once; it uses the getter.
+struct Unfinished {
+  std::function<Result()> rest;
+};
+using Begun = std::variant<Result, Unfinished>;
+
 class HttpGetter {
  public:
   virtual ~HttpGetter() = default;
   virtual Result Get(const Request& request, const Options& options, const std::function<bool()>& cancelled) = 0;
+  virtual Begun GetUntil(const Request& request, const Options& options, std::function<bool()> cancelled,
+                         std::chrono::steady_clock::time_point pause_at);
 };
 
 // The real getter (cpp-httplib with OpenSSL).

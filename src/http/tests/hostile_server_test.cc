@@ -10,12 +10,15 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "src/http/http_getter.h"
+#include "src/http/tests/getter_ways.h"
 #include "testsupport/loopback_listener.h"
 
 namespace podlife::http {
@@ -136,15 +139,20 @@ struct Outcome {
   Result result;
   Steady::duration took;
 };
-Outcome GetTimed(const Request& r, const Options& options, const std::function<bool()>& cancelled) {
-  const auto began = Steady::now();
-  Result result = NewHttpGetter()->Get(r, options, cancelled);
-  return {std::move(result), Steady::now() - began};
-}
+class HostileHookServerTest : public GetterWaysTest {
+ protected:
+  Outcome GetTimed(const Request& r, const Options& options, const std::function<bool()>& cancelled) {
+    const auto began = Steady::now();
+    Result result = Fetch(r, options, cancelled);
+    return {std::move(result), Steady::now() - began};
+  }
+};
+INSTANTIATE_TEST_SUITE_P(Ways, HostileHookServerTest,
+                         ::testing::Values(Way::kGet, Way::kPausedAtOnce, Way::kNeverPaused), WayName);
 
 const std::function<bool()> kNeverCancelled = [] { return false; };
 
-TEST(HostileHookServerTest, AnEndlessBodyIsReadTo10KiBAndTheHookSucceeds) {
+TEST_P(HostileHookServerTest, AnEndlessBodyIsReadTo10KiBAndTheHookSucceeds) {
   // HT-13: both kubelets read at most 10 KiB of the body and close; any status is success.
   HostileServer server([](HostileServer& s, int fd) {
     if (!s.Send(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\n")) return;
@@ -160,7 +168,7 @@ TEST(HostileHookServerTest, AnEndlessBodyIsReadTo10KiBAndTheHookSucceeds) {
   EXPECT_FALSE(guard.timed_out);
 }
 
-TEST(HostileHookServerTest, EndlessHeadersFailAtGosTenMebibyteLimit) {
+TEST_P(HostileHookServerTest, EndlessHeadersFailAtGosTenMebibyteLimit) {
   // Go's transport reads at most 10 MiB of response head (maxHeaderResponseSize), then fails.
   HostileServer server([](HostileServer& s, int fd) {
     if (!s.Send(fd, "HTTP/1.1 200 OK\r\n")) return;
@@ -178,7 +186,7 @@ TEST(HostileHookServerTest, EndlessHeadersFailAtGosTenMebibyteLimit) {
             "Get \"" + UrlOf("http", server.port()) + "\": net/http: server response headers exceeded 10485760 bytes; aborted");
 }
 
-TEST(HostileHookServerTest, OneEndlessHeaderLineFailsAtTheSameLimit) {
+TEST_P(HostileHookServerTest, OneEndlessHeaderLineFailsAtTheSameLimit) {
   HostileServer server([](HostileServer& s, int fd) {
     if (!s.Send(fd, "HTTP/1.1 200 OK\r\nX-Endless: ")) return;
     const std::string chunk(64 * 1024, 'h');
@@ -192,7 +200,7 @@ TEST(HostileHookServerTest, OneEndlessHeaderLineFailsAtTheSameLimit) {
   EXPECT_THAT(std::get<Error>(o.result).message, HasSubstr("server response headers exceeded 10485760 bytes; aborted"));
 }
 
-TEST(HostileHookServerTest, ASlowLorisHeadBlocksUntilTheHookIsCancelledAsInTheKubelet) {
+TEST_P(HostileHookServerTest, ASlowLorisHeadBlocksUntilTheHookIsCancelledAsInTheKubelet) {
   // HT-09: the hook's client has no timeout of its own; the kubelet's wait (grace) ends it.
   HostileServer server([](HostileServer& s, int fd) {
     if (!s.Send(fd, "HTTP/1.1 200 OK\r\n")) return;
@@ -208,7 +216,7 @@ TEST(HostileHookServerTest, ASlowLorisHeadBlocksUntilTheHookIsCancelledAsInTheKu
   EXPECT_LT(o.took, kBound);
 }
 
-TEST(HostileHookServerTest, ARedirectLoopStopsAfterTenRequests) {
+TEST_P(HostileHookServerTest, ARedirectLoopStopsAfterTenRequests) {
   HostileServer server([](HostileServer& s, int fd) {
     s.Send(fd, "HTTP/1.1 302 Found\r\nLocation: /loop\r\nContent-Length: 0\r\n\r\n");
   });
@@ -227,7 +235,7 @@ struct BadStatusLine {
   std::string go_error;
 };
 
-TEST(HostileHookServerTest, InvalidStatusLinesFailWithGosMalformedResponseErrors) {
+TEST_P(HostileHookServerTest, InvalidStatusLinesFailWithGosMalformedResponseErrors) {
   const std::vector<BadStatusLine> cases = {
       {"garbage", "malformed HTTP response \"garbage\""},
       {"HTTP/1.1 abc OK", "malformed HTTP status code \"abc\""},
@@ -244,7 +252,7 @@ TEST(HostileHookServerTest, InvalidStatusLinesFailWithGosMalformedResponseErrors
   }
 }
 
-TEST(HostileHookServerTest, AStalledTlsHandshakeEndsAtTheHandshakeTimeoutIn121sTransport) {
+TEST_P(HostileHookServerTest, AStalledTlsHandshakeEndsAtTheHandshakeTimeoutIn121sTransport) {
   // HT-09 Δ21: http.DefaultTransport's TLSHandshakeTimeout (10 s; 300 ms here).
   HostileServer silent([](HostileServer& s, int fd) {
     while (s.PeerStillThereAfter(fd, 20ms)) {
@@ -260,7 +268,7 @@ TEST(HostileHookServerTest, AStalledTlsHandshakeEndsAtTheHandshakeTimeoutIn121sT
   EXPECT_LT(o.took, kBound);
 }
 
-TEST(HostileHookServerTest, AStalledTlsHandshakeWaitsForCancellationIn135sTransport) {
+TEST_P(HostileHookServerTest, AStalledTlsHandshakeWaitsForCancellationIn135sTransport) {
   // HT-09: the 1.35 hook client's transport has no handshake timeout; the kubelet's wait ends it.
   HostileServer silent([](HostileServer& s, int fd) {
     while (s.PeerStillThereAfter(fd, 20ms)) {
@@ -274,6 +282,77 @@ TEST(HostileHookServerTest, AStalledTlsHandshakeWaitsForCancellationIn135sTransp
   EXPECT_TRUE(grace.timed_out);
   EXPECT_GE(o.took, 500ms);
   EXPECT_LT(o.took, kBound);
+}
+
+// A one-shot gate with a deadline, opened by the test.
+class Gate {
+ public:
+  void Open() {
+    std::lock_guard lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+  bool WaitOpen() {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, kBound, [&] { return open_; });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool open_ = false;
+};
+
+TEST(PausedGetTest, AGetPausedMidAnswerGoesOnOverItsConnectionWithNoSecondRequest) {
+  // EX-06 for an httpGet preStop hook: past the grace the kubelet stops waiting and the request
+  // goes on. A GetUntil paused there hands its connection on: the rest reads the answer's end
+  // from the same connection, and the server sees one request, once.
+  Gate gate;
+  std::atomic<size_t> bytes_after_the_request{0};
+  HostileServer server([&](HostileServer& s, int fd) {
+    if (!s.Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nab")) return;
+    if (!gate.WaitOpen()) return;
+    if (!s.Send(fd, "cde")) return;
+    char buf[256];  // anything the client sends from here on (nothing: it closes)
+    while (s.PeerStillThereAfter(fd, 20ms)) {
+      const ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+      if (n > 0) bytes_after_the_request += static_cast<size_t>(n);
+    }
+  });
+  auto getter = NewHttpGetter();
+  const auto began = Steady::now();
+  Begun begun = getter->GetUntil(Get("http", server.port()), Options{}, kNeverCancelled, began + 200ms);
+  EXPECT_GE(Steady::now() - began, 200ms);  // it waited on the caller's thread until its pause
+  ASSERT_TRUE(std::holds_alternative<Unfinished>(begun));
+  gate.Open();
+  Result result;
+  std::thread elsewhere([&] { result = std::get<Unfinished>(begun).rest(); });
+  elsewhere.join();
+  ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
+  EXPECT_EQ(std::get<Response>(result).status, 200);
+  EXPECT_EQ(std::get<Response>(result).body, "abcde");
+  EXPECT_EQ(server.requests(), 1);
+  EXPECT_EQ(bytes_after_the_request.load(), 0u);
+}
+
+TEST(PausedGetTest, AGetThatEndsBeforeItsPauseIsDoneOnTheCallersThread) {
+  HostileServer server([](HostileServer& s, int fd) { s.Send(fd, "HTTP/1.1 204 No Content\r\n\r\n"); });
+  auto getter = NewHttpGetter();
+  Begun begun = getter->GetUntil(Get("http", server.port()), Options{}, kNeverCancelled, Steady::now() + kBound);
+  ASSERT_TRUE(std::holds_alternative<Result>(begun));
+  const Result& result = std::get<Result>(begun);
+  ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
+  EXPECT_EQ(std::get<Response>(result).status, 204);
+}
+
+TEST(PausedGetTest, HttpsAndHostNamesRunWhollyInTheRest) {
+  // A TLS handshake and a name lookup block where no pause reaches: they never begin inline.
+  auto getter = NewHttpGetter();
+  const auto far = Steady::now() + kBound;
+  EXPECT_TRUE(std::holds_alternative<Unfinished>(getter->GetUntil(Get("https", 1), Options{}, kNeverCancelled, far)));
+  Request by_name = Get("http", 1);
+  by_name.url.host = "localhost";
+  EXPECT_TRUE(std::holds_alternative<Unfinished>(getter->GetUntil(by_name, Options{}, kNeverCancelled, far)));
 }
 
 }  // namespace

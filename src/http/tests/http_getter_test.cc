@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "src/http/tests/getter_ways.h"
 #include "testsupport/self_signed_cert.h"
 
 namespace podlife::http {
@@ -73,12 +74,16 @@ Request Get(const std::string& scheme, int port, const std::string& target) {
 
 const std::function<bool()> kNeverCancelled = [] { return false; };
 
+class HttpGetterTest : public GetterWaysTest {};
+INSTANTIATE_TEST_SUITE_P(Ways, HttpGetterTest, ::testing::Values(Way::kGet, Way::kPausedAtOnce, Way::kNeverPaused),
+                         WayName);
+
 TEST(UrlTest, BracketsIpv6Hosts) {
   EXPECT_EQ((Url{"http", "::1", 8080, "/a?b=c"}.ToString()), "http://[::1]:8080/a?b=c");
   EXPECT_EQ((Url{"https", "10.0.0.1", 443, "/"}.ToString()), "https://10.0.0.1:443/");
 }
 
-TEST(HttpGetterTest, SendsTheGivenHeadersAndVirtualHostAndReturnsAnyStatus) {
+TEST_P(HttpGetterTest, SendsTheGivenHeadersAndVirtualHostAndReturnsAnyStatus) {
   TestServer s;
   s.server().Get("/users", [](const httplib::Request&, httplib::Response& res) {
     res.status = 500;
@@ -88,7 +93,7 @@ TEST(HttpGetterTest, SendsTheGivenHeadersAndVirtualHostAndReturnsAnyStatus) {
   Request r = Get("http", s.port(), "/users?x=1");
   r.headers = {{"User-Agent", "kube-lifecycle/1.35"}, {"X-Custom", "a"}, {"X-Custom", "b"}};
   r.host_header = "example.test";
-  auto result = NewHttpGetter()->Get(r, Options{}, kNeverCancelled);
+  auto result = Fetch(r, Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
   EXPECT_EQ(std::get<Response>(result).status, 500);  // HT-08: a status is a response, not an error
   EXPECT_EQ(std::get<Response>(result).body, "boom");
@@ -99,22 +104,22 @@ TEST(HttpGetterTest, SendsTheGivenHeadersAndVirtualHostAndReturnsAnyStatus) {
   EXPECT_EQ(s.targets(), std::vector<std::string>{"/users?x=1"});
 }
 
-TEST(HttpGetterTest, DefaultHostHeaderIsHostColonPort) {
+TEST_P(HttpGetterTest, DefaultHostHeaderIsHostColonPort) {
   TestServer s;
   s.server().Get("/", [](const httplib::Request&, httplib::Response& res) { res.status = 200; });
   s.Start();
-  auto result = NewHttpGetter()->Get(Get("http", s.port(), "/"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("http", s.port(), "/"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result));
   EXPECT_EQ(s.last_headers().find("Host")->second, "127.0.0.1:" + std::to_string(s.port()));
 }
 
-TEST(HttpGetterTest, ReadsAtMostMaxBodyBytes) {
+TEST_P(HttpGetterTest, ReadsAtMostMaxBodyBytes) {
   TestServer s;
   s.server().Get("/big", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(std::string(100 * 1024, 'x'), "text/plain");
   });
   s.Start();
-  auto result = NewHttpGetter()->Get(Get("http", s.port(), "/big"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("http", s.port(), "/big"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
   EXPECT_EQ(std::get<Response>(result).status, 200);
   EXPECT_EQ(std::get<Response>(result).body.size(), 10u * 1024);
@@ -132,17 +137,17 @@ int UnusedPort() {
   return ntohs(addr.sin_port);
 }
 
-TEST(HttpGetterTest, ConnectionRefusedReadsLikeGo) {
+TEST_P(HttpGetterTest, ConnectionRefusedReadsLikeGo) {
   const int port = UnusedPort();
-  auto result = NewHttpGetter()->Get(Get("http", port, "/x"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("http", port, "/x"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   const std::string hp = "127.0.0.1:" + std::to_string(port);
   EXPECT_EQ(std::get<Error>(result).message, "Get \"http://" + hp + "/x\": dial tcp " + hp + ": connect: connection refused");
   EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kTransport);
 }
 
-TEST(HttpGetterTest, UnsupportedScheme) {
-  auto result = NewHttpGetter()->Get(Get("baz", 1, "/"), Options{}, kNeverCancelled);
+TEST_P(HttpGetterTest, UnsupportedScheme) {
+  auto result = Fetch(Get("baz", 1, "/"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kUnsupportedScheme);
   EXPECT_EQ(std::get<Error>(result).message, "Get \"baz://127.0.0.1:1/\": unsupported protocol scheme \"baz\"");
@@ -155,14 +160,14 @@ void ServeEndlessRedirects(TestServer& s) {
   });
 }
 
-TEST(HttpGetterTest, StopsAfterTenRequestsOfRedirects) {
+TEST_P(HttpGetterTest, StopsAfterTenRequestsOfRedirects) {
   TestServer s;
   ServeEndlessRedirects(s);
   s.Start();
   for (auto policy : {RedirectPolicy::kGoDefault, RedirectPolicy::kSameHostOnly}) {
     Options options;
     options.redirects = policy;
-    auto result = NewHttpGetter()->Get(Get("http", s.port(), "/r/0"), options, kNeverCancelled);
+    auto result = Fetch(Get("http", s.port(), "/r/0"), options, kNeverCancelled);
     ASSERT_TRUE(std::holds_alternative<Error>(result));
     EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kTooManyRedirects);
     EXPECT_EQ(std::get<Error>(result).message,
@@ -171,7 +176,7 @@ TEST(HttpGetterTest, StopsAfterTenRequestsOfRedirects) {
   EXPECT_EQ(s.targets().size(), 20u);  // ten requests per policy
 }
 
-TEST(HttpGetterTest, CrossHostRedirectFollowedByGoDefaultOnly) {
+TEST_P(HttpGetterTest, CrossHostRedirectFollowedByGoDefaultOnly) {
   TestServer target;
   target.server().Get("/final", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   target.Start();
@@ -182,30 +187,30 @@ TEST(HttpGetterTest, CrossHostRedirectFollowedByGoDefaultOnly) {
 
   Options same_host;
   same_host.redirects = RedirectPolicy::kSameHostOnly;
-  auto kept = NewHttpGetter()->Get(Get("http", origin.port(), "/start"), same_host, kNeverCancelled);
+  auto kept = Fetch(Get("http", origin.port(), "/start"), same_host, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(kept));
   EXPECT_EQ(std::get<Response>(kept).status, 302);  // HT-10: the 3xx itself is the answer
   EXPECT_TRUE(target.targets().empty());
 
   Options go_default;
   go_default.redirects = RedirectPolicy::kGoDefault;
-  auto followed = NewHttpGetter()->Get(Get("http", origin.port(), "/start"), go_default, kNeverCancelled);
+  auto followed = Fetch(Get("http", origin.port(), "/start"), go_default, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(followed)) << std::get<Error>(followed).message;
   EXPECT_EQ(std::get<Response>(followed).status, 204);
   EXPECT_EQ(std::get<Response>(followed).final_url, elsewhere);
 }
 
-TEST(HttpGetterTest, HttpsWithoutCertificateVerification) {
+TEST_P(HttpGetterTest, HttpsWithoutCertificateVerification) {
   auto cert = testsupport::SelfSignedCert::Generate();
   TestServer s(std::make_unique<httplib::SSLServer>(cert.cert(), cert.key()));
   s.server().Get("/secure", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   s.Start();
-  auto result = NewHttpGetter()->Get(Get("https", s.port(), "/secure"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("https", s.port(), "/secure"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
   EXPECT_EQ(std::get<Response>(result).body, "ok");
 }
 
-TEST(HttpGetterTest, HttpsToAPlainHttpServerIsRecognised) {
+TEST_P(HttpGetterTest, HttpsToAPlainHttpServerIsRecognised) {
   TestServer s;
   std::atomic<int> handled{0};
   s.server().Get("/", [&](const httplib::Request&, httplib::Response& res) {
@@ -213,7 +218,7 @@ TEST(HttpGetterTest, HttpsToAPlainHttpServerIsRecognised) {
     res.status = 200;
   });
   s.Start();
-  auto result = NewHttpGetter()->Get(Get("https", s.port(), "/"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("https", s.port(), "/"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kHttpResponseToHttps);
   EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(s.port()) +
@@ -268,17 +273,17 @@ class ClosingListener {
   std::thread thread_;
 };
 
-TEST(HttpGetterTest, AHandshakeTheServerClosesIsEofOverOneConnection) {
+TEST_P(HttpGetterTest, AHandshakeTheServerClosesIsEofOverOneConnection) {
   ClosingListener l;
   l.Serve();
-  auto result = NewHttpGetter()->Get(Get("https", l.port(), "/x"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("https", l.port(), "/x"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).kind, ErrorKind::kTransport);
   EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(l.port()) + "/x\": EOF");
   EXPECT_EQ(l.connections(), 1);  // no second connection, no probe
 }
 
-TEST(HttpGetterTest, ADialPastTheConnectTimeoutIsGoIoTimeout) {
+TEST_P(HttpGetterTest, ADialPastTheConnectTimeoutIsGoIoTimeout) {
   // A listener whose accept queue is full drops SYNs: the connect neither succeeds nor fails.
   ClosingListener full(0);
   const int filler = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -290,7 +295,7 @@ TEST(HttpGetterTest, ADialPastTheConnectTimeoutIsGoIoTimeout) {
   Options options;
   options.connect_timeout = std::chrono::milliseconds(300);
   const auto began = std::chrono::steady_clock::now();
-  auto result = NewHttpGetter()->Get(Get("http", full.port(), "/x"), options, kNeverCancelled);
+  auto result = Fetch(Get("http", full.port(), "/x"), options, kNeverCancelled);
   const auto took = std::chrono::steady_clock::now() - began;
   close(filler);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
@@ -300,19 +305,19 @@ TEST(HttpGetterTest, ADialPastTheConnectTimeoutIsGoIoTimeout) {
   EXPECT_LT(took, std::chrono::seconds(5));
 }
 
-TEST(HttpGetterTest, InvalidPortsFailBeforeDialling) {
-  auto result = NewHttpGetter()->Get(Get("http", 65536, "/x"), Options{}, kNeverCancelled);
+TEST_P(HttpGetterTest, InvalidPortsFailBeforeDialling) {
+  auto result = Fetch(Get("http", 65536, "/x"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).message, "Get \"http://127.0.0.1:65536/x\": dial tcp: address 65536: invalid port");
 }
 
-TEST(HttpGetterTest, APortPast32BitsIsRefusedNotWrappedOntoAListener) {
+TEST_P(HttpGetterTest, APortPast32BitsIsRefusedNotWrappedOntoAListener) {
   // 2^32 + P must not reach the listener on P: Go's dialer refuses the number as it is.
   ClosingListener l;
   const int64_t wrapped_onto_listener = (int64_t{1} << 32) + l.port();
   Request r = Get("http", 0, "/x");
   r.url.port = wrapped_onto_listener;
-  auto result = NewHttpGetter()->Get(r, Options{}, kNeverCancelled);
+  auto result = Fetch(r, Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   const std::string n = std::to_string(wrapped_onto_listener);
   EXPECT_EQ(std::get<Error>(result).message,
@@ -321,26 +326,26 @@ TEST(HttpGetterTest, APortPast32BitsIsRefusedNotWrappedOntoAListener) {
   EXPECT_EQ(poll(&pending, 1, 0), 0) << "a connection reached the listener on port " << l.port();
 }
 
-TEST(HttpGetterTest, VerifyingClientRefusesAnUnknownAuthority) {
+TEST_P(HttpGetterTest, VerifyingClientRefusesAnUnknownAuthority) {
   auto cert = testsupport::SelfSignedCert::Generate();
   TestServer s(std::make_unique<httplib::SSLServer>(cert.cert(), cert.key()));
   s.server().Get("/secure", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok", "text/plain"); });
   s.Start();
   Options options;
   options.verify_certificates = true;
-  auto result = NewHttpGetter()->Get(Get("https", s.port(), "/secure"), options, kNeverCancelled);
+  auto result = Fetch(Get("https", s.port(), "/secure"), options, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Error>(result));
   EXPECT_EQ(std::get<Error>(result).message, "Get \"https://127.0.0.1:" + std::to_string(s.port()) +
                                                  "/secure\": x509: certificate signed by unknown authority");
   EXPECT_TRUE(s.targets().empty());
 }
 
-TEST(HttpGetterTest, DefaultHeadersAreGosAndAGzipBodyIsDecompressed) {
+TEST_P(HttpGetterTest, DefaultHeadersAreGosAndAGzipBodyIsDecompressed) {
   TestServer s;
   const std::string text(4096, 'z');
   s.server().Get("/g", [&](const httplib::Request&, httplib::Response& res) { res.set_content(text, "text/plain"); });
   s.Start();
-  auto result = NewHttpGetter()->Get(Get("http", s.port(), "/g"), Options{}, kNeverCancelled);
+  auto result = Fetch(Get("http", s.port(), "/g"), Options{}, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
   EXPECT_EQ(std::get<Response>(result).body, text);
   auto headers = s.last_headers();
@@ -352,7 +357,7 @@ TEST(HttpGetterTest, DefaultHeadersAreGosAndAGzipBodyIsDecompressed) {
   EXPECT_TRUE(gzipped);  // the server really compressed it
 }
 
-TEST(HttpGetterTest, RedirectHopsCarryRefererAndDropCredentialsElsewhere) {
+TEST_P(HttpGetterTest, RedirectHopsCarryRefererAndDropCredentialsElsewhere) {
   TestServer other;
   other.server().Get("/c", [](const httplib::Request&, httplib::Response& res) { res.status = 204; });
   other.Start();
@@ -370,7 +375,7 @@ TEST(HttpGetterTest, RedirectHopsCarryRefererAndDropCredentialsElsewhere) {
   r.host_header = "virtual.example";
   Options options;
   options.redirects = RedirectPolicy::kGoDefault;
-  auto result = NewHttpGetter()->Get(r, options, kNeverCancelled);
+  auto result = Fetch(r, options, kNeverCancelled);
   ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
   const std::string origin_url = "http://127.0.0.1:" + std::to_string(origin.port());
   // A relative Location to the same host:port keeps the virtual host and the credentials.
@@ -385,7 +390,7 @@ TEST(HttpGetterTest, RedirectHopsCarryRefererAndDropCredentialsElsewhere) {
   EXPECT_EQ(at_c.find("Referer")->second, origin_url + "/b");
 }
 
-TEST(HttpGetterTest, CancellationEndsAHungRequest) {
+TEST_P(HttpGetterTest, CancellationEndsAHungRequest) {
   std::mutex mu;
   std::condition_variable cv;
   bool arrived = false;
@@ -405,7 +410,7 @@ TEST(HttpGetterTest, CancellationEndsAHungRequest) {
     cv.wait_for(lock, std::chrono::seconds(10), [&] { return arrived; });
     cancel = true;
   });
-  auto result = NewHttpGetter()->Get(Get("http", s.port(), "/hang"), Options{}, [&] { return cancel.load(); });
+  auto result = Fetch(Get("http", s.port(), "/hang"), Options{}, [&] { return cancel.load(); });
   canceller.join();
   {
     std::lock_guard lock(mu);
