@@ -107,76 +107,178 @@ class PooledHook final : public RunningHook {
   std::shared_ptr<PooledCall<HookOutcome>> call_;
 };
 
+// A bound far enough to be "no bound" that a time point can still hold it: GoSeconds of a grace
+// near Go's limit is close to the largest duration there is.
+constexpr Duration kFarAway = std::chrono::hours(24 * 365 * 100);
+
 }  // namespace
 
+// An httpGet hook with a host: its GET runs on the thread of its first Wait until that Wait's
+// bound, then goes on on the pool (HttpGetter::GetUntil), so a hook that answers within the grace
+// costs no hand-off. On a fake clock, for a bound of zero, or when Detach comes first, the whole
+// hook runs on the pool, as PooledHook's does.
+class InlineHttpHook final : public RunningHook {
+ public:
+  InlineHttpHook(HandlerRunner& runner, const HookTarget& target, const HttpGetAction& action)
+      : runner_(runner), target_(target), action_(action) {}
+
+  bool Wait(Clock& clock, Duration d) override {
+    if (pooled_) return pooled_->Wait(clock, d);
+    if (done_) return true;
+    if (!clock.real_time() || d <= Duration::zero()) {
+      PoolTheWholeHook();
+      return pooled_->Wait(clock, d);
+    }
+    return BeginOnThisThread(clock, d);
+  }
+  const HookOutcome& outcome() const override { return pooled_ ? pooled_->result() : outcome_; }
+  void Detach(std::function<void(const HookOutcome&)> ended) override {
+    if (done_) {
+      ended(outcome_);
+      return;
+    }
+    if (!pooled_) PoolTheWholeHook();
+    pooled_->Detach(std::move(ended));
+  }
+  void Cancel() override { cancel_->Notify(); }
+  bool cancelled() const override { return cancel_->HasBeenNotified(); }
+
+ private:
+  void PoolTheWholeHook() {
+    pooled_ = PooledCall<HookOutcome>::Start(
+        [runner = &runner_, target = target_, action = action_, cancel = cancel_] {
+          return runner->RunHttp(target, action, cancel);
+        });
+  }
+
+  bool BeginOnThisThread(Clock& clock, Duration d) {
+    const auto began = std::chrono::steady_clock::now();
+    auto call = std::make_shared<const HandlerRunner::HttpCall>(runner_.PrepareHttp(target_, action_));
+    if (!call->error.empty()) return Done(runner_.HttpOutcome(target_, action_, call->error, ""));
+    std::function<bool()> cancelled = [cancel = cancel_] { return cancel->HasBeenNotified(); };
+    http::Begun begun = runner_.http_.GetUntil(call->request, call->options, cancelled,
+                                               began + std::min<Duration>(d, kFarAway));
+    auto* result = std::get_if<http::Result>(&begun);
+    if (result != nullptr && !runner_.FallsBack(*result)) {
+      return Done(runner_.FinishHttp(target_, action_, *call, std::move(*result), cancelled));
+    }
+    // Past the bound (or a fallback's second request ahead): the rest goes on on the pool.
+    std::function<http::Result()> rest = result != nullptr ? [first = *result] { return first; }
+                                                            : std::move(std::get<http::Unfinished>(begun).rest);
+    pooled_ = PooledCall<HookOutcome>::Start(
+        [runner = &runner_, target = target_, action = action_, call, cancelled, rest = std::move(rest)] {
+          return runner->FinishHttp(target, action, *call, rest(), cancelled);
+        });
+    return pooled_->Wait(clock, d - (std::chrono::steady_clock::now() - began));
+  }
+
+  bool Done(HookOutcome outcome) {
+    outcome_ = std::move(outcome);
+    done_ = true;
+    return true;
+  }
+
+  HandlerRunner& runner_;
+  const HookTarget target_;
+  const HttpGetAction action_;
+  const std::shared_ptr<Notification> cancel_ = std::make_shared<Notification>();
+  bool done_ = false;  // ended on the thread of the first Wait: outcome_ is it
+  HookOutcome outcome_;
+  std::shared_ptr<PooledCall<HookOutcome>> pooled_;
+};
+
 std::shared_ptr<RunningHook> HandlerRunner::Start(const HookTarget& target, const LifecycleHandler& handler) {
-  // HD-01's dispatch, as Run's: an exec is the only handler whose call can be driven by the waiter.
+  // HD-01's dispatch, as Run's: an exec's call and an httpGet's GET can be driven by the waiter.
   if (handler.exec) {
     return std::make_shared<RunningExecHook>(
         cri_.StartExecSync(target.container_id, handler.exec->command, kExecHookTimeout), target, *handler.exec);
+  }
+  // Without a host the hook asks the runtime for the pod's IP, a call no pause reaches.
+  if (handler.http_get && !handler.http_get->host.empty()) {
+    return std::make_shared<InlineHttpHook>(*this, target, *handler.http_get);
   }
   return std::make_shared<PooledHook>(
       [this, target, handler](const std::shared_ptr<Notification>& cancel) { return Run(target, handler, cancel); });
 }
 
-std::string HandlerRunner::DoHttp(const HookTarget& target, const HttpGetAction& action,
-                                  const std::shared_ptr<Notification>& cancel, std::string* body) {
-  std::string host = action.host;
-  if (host.empty()) {
+HandlerRunner::HttpCall HandlerRunner::PrepareHttp(const HookTarget& target, const HttpGetAction& action) {
+  HttpCall call;
+  call.host = action.host;
+  if (call.host.empty()) {
     // HT-01: the pod's first IP, from the runtime's sandbox status (empty for hostNetwork pods on
     // containerd, hence HT-02's "failed to find networking container").
     auto status = cri_.PodSandboxStatus(target.sandbox_id);
-    if (!status.ok()) return std::string(status.status().message());
-    if (status->network().ip().empty()) {
-      return "failed to find networking container: &{ID:" + target.pod->uid + " Name:" + target.pod->name +
-             " Namespace:" + target.pod->namespace_ + " IPs:[] ContainerStatuses:[...] SandboxStatuses:[...]}";
+    if (!status.ok()) {
+      call.error = std::string(status.status().message());
+      return call;
     }
-    host = status->network().ip();
+    if (status->network().ip().empty()) {
+      call.error = "failed to find networking container: &{ID:" + target.pod->uid + " Name:" + target.pod->name +
+                   " Namespace:" + target.pod->namespace_ + " IPs:[] ContainerStatuses:[...] SandboxStatuses:[...]}";
+      return call;
+    }
+    call.host = status->network().ip();
   }
   auto port = ResolveHookPort(profile_, action.port, *target.container);
-  if (!port.ok()) return std::string(port.status().message());
-
-  // HT-15: the request leaves from this process (the node's network), not from the container.
-  auto built = BuildHookRequest(profile_, action, host, *port);
-  if (!built.ok()) return std::string(built.status().message());
-  const http::Request& request = *built;
-  const http::Options options = HookClientOptions(profile_);
-  // No cancel (the postStart path): no watch at all, rather than one that can never fire.
-  std::function<bool()> cancelled;
-  if (cancel) cancelled = [&cancel] { return cancel->HasBeenNotified(); };
-  http::Result result = http_.Get(request, options, cancelled);
-  if (auto* error = std::get_if<http::Error>(&result)) {
-    if (!(profile_.http_https_fallback && error->kind == http::ErrorKind::kHttpResponseToHttps)) {
-      return error->message;
-    }
-    // HT-11: retry once over plain HTTP without credentials; on failure the HTTPS error stands.
-    // (HD-08: the 1.21 runner was built without an event recorder, so it had no fallback to report.)
-    http::Request retry = request;
-    retry.url.scheme = "http";
-    std::erase_if(retry.headers, [](const http::Header& h) { return h.name == "Authorization"; });
-    http::Result second = http_.Get(retry, options, cancelled);
-    if (std::holds_alternative<http::Error>(second)) return error->message;
-    events_.Record({"Warning", "LifecycleHTTPFallback", "",  // EV-08: on the pod, no field path
-                    "request to HTTPS lifecycle hook " + JoinHostPort(host, *port) +
-                        " got HTTP response, retry with HTTP succeeded",
-                    {}});
-    *body = std::get<http::Response>(second).body;
-    return "";
+  if (!port.ok()) {
+    call.error = std::string(port.status().message());
+    return call;
   }
-  // HT-08: any status code is success; HT-13: the body is at most 10 KiB.
-  *body = std::get<http::Response>(result).body;
-  return "";
+  call.port = *port;
+  // HT-15: the request leaves from this process (the node's network), not from the container.
+  auto built = BuildHookRequest(profile_, action, call.host, call.port);
+  if (!built.ok()) {
+    call.error = std::string(built.status().message());
+    return call;
+  }
+  call.request = *std::move(built);
+  call.options = HookClientOptions(profile_);
+  return call;
 }
 
-HookOutcome HandlerRunner::RunHttp(const HookTarget& target, const HttpGetAction& action,
-                                   const std::shared_ptr<Notification>& cancel) {
-  std::string body;
-  std::string error = DoHttp(target, action, cancel, &body);
-  if (error.empty()) return {};
+bool HandlerRunner::FallsBack(const http::Result& first) const {
+  const auto* error = std::get_if<http::Error>(&first);
+  return error != nullptr && profile_.http_https_fallback && error->kind == http::ErrorKind::kHttpResponseToHttps;
+}
+
+HookOutcome HandlerRunner::FinishHttp(const HookTarget& target, const HttpGetAction& action, const HttpCall& call,
+                                      http::Result first, const std::function<bool()>& cancelled) {
+  if (auto* response = std::get_if<http::Response>(&first)) {
+    return HttpOutcome(target, action, "", response->body);  // HT-08: any status code is success
+  }
+  const std::string error = std::get<http::Error>(first).message;
+  if (!FallsBack(first)) return HttpOutcome(target, action, error, "");
+  // HT-11: retry once over plain HTTP without credentials; on failure the HTTPS error stands.
+  // (HD-08: the 1.21 runner was built without an event recorder, so it had no fallback to report.)
+  http::Request retry = call.request;
+  retry.url.scheme = "http";
+  std::erase_if(retry.headers, [](const http::Header& h) { return h.name == "Authorization"; });
+  http::Result second = http_.Get(retry, call.options, cancelled);
+  if (std::holds_alternative<http::Error>(second)) return HttpOutcome(target, action, error, "");
+  events_.Record({"Warning", "LifecycleHTTPFallback", "",  // EV-08: on the pod, no field path
+                  "request to HTTPS lifecycle hook " + JoinHostPort(call.host, call.port) +
+                      " got HTTP response, retry with HTTP succeeded",
+                  {}});
+  return HttpOutcome(target, action, "", std::get<http::Response>(second).body);
+}
+
+HookOutcome HandlerRunner::HttpOutcome(const HookTarget& target, const HttpGetAction& action, const std::string& error,
+                                       const std::string& body) const {
+  if (error.empty()) return {};  // HT-13: the body (at most 10 KiB) is read and dropped
   // HT-14
   std::string message = profile_.http_failure_prefix + " lifecycle hook (" + action.path + ")" + Where(target) + error;
   if (profile_.http_failure_has_body_message) message += ", message: " + GoQuote(body);
   return {true, message, error};
+}
+
+HookOutcome HandlerRunner::RunHttp(const HookTarget& target, const HttpGetAction& action,
+                                   const std::shared_ptr<Notification>& cancel) {
+  const HttpCall call = PrepareHttp(target, action);
+  if (!call.error.empty()) return HttpOutcome(target, action, call.error, "");
+  // No cancel (the postStart path): no watch at all, rather than one that can never fire.
+  std::function<bool()> cancelled;
+  if (cancel) cancelled = [&cancel] { return cancel->HasBeenNotified(); };
+  return FinishHttp(target, action, call, http_.Get(call.request, call.options, cancelled), cancelled);
 }
 
 HookOutcome HandlerRunner::RunSleep(const HookTarget& target, const SleepAction& sleep,

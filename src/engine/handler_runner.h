@@ -10,7 +10,9 @@
 // Start() runs the same handler for a caller that may stop waiting for it (a preStop hook at its
 // grace, EX-06) and returns a RunningHook at once: an exec goes through CriClient::StartExecSync,
 // so with GrpcCriClient an exec that ends within the wait is driven by the waiting thread alone;
-// httpGet and sleep run on the TaskPool (their calls block). Thread-safe.
+// an httpGet with a host runs its GET on the thread of its first Wait (on a real clock) until that
+// Wait's bound, then goes on on the TaskPool (HttpGetter::GetUntil); an httpGet without a host
+// (it asks the runtime for the pod's IP first) and a sleep run on the TaskPool. Thread-safe.
 #pragma once
 
 #include <functional>
@@ -25,6 +27,8 @@
 #include "src/http/http_getter.h"
 
 namespace podlife {
+
+class InlineHttpHook;
 
 struct HookOutcome {
   bool failed = false;
@@ -64,14 +68,30 @@ class HandlerRunner {
   std::shared_ptr<RunningHook> Start(const HookTarget& target, const LifecycleHandler& handler);
 
  private:
+  friend class InlineHttpHook;
+
+  // What an httpGet hook sends, or why it cannot (error set).
+  struct HttpCall {
+    std::string error;
+    http::Request request;
+    http::Options options;
+    std::string host;
+    int64_t port = 0;
+  };
+
   HookOutcome RunExec(const HookTarget& target, const ExecAction& exec);
   HookOutcome RunHttp(const HookTarget& target, const HttpGetAction& action,
                       const std::shared_ptr<Notification>& cancel);
   HookOutcome RunSleep(const HookTarget& target, const SleepAction& sleep,
                        const std::shared_ptr<Notification>& cancel);
-  // Returns an error message, or "" with *response filled.
-  std::string DoHttp(const HookTarget& target, const HttpGetAction& action, const std::shared_ptr<Notification>& cancel,
-                     std::string* body);
+  HttpCall PrepareHttp(const HookTarget& target, const HttpGetAction& action);
+  // Whether FinishHttp would send a second request for `first` (HT-11's HTTPS->HTTP fallback).
+  bool FallsBack(const http::Result& first) const;
+  // The hook's outcome from its GET's result, after HT-11's fallback where it applies.
+  HookOutcome FinishHttp(const HookTarget& target, const HttpGetAction& action, const HttpCall& call,
+                         http::Result first, const std::function<bool()>& cancelled);
+  HookOutcome HttpOutcome(const HookTarget& target, const HttpGetAction& action, const std::string& error,
+                          const std::string& body) const;
 
   CriClient& cri_;
   http::HttpGetter& http_;
