@@ -5,7 +5,8 @@
 // the fake's records in order. PostStartFailureOf(report) returns the postStart failure message of container "app"
 // and adds a gtest failure (it does not abort the case) when "app" is missing or its reason is not
 // PostStartHookError: bare in 1.35, `PostStartHookError: <the hook's own error>` in 1.21 (PS-07),
-// whose error the message must contain.
+// whose error the message must contain. UnusedLoopbackPort() is a port on 127.0.0.1 that nothing
+// listens on (a connect to it is refused).
 #pragma once
 
 #include <gmock/gmock.h>
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "conformance/framework.h"
+#include "fakes/http/fake_http_endpoint.h"
 #include "runtime/v1/api.pb.h"
 
 namespace podlife::conformance {
@@ -71,6 +73,12 @@ inline std::string PostStartFailureOf(const SyncReport& r) {
         << "1.21's reason names the hook's own error, which its message wraps";
   }
   return app->message;
+}
+
+inline int UnusedLoopbackPort() {
+  std::string error;
+  auto silent = fakes::SilentTcpListener::Start(&error);
+  return silent ? silent->port() : 1;  // closed again when `silent` goes
 }
 
 }  // namespace podlife::conformance

@@ -25,12 +25,6 @@ std::string AppWithPreStopSleep(int seconds) {
          "    lifecycle:\n      preStop:\n        sleep:\n          seconds: " + std::to_string(seconds) + "\n";
 }
 
-int UnusedLoopbackPort() {
-  std::string error;
-  auto silent = fakes::SilentTcpListener::Start(&error);
-  return silent ? silent->port() : 1;  // closed again when `silent` goes
-}
-
 PODLIFE_AREA(Handlers);
 
 PODLIFE_CASE(Handlers, TcpSocketIsAnInvalidHandler,

@@ -427,6 +427,36 @@ PODLIFE_CASE(PreStop, AHookPastTheGraceRunsOnAndItsFailureIsReportedLater,
   EXPECT_EQ(Calls("ExecSync").size(), 1u);  // HD-04: not retried
 }
 
+PODLIFE_CASE(PreStop, AnHttpHookPastTheGraceGoesOnAndItsFailureIsReportedLater,
+             {.ids = "EX-06 PR-06 EV-05 HT-10", .needs = {Capability::kCallLog},
+              .must = "A preStop httpGet still unanswered at the grace MUST neither hold up the kill nor be cut off: the container is stopped at the grace, the request goes on, and when its answer (a redirect to a closed port) fails the hook afterwards FailedPreStopHook MUST be recorded."}) {
+  const int closed = UnusedLoopbackPort();
+  fakes::HttpResponseScript redirect;
+  redirect.redirect_to = "http://127.0.0.1:" + std::to_string(closed) + "/gone";
+  http().Script("/bye", redirect);
+  SyncReport r = Pod("  containers:\n" + Container("app", kHttpPreStopToBye), 2).Sync();
+  ASSERT_TRUE(r.ok) << r.error;
+  GateGuard held{http().HoldNext("/bye")};
+  auto kill = Background([&] { return pod().Kill(std::nullopt); });
+  ASSERT_TRUE(held.gate->WaitUntilHeld(10s).ok()) << http().Describe();
+  // Waiting for the answer past the 2 s grace would keep the kill until the release below.
+  ASSERT_EQ(kill.wait_for(20s), std::future_status::ready) << "the kill waited for the held request past the grace";
+  EXPECT_EQ(kill.get(), "");
+  EXPECT_EQ(Calls("StopContainer").size(), 1u) << "the container was not stopped while the request was held";
+  EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("FailedPreStopHook")));
+  held.gate->Release();
+  // A request cut off at the grace never reads the redirect, so no failure would follow it.
+  ASSERT_TRUE(WaitForEvent("FailedPreStopHook")) << "the request's failure after the stop was not recorded";
+  const auto failed = EventsWithReason("FailedPreStopHook");
+  if (v135()) {
+    EXPECT_EQ(failed.at(0).message, "PreStopHook failed");
+  } else {
+    EXPECT_THAT(failed.at(0).message, HasSubstr(":" + std::to_string(closed) + "/gone\": dial tcp 127.0.0.1:" +
+                                                std::to_string(closed) + ": connect: connection refused"));
+  }
+  EXPECT_EQ(http().RequestsTo("/bye").size(), 1u) << http().Describe();  // HD-04: one request, not sent again
+}
+
 PODLIFE_CASE(PreStop, HooksOfAPodStartConcurrently,
              {.ids = "PR-11", .needs = {Capability::kFaults},
               .must = "Terminating a pod MUST start the preStop hooks of all its containers without waiting for each other."}) {

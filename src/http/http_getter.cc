@@ -513,33 +513,33 @@ bool BeginsOnCallersThread(const Url& url) {
 
 // A GET across its redirect hops: the hop under way, and its connection when the GET paused.
 struct GetProgress {
+  explicit GetProgress(const Request& request)
+      : first(request), url(request.url), headers(request.headers), host_header(request.host_header) {}
+  GetProgress(const GetProgress&) = delete;
+  GetProgress& operator=(const GetProgress&) = delete;
+  // A paused GET whose rest never ran still owns its connection.
+  ~GetProgress() {
+    if (paused && paused->dial.fd >= 0) ::close(paused->dial.fd);
+  }
+
   Request first;
   Url url;
   std::vector<Header> headers;
   std::string host_header;
   int requests_made = 1;
   std::optional<Handover> paused;
-
-  static GetProgress Of(const Request& request) {
-    GetProgress p;
-    p.first = request;
-    p.url = request.url;
-    p.headers = request.headers;
-    p.host_header = request.host_header;
-    return p;
-  }
 };
 
 class HttplibGetter : public HttpGetter {
  public:
   Result Get(const Request& request, const Options& options, const std::function<bool()>& cancelled) override {
-    GetProgress progress = GetProgress::Of(request);
+    GetProgress progress(request);
     return *Drive(progress, options, cancelled, kNoPause);
   }
 
   Begun GetUntil(const Request& request, const Options& options, std::function<bool()> cancelled,
                  SteadyTime pause_at) override {
-    auto progress = std::make_shared<GetProgress>(GetProgress::Of(request));
+    auto progress = std::make_shared<GetProgress>(request);
     // Both outlive this call when the GET goes on: DialingClient and the watcher hold references.
     auto watched = std::make_shared<const std::function<bool()>>(std::move(cancelled));
     if (std::optional<Result> done = Drive(*progress, options, *watched, pause_at)) return *done;

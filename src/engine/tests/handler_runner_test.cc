@@ -5,7 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
+#include <thread>
 
 #include "src/engine/tests/mocks.h"
 
@@ -228,6 +230,128 @@ TEST_P(HandlerRunnerTest, SleepZeroReturnsAtOnce) {
   LifecycleHandler h;
   h.sleep = SleepAction{0};
   EXPECT_FALSE(Run(h).failed);
+}
+
+// The getter of the inline httpGet hook's tests: GetUntil and Get answer as each test scripts them,
+// and record the thread and pause they were called with.
+class ScriptedGetter : public http::HttpGetter {
+ public:
+  std::function<http::Begun()> get_until;
+  std::function<http::Result()> get;
+  std::atomic<int> get_until_calls{0};
+  std::atomic<int> get_calls{0};
+  std::thread::id get_until_thread;
+  std::thread::id get_thread;
+  std::chrono::steady_clock::time_point pause_at;
+
+  http::Result Get(const http::Request&, const http::Options&, const std::function<bool()>&) override {
+    get_thread = std::this_thread::get_id();
+    ++get_calls;
+    return get();
+  }
+  http::Begun GetUntil(const http::Request&, const http::Options&, std::function<bool()>,
+                       std::chrono::steady_clock::time_point at) override {
+    get_until_thread = std::this_thread::get_id();
+    pause_at = at;
+    ++get_until_calls;
+    return get_until();
+  }
+};
+
+http::Result Answer(int status) {
+  http::Response r;
+  r.status = status;
+  return r;
+}
+
+class InlineHttpHookTest : public HandlerRunnerTest {
+ protected:
+  std::shared_ptr<RunningHook> Start(const LifecycleHandler& h) {
+    runner_ = std::make_unique<HandlerRunner>(cri_, getter_, real_clock_, events_, profile());
+    return runner_->Start(target_, h);
+  }
+  const HookTarget target_{&pod_, "sandbox-1", &container_, "ctr-1"};
+  ScriptedGetter getter_;
+  RealClock real_clock_;
+  std::unique_ptr<HandlerRunner> runner_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Profiles, InlineHttpHookTest, ::testing::Values(&Profile121(), &Profile135()),
+                         [](const auto& info) { return info.param->name == "1.21" ? "v121" : "v135"; });
+
+TEST_P(InlineHttpHookTest, AGetEndingWithinTheWaitEndsOnTheWaitingThreadWithNoHandOff) {
+  getter_.get_until = [] { return http::Begun{Answer(500)}; };  // HT-08: any status succeeds
+  auto hook = Start(HttpGet("/stop", IntOrString::Int(8080), "10.0.0.9"));
+  EXPECT_EQ(getter_.get_until_calls, 0) << "nothing runs before the first Wait";
+  const auto before = std::chrono::steady_clock::now();
+  ASSERT_TRUE(hook->Wait(real_clock_, 30s));
+  EXPECT_EQ(getter_.get_until_thread, std::this_thread::get_id());
+  EXPECT_GE(getter_.pause_at, before + 30s);  // paused at the wait's bound, the grace
+  EXPECT_LT(getter_.pause_at, std::chrono::steady_clock::now() + 30s);
+  EXPECT_FALSE(hook->outcome().failed);
+  EXPECT_EQ(getter_.get_calls, 0);
+}
+
+TEST_P(InlineHttpHookTest, PastTheWaitTheGetGoesOnOnThePoolAndItsFailureComesWhenItEnds) {
+  // EX-06: the kill stops waiting at the grace; the GET goes on and its failure is reported then.
+  auto release = std::make_shared<Notification>();
+  getter_.get_until = [release] {
+    return http::Begun{http::Unfinished{[release] {
+      release->WaitFor(10s);
+      return http::Result{http::Error{http::ErrorKind::kTransport, "Get \"http://10.0.0.9:8080/stop\": EOF"}};
+    }}};
+  };
+  auto hook = Start(HttpGet("/stop", IntOrString::Int(8080), "10.0.0.9"));
+  EXPECT_FALSE(hook->Wait(real_clock_, 1ms));
+  std::promise<HookOutcome> ended;
+  hook->Detach([&ended](const HookOutcome& o) { ended.set_value(o); });
+  auto outcome = ended.get_future();
+  EXPECT_EQ(outcome.wait_for(0s), std::future_status::timeout) << "reported before the GET ended";
+  release->Notify();
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  const HookOutcome o = outcome.get();
+  EXPECT_TRUE(o.failed);
+  EXPECT_THAT(o.message, HasSubstr("lifecycle hook (/stop) for Container \"app\" in Pod \"web_default(uid-1)\" "
+                                   "failed - error: Get \"http://10.0.0.9:8080/stop\": EOF"));
+}
+
+TEST_P(InlineHttpHookTest, WithoutAHostTheWholeHookRunsOnThePool) {
+  // HT-01: the pod's IP comes from the runtime first, a call no pause could end at the grace.
+  EXPECT_CALL(cri_, PodSandboxStatus("sandbox-1")).WillOnce(Return(SandboxWithIp("10.1.2.3")));
+  getter_.get = [] { return Answer(200); };
+  auto hook = Start(HttpGet("/stop", IntOrString::Int(8080)));
+  ASSERT_TRUE(hook->Wait(real_clock_, 10s));
+  EXPECT_FALSE(hook->outcome().failed);
+  EXPECT_EQ(getter_.get_until_calls, 0);
+  EXPECT_EQ(getter_.get_calls, 1);
+  EXPECT_NE(getter_.get_thread, std::this_thread::get_id());
+}
+
+TEST_P(InlineHttpHookTest, AnHttpsAnswerInPlainHttpRetriesOnThePoolIn135Only) {
+  // HT-11: the fallback's second request is not begun on the waiting thread.
+  getter_.get_until = [] {
+    return http::Begun{http::Result{http::Error{http::ErrorKind::kHttpResponseToHttps, "Get \"https://10.0.0.9:8080/stop\": "
+                                                "http: server gave HTTP response to HTTPS client"}}};
+  };
+  getter_.get = [] { return Answer(200); };
+  LifecycleHandler h = HttpGet("/stop", IntOrString::Int(8080), "10.0.0.9");
+  h.http_get->scheme = "HTTPS";
+  auto hook = Start(h);
+  ASSERT_TRUE(hook->Wait(real_clock_, 10s));
+  EXPECT_EQ(hook->outcome().failed, profile().name == "1.21");
+  EXPECT_EQ(getter_.get_calls, profile().name == "1.21" ? 0 : 1);
+  if (getter_.get_calls > 0) EXPECT_NE(getter_.get_thread, std::this_thread::get_id());
+}
+
+TEST_P(InlineHttpHookTest, DetachedBeforeAnyWaitTheWholeHookRunsOnThePool) {
+  getter_.get = [] { return Answer(200); };
+  auto hook = Start(HttpGet("/stop", IntOrString::Int(8080), "10.0.0.9"));
+  std::promise<HookOutcome> ended;
+  hook->Detach([&ended](const HookOutcome& o) { ended.set_value(o); });
+  auto outcome = ended.get_future();
+  ASSERT_EQ(outcome.wait_for(10s), std::future_status::ready);
+  EXPECT_FALSE(outcome.get().failed);
+  EXPECT_EQ(getter_.get_until_calls, 0);
 }
 
 }  // namespace
