@@ -437,12 +437,17 @@ PODLIFE_CASE(PreStop, AnHttpHookPastTheGraceGoesOnAndItsFailureIsReportedLater,
   SyncReport r = Pod("  containers:\n" + Container("app", kHttpPreStopToBye), 2).Sync();
   ASSERT_TRUE(r.ok) << r.error;
   GateGuard held{http().HoldNext("/bye")};
+  const auto began = std::chrono::system_clock::now();
   auto kill = Background([&] { return pod().Kill(std::nullopt); });
   ASSERT_TRUE(held.gate->WaitUntilHeld(10s).ok()) << http().Describe();
   // Waiting for the answer past the 2 s grace would keep the kill until the release below.
   ASSERT_EQ(kill.wait_for(20s), std::future_status::ready) << "the kill waited for the held request past the grace";
   EXPECT_EQ(kill.get(), "");
-  EXPECT_EQ(Calls("StopContainer").size(), 1u) << "the container was not stopped while the request was held";
+  const auto stops = Calls("StopContainer");
+  ASSERT_EQ(stops.size(), 1u) << "the container was not stopped while the request was held";
+  // At the grace (2 s; 2 s more of slack for a loaded machine), with the floor: 2 - 2 s of hook.
+  EXPECT_LT(stops.at(0).received_at - began, 4s) << "the stop came well past the 2 s grace";
+  EXPECT_EQ(StopTimeout(stops, r.Get("app").container_id), 2);
   EXPECT_THAT(Reasons(), ::testing::Not(::testing::Contains("FailedPreStopHook")));
   held.gate->Release();
   // A request cut off at the grace never reads the redirect, so no failure would follow it.

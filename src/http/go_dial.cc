@@ -48,7 +48,10 @@ int AwaitConnect(int fd, std::chrono::steady_clock::time_point deadline, std::ch
     if (now >= pause_at) return kPaused;
     const auto slice = std::min<std::chrono::steady_clock::duration>({kCancelPoll, deadline - now, pause_at - now});
     pollfd p{fd, POLLOUT, 0};
-    const int ready = poll(&p, 1, static_cast<int>(std::chrono::ceil<std::chrono::milliseconds>(slice).count()));
+    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(slice);
+    const timespec wait{static_cast<time_t>(secs.count()),
+                        static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(slice - secs).count())};
+    const int ready = ppoll(&p, 1, &wait, nullptr);
     if (ready < 0 && errno != EINTR) return errno;
     if (ready <= 0) continue;
     int err = 0;
@@ -98,6 +101,8 @@ DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds ti
   addrinfo hints{};
   hints.ai_socktype = SOCK_STREAM;
   hints.ai_flags = AI_NUMERICSERV;
+  // A dial that may pause must not block in a name lookup, which no pause reaches.
+  if (pause_at != std::chrono::steady_clock::time_point::max()) hints.ai_flags |= AI_NUMERICHOST;
   addrinfo* addrs = nullptr;
   if (getaddrinfo(host.c_str(), std::to_string(port).c_str(), &hints, &addrs) != 0 || addrs == nullptr) {
     out.cause = "dial tcp: lookup " + host + ": no such host";

@@ -9,6 +9,7 @@
 // - Given a `pause_at`, Dial stops waiting for a connect still under way then: the outcome is
 //   `in_progress` (fd is the connecting socket, no further address is tried) and ResumeDial, on
 //   any thread, waits for that connect to the dial's own deadline and reports it as Dial would.
+//   Such a dial resolves numeric hosts only (a name lookup would block where no pause reaches).
 // - ObserveTls(ctx, obs) makes every handshake on `ctx` record into `obs` what the server sent:
 //   the first record header (5 bytes, before OpenSSL judges it), the first alert, and the
 //   certificate check as Go's x509 orders it (validity, then hostname, then chain).

@@ -254,7 +254,7 @@ class SigpipeBlocked {
 // had been sent, and every byte of the answer read so far (parsed again when it goes on).
 struct Handover {
   DialOutcome dial;  // the connection; dial.in_progress: still connecting
-  size_t bytes_sent = 0;
+  std::string sent;  // the request bytes the server has
   std::string received;
 };
 
@@ -262,7 +262,7 @@ struct Handover {
 struct StreamPause {
   SteadyTime pause_at = kNoPause;
   bool paused = false;
-  size_t bytes_sent = 0;
+  std::string sent;
   std::string received;
   bool armed() const { return pause_at != kNoPause; }
 };
@@ -278,7 +278,7 @@ class WatchedStream : public httplib::Stream {
  public:
   WatchedStream(int fd, SSL* ssl, ResponseHeadWatch* head, StreamPause* pause, const Handover* resume)
       : fd_(fd), ssl_(ssl), head_(head), pause_(pause), resume_(resume),
-        unsent_skip_(resume != nullptr ? resume->bytes_sent : 0) {}
+        already_sent_(resume != nullptr ? resume->sent.size() : 0) {}
 
   bool is_readable() const override {
     if (consumed_ < buffered_ || (ssl_ != nullptr && SSL_pending(ssl_) > 0)) return true;
@@ -305,9 +305,12 @@ class WatchedStream : public httplib::Stream {
   }
   ssize_t write(const char* ptr, size_t size) override {
     if (ssl_ != nullptr) return SSL_write(ssl_, ptr, static_cast<int>(std::min<size_t>(size, INT32_MAX)));
-    if (unsent_skip_ > 0) {  // sent before the pause
-      const size_t take = std::min(size, unsent_skip_);
-      unsent_skip_ -= take;
+    if (matched_ < already_sent_) {
+      // Sent before the pause. httplib writes the same request again; should it ever differ, the
+      // write fails rather than send a request the server never saw whole.
+      const size_t take = std::min(size, already_sent_ - matched_);
+      if (resume_->sent.compare(matched_, take, ptr, take) != 0) return -1;
+      matched_ += take;
       return static_cast<ssize_t>(take);
     }
     const bool pausing = pause_->armed();
@@ -316,7 +319,7 @@ class WatchedStream : public httplib::Stream {
       if (pausing && !AwaitSocket(POLLOUT)) return -1;
       n = send(fd_, ptr, size, MSG_NOSIGNAL | (pausing ? MSG_DONTWAIT : 0));
     } while (n < 0 && (errno == EINTR || (pausing && (errno == EAGAIN || errno == EWOULDBLOCK))));
-    if (pausing && n > 0) pause_->bytes_sent += static_cast<size_t>(n);
+    if (pausing && n > 0) pause_->sent.append(ptr, static_cast<size_t>(n));
     return n;
   }
   void get_remote_ip_and_port(std::string& ip, int& port) const override { Address(getpeername, ip, port); }
@@ -347,22 +350,23 @@ class WatchedStream : public httplib::Stream {
     return n < 0 ? -1 : n;
   }
 
-  // Waits until the socket is ready for `events` or pause_at has passed (then marks the pause and
-  // returns false). A poll error is left for the read or write to report.
+  // Waits until the socket is ready for `events` before pause_at; once pause_at has passed it
+  // marks the pause and returns false, even with bytes waiting (a server that never stops sending
+  // must not hold the caller past its bound). A poll error is left for the read or write to report.
   bool AwaitSocket(short events) {
     while (true) {
       const auto now = std::chrono::steady_clock::now();
-      const auto left = std::max(SteadyTime::duration::zero(), pause_->pause_at - now);
+      if (now >= pause_->pause_at) {
+        pause_->paused = true;
+        return false;
+      }
+      const auto left = pause_->pause_at - now;
       const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
       const timespec wait{static_cast<time_t>(secs.count()),
                           static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count())};
       pollfd p{fd_, events, 0};
       const int ready = ppoll(&p, 1, &wait, nullptr);
       if (ready > 0 || (ready < 0 && errno != EINTR)) return true;
-      if (ready == 0 && left == SteadyTime::duration::zero()) {
-        pause_->paused = true;
-        return false;
-      }
     }
   }
 
@@ -389,7 +393,8 @@ class WatchedStream : public httplib::Stream {
   ResponseHeadWatch* head_;
   StreamPause* pause_;
   const Handover* resume_;
-  size_t unsent_skip_;
+  size_t already_sent_;
+  size_t matched_ = 0;
   size_t replayed_ = 0;
   char buffer_[4096];
   size_t buffered_ = 0;
@@ -419,10 +424,16 @@ class DialingClient : public Base {
   DialingClient(const DialingClient&) = delete;
   DialingClient& operator=(const DialingClient&) = delete;
 
-  std::optional<Handover> TakeHandover() {
+  // What a paused request leaves for its rest, or nothing: not paused, or `cancelled` (the watcher
+  // shut its socket down at the pause: the request ends here, as cancelled).
+  std::optional<Handover> TakeHandover(bool cancelled) {
     if (!pause_.paused) return std::nullopt;
-    Handover h{dial_, pause_.bytes_sent, std::move(pause_.received)};
     pause_.paused = false;
+    if (cancelled) {
+      if (dial_.in_progress) ::close(dial_.fd);  // else plain_fd_, closed by the destructor
+      return std::nullopt;
+    }
+    Handover h{dial_, std::move(pause_.sent), std::move(pause_.received)};
     plain_fd_ = -1;  // the handover owns it now
     return h;
   }
@@ -452,6 +463,7 @@ class DialingClient : public Base {
     if (kTls) {
       socket.sock = dial_.fd;
     } else {
+      if (plain_fd_ >= 0) ::close(plain_fd_);  // httplib connects once per request; never twice here
       plain_fd_ = dial_.fd;
     }
     fd_ = dial_.fd;
@@ -707,7 +719,7 @@ class HttplibGetter : public HttpGetter {
       return client->Get(url.target, sent, std::move(on_response), std::move(on_body));
     }();
     const bool watcher_fired = watch && watcher_.Remove(*watch);
-    if (plain != nullptr) attempt->paused = plain->TakeHandover();
+    if (plain != nullptr) attempt->paused = plain->TakeHandover(watcher_fired);
     attempt->error = result.error();
     attempt->dial = plain != nullptr ? plain->dial() : tls->dial();
     attempt->head = plain != nullptr ? plain->head() : tls->head();

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "src/http/http_getter.h"
+#include "src/http/response_head.h"
 #include "src/http/tests/getter_ways.h"
 #include "testsupport/loopback_listener.h"
 
@@ -333,6 +335,49 @@ TEST(PausedGetTest, AGetPausedMidAnswerGoesOnOverItsConnectionWithNoSecondReques
   EXPECT_EQ(std::get<Response>(result).body, "abcde");
   EXPECT_EQ(server.requests(), 1);
   EXPECT_EQ(bytes_after_the_request.load(), 0u);
+}
+
+TEST(PausedGetTest, AGetPausedMidHeadParsesTheWholeHeadAfterwards) {
+  Gate gate;
+  HostileServer server([&](HostileServer& s, int fd) {
+    if (!s.Send(fd, "HTTP/1.1 200 OK\r\nX-First: 1\r\n")) return;
+    if (!gate.WaitOpen()) return;
+    s.Send(fd, "X-Second: 2\r\nContent-Length: 2\r\n\r\nhi");
+  });
+  auto getter = NewHttpGetter();
+  Begun begun = getter->GetUntil(Get("http", server.port()), Options{}, kNeverCancelled, Steady::now() + 200ms);
+  ASSERT_TRUE(std::holds_alternative<Unfinished>(begun));
+  gate.Open();
+  Result result = std::get<Unfinished>(begun).rest();
+  ASSERT_TRUE(std::holds_alternative<Response>(result)) << std::get<Error>(result).message;
+  const Response& response = std::get<Response>(result);
+  EXPECT_EQ(response.body, "hi");
+  auto has = [&](const std::string& name, const std::string& value) {
+    return std::any_of(response.headers.begin(), response.headers.end(),
+                       [&](const Header& h) { return h.name == name && h.value == value; });
+  };
+  EXPECT_TRUE(has("X-First", "1"));
+  EXPECT_TRUE(has("X-Second", "2"));
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST(PausedGetTest, AServerThatNeverStopsSendingDoesNotHoldTheCallerPastThePause) {
+  // Header lines in 1 MiB writes: bytes are always waiting for a client that parses them a byte at
+  // a time, so only the pause ends the caller's part before Go's 10 MiB head limit would.
+  HostileServer server([](HostileServer& s, int fd) {
+    if (!s.Send(fd, "HTTP/1.1 200 OK\r\n")) return;
+    std::string lines;
+    while (lines.size() < 1024 * 1024) lines += "X-Filler: 0123456789abcdef\r\n";
+    while (s.Send(fd, lines)) {
+    }
+  });
+  auto getter = NewHttpGetter();
+  Begun begun = getter->GetUntil(Get("http", server.port()), Options{}, kNeverCancelled, Steady::now() + 50ms);
+  ASSERT_TRUE(std::holds_alternative<Unfinished>(begun)) << "the caller read on past its pause";
+  // The rest parses again what was read and goes on: the head limit still applies across the pause.
+  Result result = std::get<Unfinished>(begun).rest();
+  ASSERT_TRUE(std::holds_alternative<Error>(result));
+  EXPECT_EQ(std::get<Error>(result).message, "Get \"" + UrlOf("http", server.port()) + "\": " + kResponseHeadTooLong);
 }
 
 TEST(PausedGetTest, AGetThatEndsBeforeItsPauseIsDoneOnTheCallersThread) {
