@@ -42,10 +42,13 @@ namespace {
 
 // Pairs per target: 20 give a 95% interval of the median between the 6th and 15th pair;
 // PODLIFE_BENCH_PAIRS overrides it (ci/bench --smoke: 2). A hook's Δ on a path is a difference
-// of two path times ten times its size, so its ratio is the noisiest: those targets take 3x the
-// pairs (about 20 s more), which keeps their medians within a few percent from run to run.
+// of two path times ten times its size, so its ratio is the noisiest: those targets take 5x the
+// pairs (about 30 s more). The throughput and cost-per-container targets (24 and 4
+// configurations) take 2x (about 140 s more): with 20 pairs one configuration or another moved
+// 10-14% between runs of the same build, as much as its own interval allowed.
 constexpr int kRepetitions = 20;
-constexpr int kDeltaRepetitionsFactor = 3;
+constexpr int kDeltaRepetitionsFactor = 5;
+constexpr int kThroughputRepetitionsFactor = 2;
 constexpr int kCycles = 2;            // each variant runs 2 x V timed rounds per repetition
 constexpr int kCallsPerRound = 8;     // hook latency: calls per round (one call is ~100 us)
 constexpr int kStepsPerRound = 4;     // container paths: steps per round
@@ -269,14 +272,16 @@ void RegisterPairedBenchmarks(const BenchContext& context) {
       for (size_t pods : {1, 2, 4, 8}) {
         RegisterPaired(on + "pods/containers:" + std::to_string(containers) + "/hooks:" + HookKindName(hooks) +
                            "/pods:" + std::to_string(pods),
-                       kRepetitions, [&fake, containers, hooks, pods](benchmark::State& state) {
+                       kRepetitions * podlife::bench::kThroughputRepetitionsFactor,
+                       [&fake, containers, hooks, pods](benchmark::State& state) {
                          PodsPair(state, fake, containers, hooks, pods);
                        });
       }
     }
   }
   for (HookKind hooks : {HookKind::kNone, HookKind::kExec}) {
-    RegisterPaired(on + "linearity/hooks:" + HookKindName(hooks), kRepetitions,
+    RegisterPaired(on + "linearity/hooks:" + HookKindName(hooks),
+                   kRepetitions * podlife::bench::kThroughputRepetitionsFactor,
                    [&fake, hooks](benchmark::State& state) { LinearityTuple(state, fake, hooks); });
   }
   for (size_t clients : {1, 4, 16}) {
