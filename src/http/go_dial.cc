@@ -47,11 +47,7 @@ int AwaitConnect(int fd, std::chrono::steady_clock::time_point deadline, std::ch
     if (now >= deadline) return kOurTimeout;
     if (now >= pause_at) return kPaused;
     const auto slice = std::min<std::chrono::steady_clock::duration>({kCancelPoll, deadline - now, pause_at - now});
-    pollfd p{fd, POLLOUT, 0};
-    const auto secs = std::chrono::duration_cast<std::chrono::seconds>(slice);
-    const timespec wait{static_cast<time_t>(secs.count()),
-                        static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(slice - secs).count())};
-    const int ready = ppoll(&p, 1, &wait, nullptr);
+    const int ready = PollFor(fd, POLLOUT, slice);
     if (ready < 0 && errno != EINTR) return errno;
     if (ready <= 0) continue;
     int err = 0;
@@ -130,6 +126,14 @@ DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds ti
   freeaddrinfo(addrs);
   if (out.fd >= 0) out.cause.clear();
   return out;
+}
+
+int PollFor(int fd, short events, std::chrono::steady_clock::duration d) {
+  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(d);
+  const timespec wait{static_cast<time_t>(secs.count()),
+                      static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(d - secs).count())};
+  pollfd p{fd, events, 0};
+  return ppoll(&p, 1, &wait, nullptr);
 }
 
 DialOutcome ResumeDial(DialOutcome paused, const std::function<bool()>& cancelled) {

@@ -10,6 +10,8 @@
 //   `in_progress` (fd is the connecting socket, no further address is tried) and ResumeDial, on
 //   any thread, waits for that connect to the dial's own deadline and reports it as Dial would.
 //   Such a dial resolves numeric hosts only (a name lookup would block where no pause reaches).
+// - PollFor(fd, events, d) is ppoll on one socket for at most `d` (nanosecond precision, d >= 0):
+//   ppoll's result.
 // - ObserveTls(ctx, obs) makes every handshake on `ctx` record into `obs` what the server sent:
 //   the first record header (5 bytes, before OpenSSL judges it), the first alert, and the
 //   certificate check as Go's x509 orders it (validity, then hostname, then chain).
@@ -40,6 +42,7 @@ DialOutcome Dial(const std::string& host, int port, std::chrono::milliseconds ti
                  const std::function<bool()>& cancelled,
                  std::chrono::steady_clock::time_point pause_at = std::chrono::steady_clock::time_point::max());
 DialOutcome ResumeDial(DialOutcome paused, const std::function<bool()>& cancelled);
+int PollFor(int fd, short events, std::chrono::steady_clock::duration d);
 
 struct TlsObservation {
   std::string host;  // the name or IP the certificate must match

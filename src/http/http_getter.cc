@@ -360,12 +360,7 @@ class WatchedStream : public httplib::Stream {
         pause_->paused = true;
         return false;
       }
-      const auto left = pause_->pause_at - now;
-      const auto secs = std::chrono::duration_cast<std::chrono::seconds>(left);
-      const timespec wait{static_cast<time_t>(secs.count()),
-                          static_cast<long>(std::chrono::duration_cast<std::chrono::nanoseconds>(left - secs).count())};
-      pollfd p{fd_, events, 0};
-      const int ready = ppoll(&p, 1, &wait, nullptr);
+      const int ready = PollFor(fd_, events, pause_->pause_at - now);
       if (ready > 0 || (ready < 0 && errno != EINTR)) return true;
     }
   }
